@@ -1,0 +1,29 @@
+"""The ways the recommender library fails."""
+
+
+class RecommenderError(Exception):
+    """Base class of every error raised by recommender/."""
+
+
+class InvalidParameterError(RecommenderError, ValueError):
+    """A training parameter is out of range or of the wrong kind."""
+
+
+class NoValidEventsError(RecommenderError):
+    """Training was asked of an event table with no usable event."""
+
+
+class TooManyParsingErrorsError(RecommenderError):
+    """A file had more bad lines than the tolerance allows; carries the report."""
+
+    def __init__(self, message, report):
+        super().__init__(message)
+        self.report = report
+
+
+class ModelFormatError(RecommenderError):
+    """A serialized model is corrupt, truncated or of an unknown format version."""
+
+
+class TrainingCancelledError(RecommenderError):
+    """Training stopped because its cancellation check said so."""

@@ -1,0 +1,143 @@
+"""A trained SAR model and its scoring: item-to-item and personalized."""
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Optional, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .affinity import event_affinities, sum_by_item
+from .events import latest_timestamp
+from .parameters import SARParameters
+from .ranking import Recommendation, backfill, top_k
+
+
+@dataclass(eq=False)
+class SARModel:
+    """Item similarity, popularity and (optionally) user affinity of a trained model.
+
+    Attributes
+    ----------
+    item_ids : object array, shape (n_items,), item id of each index
+    similarity : csr_matrix, shape (n_items, n_items), float64, symmetric
+    popularity : int array, shape (n_items,), distinct users per item
+    reference_time : t_ref of the training data (NaN when no event had a timestamp)
+    user_ids : object array, shape (n_users,), or None without user-to-item
+    user_affinity : csr_matrix, shape (n_users, n_items), or None
+    """
+
+    params: SARParameters
+    item_ids: np.ndarray
+    similarity: sp.csr_matrix
+    popularity: np.ndarray
+    reference_time: float
+    user_ids: Optional[np.ndarray] = None
+    user_affinity: Optional[sp.csr_matrix] = None
+    statistics: dict = field(default_factory=dict)
+
+    @classmethod
+    def fit(cls, events, params: SARParameters, progress=None) -> "SARModel":
+        """Train on an event table; see recommender.training.fit."""
+        from .training import fit
+
+        return fit(events, params, progress)
+
+    @property
+    def n_items(self) -> int:
+        """Number of items the model knows."""
+        return len(self.item_ids)
+
+    @cached_property
+    def item_index(self) -> dict:
+        """Item id -> index."""
+        return {item_id: index for index, item_id in enumerate(self.item_ids)}
+
+    @cached_property
+    def user_index(self) -> dict:
+        """User id -> row of user_affinity (empty without user-to-item)."""
+        if self.user_ids is None:
+            return {}
+        return {user_id: index for index, user_id in enumerate(self.user_ids)}
+
+    @cached_property
+    def popular_items(self) -> np.ndarray:
+        """Item indices, most popular first, ties by index."""
+        return np.lexsort((np.arange(self.n_items), -self.popularity))
+
+    def similar_items(self, item_id: str, k: int = 10) -> list:
+        """Top k items for one seed item (its similarity row), then backfill."""
+        index = self.item_index.get(item_id)
+        if index is None:
+            return self._rank(np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64), k)
+        start, stop = self.similarity.indptr[index], self.similarity.indptr[index + 1]
+        items = self.similarity.indices[start:stop].astype(np.int64)
+        scores = self.similarity.data[start:stop]
+        return self._rank(items, scores, np.array([index]), k)
+
+    def recommend(self, user_id: Optional[str] = None, events=None, k: int = 10) -> list:
+        """Top k items for a user's stored history and/or a list of events, then backfill.
+
+        `events` is an event table (recommender.events) without user_id, or None.
+        Items the model does not know are ignored. With both, t_ref is the later
+        of the training t_ref and the latest event sent.
+        """
+        seeds, affinities = self._seed_affinities(user_id, events)
+        if seeds.size == 0:
+            return self._rank(seeds, affinities, seeds, k)
+        items, scores = self._score(seeds, affinities)
+        return self._rank(items, scores, seeds, k)
+
+    def recommend_for_users(self, user_ids: Sequence[str], k: int = 10) -> list:
+        """recommend(user_id) for each user: a list of lists of Recommendation."""
+        return [self.recommend(user_id=user_id, k=k) for user_id in user_ids]
+
+    def _seed_affinities(self, user_id, events):
+        """(seed item indices, their affinities) from history and request events."""
+        parts_items, parts_values = [], []
+        reference_time = self.reference_time
+        if events is not None and len(events):
+            codes = events["item_id"].map(self.item_index)
+            known = codes.notna().to_numpy()
+            timestamps = events["timestamp"].to_numpy(dtype=np.float64)[known]
+            reference_time = np.fmax(reference_time, latest_timestamp(timestamps))
+            contributions = event_affinities(timestamps, events["weight"].to_numpy(dtype=np.float64)[known], reference_time, self.params)
+            parts_items.append(codes[known].to_numpy(dtype=np.int64))
+            parts_values.append(contributions)
+        row = self.user_index.get(user_id) if user_id is not None else None
+        if row is not None:
+            start, stop = self.user_affinity.indptr[row], self.user_affinity.indptr[row + 1]
+            history = self.user_affinity.data[start:stop]
+            if self.params.enable_user_affinity and reference_time > self.reference_time:
+                # Moving t_ref scales every stored affinity of the user by one factor.
+                history = history * 0.5 ** ((reference_time - self.reference_time) / self.params.half_life_seconds)
+            parts_items.append(self.user_affinity.indices[start:stop].astype(np.int64))
+            parts_values.append(history)
+        if not parts_items:
+            return np.empty(0, np.int64), np.empty(0)
+        items, values = sum_by_item(np.concatenate(parts_items), np.concatenate(parts_values))
+        if not self.params.enable_user_affinity:
+            values = np.ones_like(values)
+        return items, values
+
+    def _score(self, seeds: np.ndarray, affinities: np.ndarray):
+        """(items, scores) with a non-zero score: sum_j a_j * S[j, :]."""
+        indptr, indices, data = self.similarity.indptr, self.similarity.indices, self.similarity.data
+        starts, stops = indptr[seeds], indptr[seeds + 1]
+        lengths = stops - starts
+        positions = np.repeat(stops - lengths.cumsum(), lengths) + np.arange(lengths.sum())
+        weights = np.repeat(affinities, lengths) * data[positions]
+        scores = np.bincount(indices[positions], weights=weights, minlength=self.n_items)
+        items = np.flatnonzero(scores)
+        return items, scores[items]
+
+    def _rank(self, items, scores, seeds, k) -> list:
+        """Drop seeds (unless allowed) and non-positive scores, take the top k, backfill."""
+        excluded = seeds if not self.params.allow_seed_items else seeds[:0]
+        eligible = (scores > 0) & ~np.isin(items, excluded)
+        best_items, best_scores = top_k(items[eligible], scores[eligible], k)
+        result = [Recommendation(self.item_ids[i], float(s)) for i, s in zip(best_items, best_scores)]
+        if self.params.enable_backfilling and len(result) < k:
+            pushed_down = items[scores < 0]  # the user's own signals speak against these
+            skip = np.concatenate([excluded, best_items, pushed_down])
+            result += [Recommendation(self.item_ids[i], 0.0) for i in backfill(self.popular_items, skip, k - len(result))]
+        return result

@@ -1,0 +1,109 @@
+"""A safe, versioned, self-describing byte format for SARModel (no pickle anywhere).
+
+Layout: MAGIC, a 4-byte little-endian header length, a UTF-8 JSON header,
+then an uncompressed .npz payload read with allow_pickle=False. The header
+holds the format version, the parameters and the payload's SHA-256, so a
+truncated or tampered blob is refused before any array is read.
+"""
+import dataclasses
+import hashlib
+import io
+import json
+import struct
+
+import numpy as np
+import scipy.sparse as sp
+
+from .exceptions import ModelFormatError
+from .model import SARModel
+from .parameters import SARParameters
+
+MAGIC = b"SARMODEL"
+FORMAT_VERSION = 1
+
+
+def to_bytes(model: SARModel) -> bytes:
+    """Serialize a model; see the module docstring for the layout."""
+    arrays = {
+        "popularity": model.popularity,
+        **_csr_arrays("similarity", model.similarity),
+        **_string_arrays("item_ids", model.item_ids),
+    }
+    if model.user_affinity is not None:
+        arrays.update(_csr_arrays("user_affinity", model.user_affinity))
+        arrays.update(_string_arrays("user_ids", model.user_ids))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    payload = buffer.getvalue()
+    header = json.dumps({
+        "formatVersion": FORMAT_VERSION,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "parameters": {key: getattr(value, "value", value) for key, value in dataclasses.asdict(model.params).items()},
+        "referenceTime": None if np.isnan(model.reference_time) else model.reference_time,
+        "statistics": model.statistics,
+    }).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(header)) + header + payload
+
+
+def from_bytes(blob: bytes) -> SARModel:
+    """Load a model written by to_bytes; ModelFormatError for anything else."""
+    header, payload = _split(blob)
+    if header.get("formatVersion") != FORMAT_VERSION:
+        raise ModelFormatError(f"unknown model format version {header.get('formatVersion')!r} (this build reads {FORMAT_VERSION})")
+    if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+        raise ModelFormatError("model payload does not match its checksum")
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:
+            has_users = "user_affinity_indptr" in arrays
+            reference_time = header["referenceTime"]
+            return SARModel(
+                params=SARParameters(**header["parameters"]),
+                item_ids=_strings(arrays, "item_ids"),
+                similarity=_csr(arrays, "similarity"),
+                popularity=arrays["popularity"],
+                reference_time=np.nan if reference_time is None else float(reference_time),
+                user_ids=_strings(arrays, "user_ids") if has_users else None,
+                user_affinity=_csr(arrays, "user_affinity") if has_users else None,
+                statistics=header.get("statistics") or {},
+            )
+    except (KeyError, ValueError, TypeError, OSError) as error:
+        raise ModelFormatError(f"model payload is malformed: {error}") from error
+
+
+def _split(blob: bytes):
+    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
+        raise ModelFormatError("not a serialized SAR model (bad magic bytes)")
+    (header_length,) = struct.unpack_from("<I", blob, len(MAGIC))
+    header_end = len(MAGIC) + 4 + header_length
+    try:
+        header = json.loads(blob[len(MAGIC) + 4:header_end].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFormatError(f"model header is not valid JSON: {error}") from error
+    if not isinstance(header, dict):
+        raise ModelFormatError("model header is not a JSON object")
+    return header, blob[header_end:]
+
+
+def _csr_arrays(name, matrix: sp.csr_matrix) -> dict:
+    return {f"{name}_indptr": matrix.indptr, f"{name}_indices": matrix.indices,
+            f"{name}_data": matrix.data, f"{name}_shape": np.asarray(matrix.shape, dtype=np.int64)}
+
+
+def _csr(arrays, name) -> sp.csr_matrix:
+    shape = tuple(int(n) for n in arrays[f"{name}_shape"])
+    matrix = sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
+    matrix.check_format(full_check=False)
+    return matrix
+
+
+def _string_arrays(name, strings) -> dict:
+    encoded = [value.encode("utf-8") for value in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(value) for value in encoded], out=offsets[1:])
+    return {f"{name}_utf8": np.frombuffer(b"".join(encoded), dtype=np.uint8), f"{name}_offsets": offsets}
+
+
+def _strings(arrays, name) -> np.ndarray:
+    data = arrays[f"{name}_utf8"].tobytes()
+    offsets = arrays[f"{name}_offsets"].tolist()
+    return np.array([data[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])], dtype=object)
