@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +52,7 @@ def fetch_movielens_100k(cache_dir=None) -> Path:
 def load_ratings(cache_dir=None) -> pd.DataFrame:
     """Return the 100,000 ratings in file order: userID, itemID (str), rating (float), timestamp (int s)."""
     path = fetch_movielens_100k(cache_dir) / "ml-100k.inter"
-    # The header is typed ("user_id:token"): read it as data-free names, then rename.
+    # recbole's header is typed ("user_id:token"): keep the name before the colon.
     frame = pd.read_csv(path, sep="\t", header=0, dtype=str)
     frame.columns = [column.split(":", 1)[0] for column in frame.columns]
     return pd.DataFrame({
@@ -70,5 +70,5 @@ def write_usage_csv(ratings: pd.DataFrame, path) -> None:
         for user, item, rating, seconds in zip(
             ratings["userID"], ratings["itemID"], ratings["rating"], ratings["timestamp"]
         ):
-            when = datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+            when = datetime.fromtimestamp(int(seconds), tz=UTC)
             writer.writerow([user, item, when.strftime("%Y-%m-%dT%H:%M:%S"), "Custom", repr(float(rating))])

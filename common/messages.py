@@ -1,0 +1,41 @@
+"""The queue message contract between the web app (producer) and the worker (consumer)."""
+import json
+import uuid
+from dataclasses import dataclass
+
+MESSAGE_VERSION = 1
+
+
+class BadMessageError(ValueError):
+    """A queue message is not a message of this contract."""
+
+
+@dataclass(frozen=True)
+class ModelMessage:
+    """Asks the worker to act on one model: train it, or delete what it left behind."""
+
+    model_id: str
+
+    def to_json(self) -> str:
+        """The message as queue text."""
+        return json.dumps({"version": MESSAGE_VERSION, "modelId": self.model_id})
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelMessage":
+        """Parse queue text; BadMessageError when it is not ours."""
+        try:
+            body = json.loads(text)
+            version, model_id = body["version"], str(uuid.UUID(body["modelId"]))
+        except (ValueError, TypeError, KeyError) as error:
+            raise BadMessageError(f"not a model message: {text[:200]!r}") from error
+        if version != MESSAGE_VERSION:
+            raise BadMessageError(f"unknown message version {version!r}")
+        return cls(model_id)
+
+
+class TrainMessage(ModelMessage):
+    """Train the model (sent once, when it is created)."""
+
+
+class DeleteMessage(ModelMessage):
+    """Delete the model's blob and cancel a training in progress."""

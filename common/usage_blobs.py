@@ -1,0 +1,25 @@
+"""Where a model's usage data lives: one blob, or the blobs directly under a folder."""
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import ContainerClient
+
+
+class ContainerNotFoundError(LookupError):
+    """The blob container a model names does not exist."""
+
+
+def list_usage_blobs(container: ContainerClient, relative_path: str) -> list:
+    """Names of the blobs a path means, in name order: the blob itself, or the folder's direct children.
+
+    Returns [] when nothing is there; ContainerNotFoundError when the container is missing.
+    """
+    path = relative_path.strip("/")
+    blob = container.get_blob_client(path)
+    try:
+        blob.get_blob_properties()
+        return [path]
+    except ResourceNotFoundError:
+        if not container.exists():
+            raise ContainerNotFoundError(f"blob container {container.container_name!r} does not exist") from None
+    prefix = path + "/"
+    names = [item.name for item in container.list_blobs(name_starts_with=prefix)]
+    return sorted(name for name in names if "/" not in name[len(prefix):])

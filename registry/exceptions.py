@@ -1,0 +1,17 @@
+"""The ways the model registry fails."""
+
+
+class RegistryError(Exception):
+    """Base class of registry errors."""
+
+
+class ModelNotFoundError(RegistryError, LookupError):
+    """No model has this id (never created, or deleted)."""
+
+
+class ConcurrentUpdateError(RegistryError):
+    """Someone else changed the model since it was read (its ETag no longer matches)."""
+
+
+class StorageUnavailableError(RegistryError):
+    """The storage behind the registry could not be reached."""

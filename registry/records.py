@@ -1,0 +1,33 @@
+"""A model's registry record: identity, status and what training reported."""
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import Enum
+from typing import Optional
+
+
+class ModelStatus(str, Enum):
+    """Lifecycle of a model: Created -> InProgress -> Completed | Failed."""
+
+    CREATED = "Created"
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One model as the registry stores it. `parameters` and `statistics` are JSON-ready dicts."""
+
+    id: str
+    description: Optional[str]
+    creation_time: datetime
+    status: ModelStatus
+    status_message: str
+    parameters: dict
+    statistics: Optional[dict] = None
+    etag: Optional[str] = None
+
+    def with_status(self, status: ModelStatus, message: str, statistics: Optional[dict] = None) -> "ModelRecord":
+        """A copy in a new status; statistics kept unless new ones are given."""
+        return replace(self, status=status, status_message=message,
+                       statistics=self.statistics if statistics is None else statistics)

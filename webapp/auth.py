@@ -1,0 +1,40 @@
+"""API keys: admin keys may do everything, recommend keys only the recommend routes."""
+import functools
+import hmac
+
+from flask import current_app, request
+
+from .errors import ApiError
+
+API_KEY_HEADER = "x-api-key"
+
+
+def role_of(key: str):
+    """'admin', 'recommend' or None; every configured key is compared, in constant time."""
+    settings = current_app.config["SETTINGS"]
+    given = key.encode("utf-8")
+    matches = {role: False for role in ("admin", "recommend")}
+    for role in matches:
+        for configured in settings.api_keys(role):
+            matches[role] |= hmac.compare_digest(given, configured.encode("utf-8"))
+    return "admin" if matches["admin"] else "recommend" if matches["recommend"] else None
+
+
+def require_role(role: str):
+    """Decorator: the caller's key must be an admin key, or (for 'recommend') any key.
+
+    :raise 401: no key, or a key that is not configured
+    :raise 403: a recommend key on an admin route
+    """
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            key = request.headers.get(API_KEY_HEADER, "")
+            caller = role_of(key) if key else None
+            if caller is None:
+                raise ApiError(401, "Unauthorized", f"a valid {API_KEY_HEADER} header is required")
+            if role == "admin" and caller != "admin":
+                raise ApiError(403, "Forbidden", "this route needs an admin key")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator

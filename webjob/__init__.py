@@ -1,0 +1,1 @@
+"""The training worker (web job): `python -m webjob`."""
