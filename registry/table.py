@@ -20,7 +20,8 @@ from .exceptions import ConcurrentUpdateError, ModelNotFoundError, StorageUnavai
 from .records import ModelRecord, ModelStatus
 
 MODELS_PARTITION = "model"
-DEFAULT_KEY = {"PartitionKey": "default", "RowKey": "default"}
+DEFAULT_PARTITION, DEFAULT_ROW = "default", "default"
+DEFAULT_KEY = {"PartitionKey": DEFAULT_PARTITION, "RowKey": DEFAULT_ROW}
 
 
 def _storage_errors(method):
@@ -66,7 +67,7 @@ class TableModelRegistry:
     @_storage_errors
     def update(self, record: ModelRecord, *, if_unchanged: bool = False) -> ModelRecord:
         condition = {"etag": record.etag, "match_condition": MatchConditions.IfNotModified} if if_unchanged \
-            else {"match_condition": MatchConditions.IfPresent}
+            else {"match_condition": MatchConditions.Unconditionally}
         try:
             metadata = self._table.update_entity(_to_entity(record), mode=UpdateMode.REPLACE, **condition)
         except ResourceNotFoundError:
@@ -82,7 +83,7 @@ class TableModelRegistry:
         self.get(model_id)
         self._table.delete_entity(MODELS_PARTITION, model_id)
         try:
-            default = self._table.get_entity(**DEFAULT_KEY)
+            default = self._table.get_entity(DEFAULT_PARTITION, DEFAULT_ROW)
         except ResourceNotFoundError:
             return
         if default.get("ModelId") == model_id:
@@ -95,7 +96,7 @@ class TableModelRegistry:
     @_storage_errors
     def get_default_id(self) -> Optional[str]:
         try:
-            return self._table.get_entity(**DEFAULT_KEY).get("ModelId")
+            return self._table.get_entity(DEFAULT_PARTITION, DEFAULT_ROW).get("ModelId")
         except ResourceNotFoundError:
             return None
 

@@ -1,0 +1,61 @@
+"""Shared fixtures: one Azurite per test session, and storage names of their own per test."""
+import uuid
+
+import pytest
+
+from common.settings import Settings
+from common.storage import StorageClients
+from devtools.azurite import Azurite
+
+ADMIN_KEY = "test-admin-key"
+RECOMMEND_KEY = "test-recommend-key"
+KEYS = {"admin_primary_key": ADMIN_KEY, "admin_secondary_key": "test-admin-key-2",
+        "recommend_primary_key": RECOMMEND_KEY, "recommend_secondary_key": "test-recommend-key-2"}
+
+
+@pytest.fixture(scope="session")
+def azurite():
+    """A private Azurite on free ports, for the whole session."""
+    with Azurite() as instance:
+        yield instance
+
+
+@pytest.fixture
+def storage_names():
+    """Table, queue and container names no other test uses."""
+    suffix = uuid.uuid4().hex[:10]
+    return {"models_table": f"models{suffix}", "models_container": f"models-{suffix}",
+            "train_queue": f"train-{suffix}", "delete_queue": f"delete-{suffix}"}
+
+
+@pytest.fixture
+def settings(azurite, storage_names):
+    """Settings on the session's Azurite with this test's own resources, created."""
+    environ = {"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string, "QUEUE_POLL_SECONDS": "0.05",
+               **{name.upper(): value for name, value in {**KEYS, **storage_names}.items()}}
+    settings = Settings.from_environ(environ)
+    StorageClients.from_settings(settings).ensure_resources(settings)
+    yield settings
+    _remove_resources(settings)
+
+
+@pytest.fixture
+def storage(settings):
+    """StorageClients for the test's settings."""
+    return StorageClients.from_settings(settings)
+
+
+@pytest.fixture
+def usage_container(storage):
+    """A blob container for the test's usage files, removed afterwards."""
+    container = storage.blobs.create_container(f"usage-{uuid.uuid4().hex[:12]}")
+    yield container
+    container.delete_container()
+
+
+def _remove_resources(settings):
+    storage = StorageClients.from_settings(settings)
+    storage.tables.delete_table(settings.models_table)
+    for queue in (settings.train_queue, settings.delete_queue):
+        storage.queues.delete_queue(queue)
+    storage.blobs.delete_container(settings.models_container)
