@@ -51,7 +51,7 @@ SIMILARITIES = {
     "lift": SimilarityFunction.LIFT,
     "cooccurrence": SimilarityFunction.COOCCURRENCE,
 }
-COLUMNS = dict(col_user="userID", col_item="itemID")
+COLUMNS = {"col_user": "userID", "col_item": "itemID"}
 
 
 def tied(a: float, b: float) -> bool:
@@ -99,8 +99,11 @@ def our_rankings(model: SARModel, users: list, n_items: int) -> tuple:
     """Return our top-k lists and our full rankings, per user."""
     top = model.recommend_for_users(users, k=TOP_K)
     full = model.recommend_for_users(users, k=n_items)
-    as_pairs = lambda recs: [(str(item), float(score)) for item, score in recs]  # noqa: E731
-    return ({u: as_pairs(r) for u, r in zip(users, top)}, {u: as_pairs(r) for u, r in zip(users, full)})
+    return ({u: _as_pairs(r) for u, r in zip(users, top)}, {u: _as_pairs(r) for u, r in zip(users, full)})
+
+
+def _as_pairs(recommendations) -> list:
+    return [(str(item), float(score)) for item, score in recommendations]
 
 
 def tie_groups(ranked: list) -> list:
@@ -195,9 +198,8 @@ def run_one(similarity: str, train: pd.DataFrame, test: pd.DataFrame) -> bool:
     print(f"\n== {similarity}: {len(users)} test users; fit+recommend reference {ref_seconds:.1f} s, "
           f"ours {our_seconds:.1f} s")
     raw_differing = print_metrics("raw metric", evaluate(test, ref_top), evaluate(test, our_top))
-    canonical = lambda full: {u: canonical_top(full[u]) for u in users}  # noqa: E731
-    canon_differing = print_metrics("canonical", evaluate(test, canonical(ref_full)),
-                                    evaluate(test, canonical(our_full)))
+    canon_differing = print_metrics("canonical", evaluate(test, {u: canonical_top(ref_full[u]) for u in users}),
+                                    evaluate(test, {u: canonical_top(our_full[u]) for u in users}))
     print(f"  top-{TOP_K} lists: {counts['identical'] + counts['tie-equivalent']}/{len(users)} equal "
           f"({counts['identical']} identical, {counts['tie-equivalent']} equal up to ties), "
           f"{counts['different']} different")
