@@ -2,6 +2,9 @@
 import logging
 import os
 import sys
+import time
+
+from azure.core.exceptions import AzureError
 
 from common.settings import Settings, SettingsError
 from common.storage import StorageClients
@@ -20,7 +23,7 @@ def main() -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     storage = StorageClients.from_settings(settings)
-    storage.ensure_resources(settings)
+    _ensure_resources(storage, settings)
     worker = Worker(
         settings,
         registry=TableModelRegistry(storage.tables.get_table_client(settings.models_table)),
@@ -33,6 +36,19 @@ def main() -> int:
     logging.getLogger(__name__).info("worker started")
     worker.work()
     return 0
+
+
+def _ensure_resources(storage, settings, max_delay: float = 30.0):
+    """Create the queues, table and container, waiting for storage to come up if it is down."""
+    delay = settings.queue_poll_seconds
+    while True:
+        try:
+            storage.ensure_resources(settings)
+            return
+        except AzureError as error:
+            logging.getLogger(__name__).warning("storage not reachable (%s); retrying in %.1f s", error, delay)
+            time.sleep(delay)
+            delay = min(max_delay, delay * 2)
 
 
 if __name__ == "__main__":
