@@ -96,12 +96,13 @@ class SARModel:
         parts_items, parts_values = [], []
         reference_time = self.reference_time
         if events is not None and len(events):
-            codes = events["item_id"].map(self.item_index)
-            known = codes.notna().to_numpy()
+            # A dict lookup per event: request lists are short, and pandas' map costs more here.
+            codes = np.array([self.item_index.get(item_id, -1) for item_id in events["item_id"].tolist()], dtype=np.int64)
+            known = codes >= 0
             timestamps = events["timestamp"].to_numpy(dtype=np.float64)[known]
             reference_time = np.fmax(reference_time, latest_timestamp(timestamps))
             contributions = event_affinities(timestamps, events["weight"].to_numpy(dtype=np.float64)[known], reference_time, self.params)
-            parts_items.append(codes[known].to_numpy(dtype=np.int64))
+            parts_items.append(codes[known])
             parts_values.append(contributions)
         row = self.user_index.get(user_id) if user_id is not None else None
         if row is not None:
