@@ -32,8 +32,8 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     started = []
-    stop = {"requested": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(requested=True))
+    for signum in (signal.SIGINT, signal.SIGTERM):  # explicit: a shell may start us with SIGINT ignored
+        signal.signal(signum, _interrupt)
     try:
         azurite = Azurite(location=DEMO_DIR).start()
         started.append(azurite)
@@ -48,7 +48,7 @@ def main() -> int:
         model_id = train(base_url)
         show_recommendations(base_url, model_id)
         say("Running; press Ctrl-C to stop.")
-        while not stop["requested"]:
+        while True:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -57,6 +57,10 @@ def main() -> int:
             process.stop()
         say("stopped everything the demo started")
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def upload_movielens(connection_string: str):
