@@ -87,7 +87,6 @@ def _parse_one(name: str, content: bytes, report: ParsingReport) -> pd.DataFrame
     line_numbers = _line_numbers(len(rows), bad_lines)
     blank = (rows == "").all(axis=1).to_numpy()
     report.total_lines += int((~blank).sum()) + len(bad_lines)
-    report.add("MalformedLine", name, np.asarray(bad_lines, dtype=np.int64))
     timestamps = pd.to_datetime(rows["timestamp"].where(rows["timestamp"] != ""), utc=True, format="ISO8601", errors="coerce")
     weights = pd.to_numeric(rows["weight"].where(rows["weight"] != ""), errors="coerce")
     checks = [  # first failing check names the line's error, in the original's order
@@ -104,12 +103,16 @@ def _parse_one(name: str, content: bytes, report: ParsingReport) -> pd.DataFrame
     failed = np.zeros(len(rows), dtype=bool) | blank
     for reason, mask in checks:
         hit = mask.to_numpy(dtype=bool) & ~failed
-        report.add(reason, name, line_numbers[hit])
+        found = line_numbers[hit]
+        if reason == "MalformedLine":  # with the lines the reader skipped, so the first line is the first
+            found = np.union1d(found, np.asarray(bad_lines, dtype=np.int64))
+        report.add(reason, name, found)
         failed |= hit
     good = ~failed
     report.successful_lines += int(good.sum())
     kept = rows[good]
-    seconds = timestamps[good].to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    # Microseconds: pandas 3 parses dates past 2262 at a coarser unit, and a cast to ns wraps them.
+    seconds = timestamps[good].to_numpy(dtype="datetime64[us]").astype(np.int64) / 1e6
     seconds[timestamps[good].isna().to_numpy()] = np.nan
     return pd.DataFrame({
         "user_id": kept["user_id"].to_numpy(dtype=object),
@@ -124,14 +127,17 @@ def _read_rows(content: bytes):
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
     text = content.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    # A first row of exactly len(_COLUMNS) fields fixes the width: pandas takes surplus
+    # fields on a long first line for an index and shifts every column of the file.
+    text = "," * (len(_COLUMNS) - 1) + "\n" + text
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rows = pd.read_csv(
             io.StringIO(text), header=None, names=_COLUMNS, dtype=str, engine="c",
             skip_blank_lines=False, keep_default_na=False, na_filter=False, on_bad_lines="warn",
         )
-    bad_lines = sorted(int(n) for w in caught for n in _SKIPPED_LINE.findall(str(w.message)))
-    return rows.apply(lambda column: column.str.strip()), bad_lines
+    bad_lines = sorted(int(n) - 1 for w in caught for n in _SKIPPED_LINE.findall(str(w.message)))
+    return rows.iloc[1:].reset_index(drop=True).apply(lambda column: column.str.strip()), bad_lines
 
 
 def _line_numbers(row_count: int, bad_lines) -> np.ndarray:

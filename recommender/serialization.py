@@ -92,7 +92,7 @@ def _csr_arrays(name, matrix: sp.csr_matrix) -> dict:
 def _csr(arrays, name) -> sp.csr_matrix:
     shape = tuple(int(n) for n in arrays[f"{name}_shape"])
     matrix = sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
-    matrix.check_format(full_check=False)
+    matrix.check_format(full_check=True)  # a crafted blob must fail here, not mid-request
     return matrix
 
 

@@ -1,0 +1,207 @@
+"""parse_usage_files on small byte strings: lines in, events and a report out.
+
+Format: ``userId,itemId[,timestamp[,eventType[,weight]]]``, no header. Line
+numbers in the report are 1-based physical lines of each file, blank lines included.
+"""
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from recommender import TooManyParsingErrorsError
+from recommender.parsing import parse_usage_files
+
+NEW_YEAR_2024 = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def parse(content: bytes, max_errors: int = 100):
+    """Parse one file named 'usage.csv'."""
+    return parse_usage_files([("usage.csv", content)], max_errors=max_errors)
+
+
+def errors_of(report) -> dict:
+    """reason -> (count, file, first line)."""
+    return {reason: tuple(entry) for reason, entry in report.errors.items()}
+
+
+def lines(*rows: str) -> bytes:
+    return "".join(row + "\n" for row in rows).encode("utf-8")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_bom_crlf_blank_lines_quoting_and_trimming():
+    content = (
+        b"\xef\xbb\xbfu1,i1\r\n"                            # BOM before the first field
+        b"\r\n"                                               # blank line
+        b"  u2 ,  i2  \r\n"                                   # spaces around fields
+        b"   \r\n"                                            # only spaces: blank once trimmed
+        b'"u,3","item ""x""",2024-01-01T00:00:00Z\r\n'        # quoted comma, doubled quotes
+    )
+    events, report = parse(content)
+    assert events["user_id"].tolist() == ["u1", "u2", "u,3"]
+    assert events["item_id"].tolist() == ["i1", "i2", 'item "x"']
+    assert events["timestamp"].iloc[2] == NEW_YEAR_2024
+    assert report.errors == {}
+    assert (report.successful_lines, report.total_lines) == (3, 3)  # blank lines are not lines of data
+
+
+def test_timestamps_are_utc_with_or_without_z():
+    events, report = parse(lines(
+        "a,i,2024-01-01T00:00:00Z",
+        "b,i,2024-01-01T00:00:00",          # no zone: UTC
+        "c,i,2024-01-01T02:30:00+02:00",    # an offset: 00:30 UTC
+        "d,i,2024-01-01T00:00:00.25Z",
+        "e,i,",                             # no timestamp
+    ))
+    assert report.errors == {}
+    np.testing.assert_allclose(  # float seconds near 1.7e9 hold about a microsecond
+        events["timestamp"].to_numpy(),
+        [NEW_YEAR_2024, NEW_YEAR_2024, NEW_YEAR_2024 + 30 * 60, NEW_YEAR_2024 + 0.25, np.nan],
+        rtol=0, atol=1e-6,
+    )
+
+
+def test_timestamps_outside_the_nanosecond_range_are_never_shifted():
+    # datetime64[ns] ends in 2262. Such a line may be refused (BadTimestampFormat, as
+    # pandas 2 does) but, if kept, must keep its instant: pandas 3 parses these with
+    # a coarser unit, and a cast to ns used to wrap 9999-12-31 round to 1816.
+    expected = {
+        "late": datetime(2300, 1, 1, tzinfo=timezone.utc).timestamp(),
+        "last": datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp(),
+        "early": datetime(1600, 1, 1, tzinfo=timezone.utc).timestamp(),
+    }
+    events, report = parse(lines("late,i,2300-01-01T00:00:00Z", "last,i,9999-12-31T23:59:59Z",
+                                 "early,i,1600-01-01T00:00:00Z"))
+    kept = dict(zip(events["user_id"], events["timestamp"]))
+    for user, seconds in expected.items():
+        assert kept.get(user, "refused") in (seconds, "refused")
+    refused = len(expected) - len(kept)
+    assert errors_of(report).get("BadTimestampFormat", (0,))[0] == refused
+
+
+def test_event_type_default_weights_and_explicit_weight_wins():
+    events, report = parse(lines(
+        "u,i,,Click",            # 1
+        "u,i,,RecommendationClick",  # 2
+        "u,i,,AddShopCart",      # 3
+        "u,i,,RemoveShopCart",   # -1
+        "u,i,,Purchase",         # 4
+        "u,i,,Custom",           # 1
+        "u,i,,",                 # no type: 1
+        "u,i,,Purchase,0.5",     # explicit weight wins over Purchase's 4
+        "u,i,,,2.5",             # explicit weight, no type
+        "u,i,,RemoveShopCart,-3",
+    ))
+    assert report.errors == {}
+    assert events["weight"].tolist() == [1, 2, 3, -1, 4, 1, 1, 0.5, 2.5, -3]
+
+
+# --- bad lines -------------------------------------------------------------------------------
+
+
+def test_each_error_reason_with_its_count_and_first_line():
+    content = lines(
+        "u1,i1,2024-01-01T00:00:00Z,Click,1",   # 1 good
+        "",                                     # 2 blank
+        "u3,i3,,,,extra",                       # 3 MalformedLine (a sixth field)
+        "u4",                                   # 4 MissingFields
+        ",i5",                                  # 5 MissingFields
+        "u6,i6,not-a-date",                     # 6 BadTimestampFormat
+        "u7," + "x" * 451,                      # 7 ItemIdTooLong (limit 450)
+        "u" * 256 + ",i8",                      # 8 UserIdTooLong (limit 255)
+        "u\x019,i9",                            # 9 IllegalCharactersInUserId
+        "u10,i\x0710",                          # 10 IllegalCharactersInItemId
+        "u11,i11,,Bogus",                       # 11 UnknownEventType
+        "u12,i12,,Click,heavy",                 # 12 BadWeightFormat
+        "u13,i13,,,,,too,many",                 # 13 MalformedLine (eight fields)
+        "u14,i14,2024-13-01T00:00:00Z",         # 14 BadTimestampFormat (month 13)
+        "u15,i15,,,inf",                        # 15 BadWeightFormat (not finite)
+        "u16,i16",                              # 16 good
+        "u17," + "x" * 450,                     # 17 good: at the limit
+        "u" * 255 + ",i18",                     # 18 good: at the limit
+    )
+    events, report = parse(content)
+    assert errors_of(report) == {
+        "MalformedLine": (2, "usage.csv", 3),
+        "MissingFields": (2, "usage.csv", 4),
+        "BadTimestampFormat": (2, "usage.csv", 6),
+        "ItemIdTooLong": (1, "usage.csv", 7),
+        "UserIdTooLong": (1, "usage.csv", 8),
+        "IllegalCharactersInUserId": (1, "usage.csv", 9),
+        "IllegalCharactersInItemId": (1, "usage.csv", 10),
+        "UnknownEventType": (1, "usage.csv", 11),
+        "BadWeightFormat": (2, "usage.csv", 12),
+    }
+    assert events["user_id"].tolist() == ["u1", "u16", "u17", "u" * 255]
+    assert (report.successful_lines, report.total_lines) == (4, 17)  # 18 lines, one blank
+    assert report.error_count() == 13
+
+
+@pytest.mark.parametrize("line, reason", [
+    (",i,not-a-date", "MissingFields"),            # before the timestamp check
+    ("u,i,not-a-date,Bogus,x", "BadTimestampFormat"),
+    ("u,i,,Bogus,x", "UnknownEventType"),          # before the weight check
+])
+def test_the_first_failing_check_names_the_error(line, reason):
+    _, report = parse(lines(line))
+    assert errors_of(report) == {reason: (1, "usage.csv", 1)}
+
+
+@pytest.mark.parametrize("first_line", ["u1,i1,,,,,x", "u1,i1,,,,,x,y"])
+def test_a_long_first_line_is_malformed_and_shifts_nothing(first_line):
+    # pandas takes surplus fields on the first line for an index, which moved every
+    # column of the file one or more places to the left.
+    events, report = parse(lines(first_line, "u2,i2,2024-01-01T00:00:00Z", "u3,i3,,Purchase"))
+    assert errors_of(report) == {"MalformedLine": (1, "usage.csv", 1)}
+    assert events["user_id"].tolist() == ["u2", "u3"]
+    assert events["item_id"].tolist() == ["i2", "i3"]
+    np.testing.assert_array_equal(events["timestamp"].to_numpy(), [NEW_YEAR_2024, np.nan])
+    assert events["weight"].tolist() == [1, 4]
+
+
+# --- tolerance -------------------------------------------------------------------------------
+
+
+def test_bad_lines_up_to_the_tolerance_are_counted_not_fatal():
+    events, report = parse(lines("u1,i1", "u2", "u3,i3,bad-date", "u4,i4"), max_errors=2)
+    assert events["user_id"].tolist() == ["u1", "u4"]
+    assert report.error_count() == 2
+
+
+def test_one_bad_line_past_the_tolerance_raises_with_the_report():
+    with pytest.raises(TooManyParsingErrorsError) as raised:
+        parse(lines("u1,i1", "u2", "u3,i3,bad-date", ",i4", "u5,i5"), max_errors=2)
+    assert errors_of(raised.value.report) == {
+        "MissingFields": (2, "usage.csv", 2),
+        "BadTimestampFormat": (1, "usage.csv", 3),
+    }
+    assert "MissingFields" in str(raised.value)  # the most frequent reason is named
+
+
+# --- several files ---------------------------------------------------------------------------
+
+
+def test_files_keep_their_own_line_numbers_and_counts_add_up():
+    files = [
+        ("a.csv", lines("u1,i1", "u2", "u3,i3")),
+        ("b.csv", lines("", ",i4", "u5,i5,,Bogus", "u6,i6")),
+    ]
+    events, report = parse_usage_files(files)
+    assert errors_of(report) == {
+        "MissingFields": (2, "a.csv", 2),       # first seen in a.csv; b.csv line 2 adds to the count
+        "UnknownEventType": (1, "b.csv", 3),    # b.csv's own line number
+    }
+    assert events["user_id"].tolist() == ["u1", "u3", "u6"]
+    assert (report.successful_lines, report.total_lines) == (3, 6)
+
+
+def test_tolerance_counts_across_files():
+    files = [("a.csv", lines("u1", "u2")), ("b.csv", lines("u3,i3,never"))]
+    with pytest.raises(TooManyParsingErrorsError) as raised:
+        parse_usage_files(files, max_errors=2)
+    assert errors_of(raised.value.report) == {
+        "MissingFields": (2, "a.csv", 1),
+        "BadTimestampFormat": (1, "b.csv", 1),
+    }

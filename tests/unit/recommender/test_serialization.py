@@ -1,0 +1,208 @@
+"""to_bytes/from_bytes: a round trip changes nothing, and nothing but our own blob loads.
+
+The layout (recommender/serialization.py): MAGIC, a 4-byte little-endian header
+length, a UTF-8 JSON header holding formatVersion and the payload's sha256, then
+an .npz payload. Tampered blobs below are built from that layout by hand.
+"""
+import hashlib
+import io
+import json
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+from recommender import ModelFormatError, SARModel, SARParameters, from_bytes, make_events, to_bytes
+from recommender.serialization import MAGIC
+
+DAY = 86400.0
+# Ids a CSV or JSON writer could get wrong: a comma, quotes, a backslash, non-ASCII, an emoji.
+USERS = ["u,1", 'u "2"', "ü3", "u4\\"]
+ITEMS = ["a,b", 'say "hi"', "it's", "café ☕", "日本語", "🙂"]
+
+
+def make_model(**overrides) -> SARModel:
+    """A small model on the odd ids above, with timestamps and weights."""
+    users = [USERS[n % 4] for n in range(14)]
+    items = [ITEMS[n % 6] for n in (0, 1, 2, 1, 3, 4, 0, 5, 2, 3, 4, 5, 1, 0)]
+    timestamps = [1_700_000_000.0 + n * DAY for n in range(14)]
+    weights = [1, 2, 3, -1, 4, 1, 1, 2, 1, 1, 3, 1, 2, 1]
+    settings = {"support_threshold": 1, "enable_user_to_item": True, **overrides}
+    return SARModel.fit(make_events(users, items, timestamps, weights), SARParameters(**settings))
+
+
+def split(blob: bytes):
+    """(header dict, payload bytes) of a blob, read by the documented layout."""
+    (length,) = struct.unpack_from("<I", blob, len(MAGIC))
+    start = len(MAGIC) + 4
+    return json.loads(blob[start:start + length]), blob[start + length:]
+
+
+def join(header: dict, payload: bytes, fix_checksum: bool = True) -> bytes:
+    """A blob from a header and a payload, with the payload's true sha256 unless told not to."""
+    if fix_checksum:
+        header = {**header, "sha256": hashlib.sha256(payload).hexdigest()}
+    encoded = json.dumps(header).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(encoded)) + encoded + payload
+
+
+def assert_same_csr(a, b):
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert a.data.dtype == b.data.dtype
+
+
+# --- round trip ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"enable_user_to_item": False},
+    {"similarity_function": "Lift", "cooccurrence_unit": "Timestamp", "support_threshold": 2,
+     "enable_user_affinity": False, "allow_seed_items": True, "enable_backfilling": False,
+     "decay_period_days": 7},
+])
+def test_round_trip_keeps_arrays_and_parameters(overrides):
+    model = make_model(**overrides)
+    loaded = from_bytes(to_bytes(model))
+    assert loaded.params == model.params
+    assert list(loaded.item_ids) == ITEMS  # first appearance order, ids intact
+    assert list(loaded.item_ids) == list(model.item_ids)
+    assert_same_csr(loaded.similarity, model.similarity)
+    np.testing.assert_array_equal(loaded.popularity, model.popularity)
+    assert loaded.reference_time == model.reference_time
+    if model.user_affinity is None:
+        assert loaded.user_affinity is None and loaded.user_ids is None
+    else:
+        assert list(loaded.user_ids) == USERS
+        assert_same_csr(loaded.user_affinity, model.user_affinity)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"similarity_function": "Cooccurrence", "allow_seed_items": True}])
+def test_round_trip_gives_identical_recommendations(overrides):
+    model = make_model(**overrides)
+    loaded = from_bytes(to_bytes(model))
+    for item in ITEMS + ["unknown"]:
+        assert loaded.similar_items(item, k=4) == model.similar_items(item, k=4)
+    for user in USERS + ["unknown"]:
+        assert loaded.recommend(user_id=user, k=4) == model.recommend(user_id=user, k=4)
+    events = make_events([None], [ITEMS[2]], [1_700_000_000.0 + 20 * DAY], [2.0])
+    assert loaded.recommend(user_id=USERS[0], events=events, k=4) == model.recommend(user_id=USERS[0], events=events, k=4)
+
+
+def test_round_trip_without_timestamps_keeps_reference_time_nan():
+    events = make_events(["u1", "u1", "u2"], ["a", "b", "a"])
+    model = SARModel.fit(events, SARParameters(support_threshold=1, enable_user_to_item=True))
+    assert np.isnan(model.reference_time)
+    loaded = from_bytes(to_bytes(model))
+    assert np.isnan(loaded.reference_time)
+    assert loaded.recommend(user_id="u2", k=2) == model.recommend(user_id="u2", k=2)
+
+
+# --- refused blobs ---------------------------------------------------------------------------
+
+
+def test_flipped_payload_byte_fails_the_checksum():
+    blob = bytearray(to_bytes(make_model()))
+    _, payload = split(bytes(blob))
+    blob[len(blob) - len(payload) // 2] ^= 0x01  # a byte in the middle of the payload
+    with pytest.raises(ModelFormatError, match="checksum"):
+        from_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize("blob", [b"", b"SARMODE", b"NOTAMODEL" + b"\x00" * 64, b"PK\x03\x04" + b"\x00" * 64])
+def test_wrong_magic_is_refused(blob):
+    with pytest.raises(ModelFormatError, match="magic"):
+        from_bytes(blob)
+
+
+@pytest.mark.parametrize("keep", [
+    len(MAGIC) + 2,    # inside the header length
+    len(MAGIC) + 10,   # inside the JSON header
+    "header",          # the header whole, no payload
+    "half",            # half of the payload
+    "all but one",     # the last byte missing
+])
+def test_truncated_blob_is_refused(keep):
+    blob = to_bytes(make_model())
+    _, payload = split(blob)
+    header_end = len(blob) - len(payload)
+    cut = {"header": header_end, "half": header_end + len(payload) // 2, "all but one": len(blob) - 1}.get(keep, keep)
+    with pytest.raises(ModelFormatError):
+        from_bytes(blob[:cut])
+
+
+@pytest.mark.parametrize("version", [0, 2, "1", None])
+def test_unknown_format_version_is_refused(version):
+    header, payload = split(to_bytes(make_model()))
+    blob = join({**header, "formatVersion": version}, payload)
+    with pytest.raises(ModelFormatError, match="format version"):
+        from_bytes(blob)
+
+
+def test_rebuilt_blob_loads_so_the_tampering_tests_mean_something():
+    # join/split reproduce the layout: an untouched header and payload still load.
+    header, payload = split(to_bytes(make_model()))
+    assert from_bytes(join(header, payload)).similar_items(ITEMS[0]) == make_model().similar_items(ITEMS[0])
+
+
+@pytest.mark.parametrize("header_change", [
+    {"parameters": {"support_threshold": 0}},   # out of range
+    {"parameters": {"no_such_parameter": 1}},   # unknown key
+    {"referenceTime": "yesterday"},             # not a number
+])
+def test_bad_header_values_are_refused(header_change):
+    header, payload = split(to_bytes(make_model()))
+    with pytest.raises(ModelFormatError):
+        from_bytes(join({**header, **header_change}, payload))
+
+
+# --- no pickle -------------------------------------------------------------------------------
+
+UNPICKLED = []
+
+
+def _record_unpickling():
+    UNPICKLED.append(True)
+    return "pwned"
+
+
+class RunsCodeWhenUnpickled:
+    """Unpickling this calls _record_unpickling: proof that a loader ran pickled code."""
+
+    def __reduce__(self):
+        return _record_unpickling, ()
+
+
+def test_our_pickle_bait_does_run_code_when_pickle_is_allowed():
+    # Guards the two tests below: their payloads would run code under a careless loader.
+    UNPICKLED.clear()
+    pickle.loads(pickle.dumps(RunsCodeWhenUnpickled()))
+    with np.load(io.BytesIO(object_array_payload()), allow_pickle=True) as arrays:
+        arrays["item_ids_utf8"]
+    assert len(UNPICKLED) == 2
+    UNPICKLED.clear()
+
+
+def object_array_payload() -> bytes:
+    """A model payload whose item_ids_utf8 is a pickled object array, checksum made right."""
+    _, payload = split(to_bytes(make_model()))
+    with np.load(io.BytesIO(payload), allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["item_ids_utf8"] = np.array([RunsCodeWhenUnpickled()], dtype=object)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("payload", [object_array_payload, lambda: pickle.dumps(RunsCodeWhenUnpickled())],
+                         ids=["object array in the npz", "bare pickle"])
+def test_pickled_payload_is_refused_without_running_it(payload):
+    header, _ = split(to_bytes(make_model()))
+    UNPICKLED.clear()
+    with pytest.raises(ModelFormatError):
+        from_bytes(join(header, payload()))
+    assert UNPICKLED == []

@@ -1,0 +1,71 @@
+"""item_similarity computed in blocks of item rows equals one dense computation of the formulas."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import recommender.similarity
+from recommender.parameters import SimilarityFunction
+from recommender.similarity import item_similarity
+
+FUNCTIONS = list(SimilarityFunction)
+
+
+def random_unit_items(seed: int = 7, units: int = 40, items: int = 30) -> sp.csr_matrix:
+    """A binary (units x items) matrix with an empty item column and an empty unit row."""
+    used = np.random.default_rng(seed).random((units, items)) < 0.25
+    used[:, 5] = False  # an item nobody used
+    used[3, :] = False  # a unit that used nothing
+    return sp.csr_matrix(used.astype(np.float64))
+
+
+def dense_similarity(unit_items: sp.csr_matrix, threshold: int, function: SimilarityFunction) -> np.ndarray:
+    """The module docstring's formulas on dense arrays: C = U^T U, counts below threshold dropped."""
+    u = unit_items.toarray()
+    counts = u.T @ u
+    diagonal = np.diag(counts)
+    c_ii, c_jj = diagonal[:, None], diagonal[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        similarity = {
+            SimilarityFunction.JACCARD: counts / (c_ii + c_jj - counts),
+            SimilarityFunction.LIFT: counts / (c_ii * c_jj),
+            SimilarityFunction.COOCCURRENCE: counts,
+        }[function]
+    return np.where(counts >= threshold, similarity, 0.0)
+
+
+def blocks_of(unit_items, threshold, function) -> tuple:
+    """(similarity, number of blocks): progress is called once after each block."""
+    fractions = []
+    similarity = item_similarity(unit_items, threshold, function, progress=fractions.append)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    return similarity, len(fractions)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("threshold", [1, 3])
+def test_equals_the_dense_formulas(function, threshold):
+    unit_items = random_unit_items()
+    expected = dense_similarity(unit_items, threshold, function)
+    similarity, _ = blocks_of(unit_items, threshold, function)
+    assert expected[expected > 0].size > 100  # the data leaves plenty of pairs to compare
+    np.testing.assert_allclose(similarity.toarray(), expected, rtol=1e-12, atol=0)
+    assert similarity.nnz == np.count_nonzero(expected)  # nothing below the threshold is stored
+    assert similarity.has_sorted_indices
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("pairs_per_block", [1, 300])
+def test_tiny_blocks_give_the_same_matrix(monkeypatch, function, pairs_per_block):
+    unit_items = random_unit_items(seed=11)
+    whole, whole_blocks = blocks_of(unit_items, 2, function)
+    monkeypatch.setattr(recommender.similarity, "PAIRS_PER_BLOCK", pairs_per_block)
+    blocked, block_count = blocks_of(unit_items, 2, function)
+    assert whole_blocks == 1
+    if pairs_per_block == 1:
+        assert block_count == 30  # a block never holds less than one item row
+    else:
+        assert 1 < block_count < 30  # blocks of several rows
+    assert blocked.shape == whole.shape
+    np.testing.assert_array_equal(blocked.indptr, whole.indptr)
+    np.testing.assert_array_equal(blocked.indices, whole.indices)
+    np.testing.assert_array_equal(blocked.data, whole.data)
