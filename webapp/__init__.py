@@ -20,7 +20,7 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     settings = settings or Settings.from_environ(os.environ)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = Flask(__name__)
-    app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
+    app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.json.sort_keys = False
     if None in (registry, provider, queues, usage_locator):
         storage = StorageClients.from_settings(settings)

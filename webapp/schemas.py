@@ -2,7 +2,7 @@
 import re
 from datetime import timezone
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from recommender import DEFAULT_EVENT_WEIGHTS, SimilarityFunction, CooccurrenceUnit
 from recommender.parameters import SUPPORT_THRESHOLD_RANGE
