@@ -1,10 +1,9 @@
-"""Step-by-step time and memory of our SAR fit (the steps of recommender.training.fit, USER units).
+"""Where a SAR fit spends its time and memory, and where scoring does.
 
-Used by bench/sar_scale_worker.py --profile. It calls the library's own
-functions in the order fit calls them and, around each step, reads the wall
-time and the RSS high-water mark of the step (VmHWM reset just before it).
-The similarity step is split into its per-block parts, summed over blocks.
-The model it returns equals SARModel.fit's (same functions, same order).
+Used by bench/sar_scale_worker.py --profile. profiled_fit listens to the
+progress callback of the library's own fit, so it profiles exactly the code
+the service runs: for each stage fit reports, the wall time and the RSS
+high-water mark while it ran (VmHWM reset when the stage starts).
 """
 
 import re
@@ -13,118 +12,40 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from recommender import SARModel
-from recommender.affinity import affinity_matrix, event_affinities
-from recommender.events import latest_timestamp
-from recommender.parameters import CooccurrenceUnit
-from recommender.similarity import SIMILARITY_FUNCTIONS, _row_blocks
 
 
 def _kb(field: str) -> int:
     return int(re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE).group(1))
 
 
-class Steps:
-    """Collects (step, seconds, peak RSS MB during the step, RSS MB after it)."""
+class StageRecorder:
+    """A fit progress callback that closes a row (stage, seconds, peak MB, RSS MB after) at each new stage."""
 
     def __init__(self):
         self.rows = []
-        self.sums = {}
+        self._stage = None
 
-    def start(self):
-        Path("/proc/self/clear_refs").write_text("5")
-        self.started = time.perf_counter()
+    def __call__(self, stage: str, fraction: float):
+        if stage != self._stage:
+            self.close()
+            self._stage, self._started = stage, time.perf_counter()
+            Path("/proc/self/clear_refs").write_text("5")
 
-    def stop(self, name: str):
-        self.rows.append({"step": name, "seconds": round(time.perf_counter() - self.started, 3),
-                          "peak_mb": _kb("VmHWM") // 1024, "rss_after_mb": _kb("VmRSS") // 1024})
-
-    def add(self, name: str, seconds: float, peak_kb: int):
-        entry = self.sums.setdefault(name, {"step": name, "seconds": 0.0, "peak_mb": 0})
-        entry["seconds"] = round(entry["seconds"] + seconds, 3)
-        entry["peak_mb"] = max(entry["peak_mb"], peak_kb // 1024)
+    def close(self):
+        if self._stage is not None:
+            self.rows.append({"step": self._stage, "seconds": round(time.perf_counter() - self._started, 3),
+                              "peak_mb": _kb("VmHWM") // 1024, "rss_after_mb": _kb("VmRSS") // 1024})
+        self._stage = None
 
 
 def profiled_fit(events: pd.DataFrame, params):
-    assert params.cooccurrence_unit == CooccurrenceUnit.USER
-    steps = Steps()
-    steps.start()
-    events = events[events["user_id"].notna() & events["item_id"].notna()]
-    steps.stop("drop rows without ids")
-
-    steps.start()
-    item_codes, item_ids = pd.factorize(events["item_id"])
-    user_codes, user_ids = pd.factorize(events["user_id"])
-    timestamps = events["timestamp"].to_numpy(dtype=np.float64)
-    n_items = len(item_ids)
-    steps.stop("factorize users and items")
-
-    steps.start()
-    user_items = affinity_matrix(user_codes, item_codes, np.ones(len(item_codes)), (len(user_ids), n_items), binary=True)
-    steps.stop("binary user x item matrix (coo -> csr)")
-
-    steps.start()
-    popularity = np.diff(user_items.tocsc().indptr)
-    steps.stop("popularity (tocsc)")
-
-    steps.start()
-    item_units = user_items.T.tocsr()
-    occurrences = np.diff(item_units.indptr).astype(np.float64)
-    similarity_of = SIMILARITY_FUNCTIONS[params.similarity_function]
-    ranges = list(_row_blocks(item_units, user_items))
-    steps.stop(f"item x user transpose + block plan ({len(ranges)} blocks)")
-
-    blocks, block_nnz = [], []
-    steps.start()
-    for start, stop in ranges:
-        Path("/proc/self/clear_refs").write_text("5")
-        t0 = time.perf_counter()
-        counts = (item_units[start:stop] @ user_items).tocsr()
-        t1 = time.perf_counter()
-        steps.add("  block product item_units[rows] @ user_items", t1 - t0, _kb("VmHWM"))
-        Path("/proc/self/clear_refs").write_text("5")
-        counts.data[counts.data < params.support_threshold] = 0
-        counts.eliminate_zeros()
-        t2 = time.perf_counter()
-        steps.add("  threshold + eliminate_zeros", t2 - t1, _kb("VmHWM"))
-        Path("/proc/self/clear_refs").write_text("5")
-        counts.sort_indices()
-        t3 = time.perf_counter()
-        steps.add("  sort_indices", t3 - t2, _kb("VmHWM"))
-        Path("/proc/self/clear_refs").write_text("5")
-        rows = start + np.repeat(np.arange(stop - start), np.diff(counts.indptr))
-        counts.data = similarity_of(counts, rows, occurrences)
-        steps.add("  similarity function (Jaccard)", time.perf_counter() - t3, _kb("VmHWM"))
-        blocks.append(counts)
-        block_nnz.append(counts.nnz)
-    elapsed = time.perf_counter() - steps.started
-    steps.rows.append({"step": "co-occurrence blocks (all)", "seconds": round(elapsed, 3),
-                       "peak_mb": max(entry["peak_mb"] for entry in steps.sums.values()),
-                       "rss_after_mb": _kb("VmRSS") // 1024})
-    steps.rows += list(steps.sums.values())
-
-    steps.start()
-    similarity = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((n_items, n_items))
-    del blocks
-    steps.stop("vstack of the blocks")
-
-    reference_time = latest_timestamp(timestamps)
-    user_affinity = None
-    if params.enable_user_to_item:
-        steps.start()
-        contributions = event_affinities(timestamps, events["weight"].to_numpy(dtype=np.float64), reference_time, params)
-        user_affinity = affinity_matrix(user_codes, item_codes, contributions, (len(user_ids), n_items),
-                                        binary=not params.enable_user_affinity)
-        steps.stop("user affinity matrix")
-    model = SARModel(params=params, item_ids=np.asarray(item_ids, dtype=object), similarity=similarity,
-                     popularity=popularity.astype(np.int64), reference_time=reference_time,
-                     user_ids=np.asarray(user_ids, dtype=object) if user_affinity is not None else None,
-                     user_affinity=user_affinity)
-    profile = {"steps": steps.rows, "blocks": len(block_nnz), "max_block_nnz": max(block_nnz, default=0),
-               "user_items_nnz": int(user_items.nnz)}
-    return model, profile
+    recorder = StageRecorder()
+    recorder("Reading the event table", 0.0)
+    model = SARModel.fit(events, params, progress=recorder)
+    recorder.close()
+    return model, {"steps": recorder.rows, "similarity_nnz": int(model.similarity.nnz)}
 
 
 def _median_us(samples: list) -> float:
