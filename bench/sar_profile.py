@@ -53,48 +53,37 @@ def _median_us(samples: list) -> float:
 
 
 def scoring_breakdown(model, seeds: list, requests: list, top: int = 12) -> dict:
-    """Median time of each part of similar_items and recommend(events=...), plus a cProfile of recommend."""
+    """Median time of each part of recommend(events=...), plus a cProfile of recommend and of similar_items."""
     import cProfile
     import io
     import pstats
 
-    parts = {"similar_items: row slice": [], "similar_items: _rank (filter, top_k, ids)": [],
-             "recommend: _seed_affinities (map ids, decay, sum)": [], "recommend: _score (gather, bincount)": [],
-             "recommend: _rank (filter, top_k, ids)": []}
-    sizes = {"similar_items row nnz": [], "recommend gathered nnz": [], "recommend scored items": []}
-    for seed in seeds:
-        t0 = time.perf_counter_ns()
-        index = model.item_index[seed]
-        start, stop = model.similarity.indptr[index], model.similarity.indptr[index + 1]
-        items = model.similarity.indices[start:stop].astype(np.int64)
-        scores = model.similarity.data[start:stop]
-        t1 = time.perf_counter_ns()
-        model._rank(items, scores, np.array([index]), 10)
-        t2 = time.perf_counter_ns()
-        parts["similar_items: row slice"].append(t1 - t0)
-        parts["similar_items: _rank (filter, top_k, ids)"].append(t2 - t1)
-        sizes["similar_items row nnz"].append(stop - start)
+    from recommender.ranking import top_k_dense
+
+    parts = {"recommend: _seed_affinities (map ids, decay, sum)": [], "recommend: _score (rows.T @ a)": [],
+             "recommend: top_k_dense": []}
     for events in requests:
         t0 = time.perf_counter_ns()
         seed_items, affinities = model._seed_affinities(None, events)
         t1 = time.perf_counter_ns()
-        items, scores = model._score(seed_items, affinities)
+        scores = model._score(seed_items, affinities)
         t2 = time.perf_counter_ns()
-        model._rank(items, scores, seed_items, 10)
+        top_k_dense(scores, 10)
         t3 = time.perf_counter_ns()
         parts["recommend: _seed_affinities (map ids, decay, sum)"].append(t1 - t0)
-        parts["recommend: _score (gather, bincount)"].append(t2 - t1)
-        parts["recommend: _rank (filter, top_k, ids)"].append(t3 - t2)
-        indptr = model.similarity.indptr
-        sizes["recommend gathered nnz"].append(int((indptr[seed_items + 1] - indptr[seed_items]).sum()))
-        sizes["recommend scored items"].append(items.size)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for events in requests[:500]:
-        model.recommend(events=events, k=10)
-    profiler.disable()
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+        parts["recommend: _score (rows.T @ a)"].append(t2 - t1)
+        parts["recommend: top_k_dense"].append(t3 - t2)
+    profiles = {}
+    for name, call, arguments in (("recommend", lambda events: model.recommend(events=events, k=10), requests),
+                                  ("similar_items", lambda seed: model.similar_items(seed, k=10), seeds)):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for argument in arguments[:500]:
+            call(argument)
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+        profiles[name] = text.getvalue()
     return {"median_us": {name: _median_us(samples) for name, samples in parts.items()},
-            "median_sizes": {name: float(np.median(values)) for name, values in sizes.items()},
-            "cprofile_recommend_tottime": text.getvalue()}
+            "median_sizes": {"similarity row nnz": float(np.median(np.diff(model.similarity.indptr)))},
+            "cprofile_tottime": profiles}

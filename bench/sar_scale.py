@@ -285,7 +285,8 @@ def main(argv=None) -> int:
         if breakdown:
             print(f"\nscoring parts, {row['case']} threshold {row['threshold']}: {breakdown['median_us']} "
                   f"sizes {breakdown['median_sizes']}")
-            print(breakdown["cprofile_recommend_tottime"])
+            for name, text in breakdown["cprofile_tottime"].items():
+                print(f"cProfile of {name}:\n{text}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"started": started.isoformat(), "machine": machine(), "results": results},

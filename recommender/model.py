@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from .affinity import event_affinities, sum_by_item
 from .events import latest_timestamp
 from .parameters import SARParameters
-from .ranking import Recommendation, backfill, top_k
+from .ranking import Recommendation, backfill, top_k_dense, top_k_excluding
 
 
 @dataclass(eq=False)
@@ -68,11 +68,11 @@ class SARModel:
         """Top k items for one seed item (its similarity row), then backfill."""
         index = self.item_index.get(item_id)
         if index is None:
-            return self._rank(np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64), k)
+            return self._with_backfill([], np.empty(0, np.int64), k)
         start, stop = self.similarity.indptr[index], self.similarity.indptr[index + 1]
-        items = self.similarity.indices[start:stop].astype(np.int64)
-        scores = self.similarity.data[start:stop]
-        return self._rank(items, scores, np.array([index]), k)
+        seeds = np.array([index]) if not self.params.allow_seed_items else np.empty(0, np.int64)
+        items, scores = top_k_excluding(self.similarity.indices[start:stop], self.similarity.data[start:stop], k, seeds)
+        return self._with_backfill(self._recommendations(items, scores), np.concatenate([seeds, items]), k)
 
     def recommend(self, user_id: Optional[str] = None, events=None, k: int = 10) -> list:
         """Top k items for a user's stored history and/or a list of events, then backfill.
@@ -83,9 +83,17 @@ class SARModel:
         """
         seeds, affinities = self._seed_affinities(user_id, events)
         if seeds.size == 0:
-            return self._rank(seeds, affinities, seeds, k)
-        items, scores = self._score(seeds, affinities)
-        return self._rank(items, scores, seeds, k)
+            return self._with_backfill([], seeds, k)
+        scores = self._score(seeds, affinities)
+        if not self.params.allow_seed_items:
+            scores[seeds] = 0.0  # not positive, so never ranked
+        items, best_scores = top_k_dense(scores, k)
+        result = self._recommendations(items, best_scores)
+        if not self.params.enable_backfilling or len(result) >= k:
+            return result
+        excluded = seeds if not self.params.allow_seed_items else seeds[:0]
+        pushed_down = np.flatnonzero(scores < 0)  # the user's own signals speak against these
+        return self._with_backfill(result, np.concatenate([excluded, items, pushed_down]), k)
 
     def recommend_for_users(self, user_ids: Sequence[str], k: int = 10) -> list:
         """recommend(user_id) for each user: a list of lists of Recommendation."""
@@ -120,25 +128,16 @@ class SARModel:
             values = np.ones_like(values)
         return items, values
 
-    def _score(self, seeds: np.ndarray, affinities: np.ndarray):
-        """(items, scores) with a non-zero score: sum_j a_j * S[j, :]."""
-        indptr, indices, data = self.similarity.indptr, self.similarity.indices, self.similarity.data
-        starts, stops = indptr[seeds], indptr[seeds + 1]
-        lengths = stops - starts
-        positions = np.repeat(stops - lengths.cumsum(), lengths) + np.arange(lengths.sum())
-        weights = np.repeat(affinities, lengths) * data[positions]
-        scores = np.bincount(indices[positions], weights=weights, minlength=self.n_items)
-        items = np.flatnonzero(scores)
-        return items, scores[items]
+    def _score(self, seeds: np.ndarray, affinities: np.ndarray) -> np.ndarray:
+        """Dense scores of every item: sum_j a_j * S[j, :], one pass over the seeds' rows."""
+        return self.similarity[seeds].T @ affinities
 
-    def _rank(self, items, scores, seeds, k) -> list:
-        """Drop seeds (unless allowed) and non-positive scores, take the top k, backfill."""
-        excluded = seeds if not self.params.allow_seed_items else seeds[:0]
-        eligible = (scores > 0) & ~np.isin(items, excluded)
-        best_items, best_scores = top_k(items[eligible], scores[eligible], k)
-        result = [Recommendation(self.item_ids[i], float(s)) for i, s in zip(best_items, best_scores)]
+    def _recommendations(self, items: np.ndarray, scores: np.ndarray) -> list:
+        item_ids = self.item_ids
+        return [Recommendation(item_ids[i], s) for i, s in zip(items.tolist(), scores.tolist())]
+
+    def _with_backfill(self, result: list, excluded: np.ndarray, k: int) -> list:
+        """`result` padded with the most popular items not in `excluded`, score 0, when backfilling is on."""
         if self.params.enable_backfilling and len(result) < k:
-            pushed_down = items[scores < 0]  # the user's own signals speak against these
-            skip = np.concatenate([excluded, best_items, pushed_down])
-            result += [Recommendation(self.item_ids[i], 0.0) for i in backfill(self.popular_items, skip, k - len(result))]
+            result += [Recommendation(self.item_ids[i], 0.0) for i in backfill(self.popular_items, excluded, k - len(result))]
         return result

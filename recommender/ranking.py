@@ -3,6 +3,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+SAMPLE_STRIDE = 16
+"""Scores are sampled every this many items to bound their k-th best from below."""
+
 
 class Recommendation(NamedTuple):
     """One recommended item and its raw SAR score (0 for a backfilled item)."""
@@ -22,12 +25,44 @@ def top_k(items: np.ndarray, scores: np.ndarray, k: int):
     """
     if k <= 0 or items.size == 0:
         return items[:0], scores[:0]
+    floor = _sampled_floor(scores, k)
+    if floor is not None:  # a cheap first cut on long lists
+        keep = scores >= floor
+        items, scores = items[keep], scores[keep]
     if items.size > k:
         kth_best = np.partition(scores, items.size - k)[items.size - k]
         keep = scores >= kth_best  # every item tied with the k-th competes on index below
         items, scores = items[keep], scores[keep]
     order = np.lexsort((items, -scores))[:k]
     return items[order], scores[order]
+
+
+def top_k_excluding(items: np.ndarray, scores: np.ndarray, k: int, excluded: np.ndarray):
+    """top_k over the items with a positive score that are not in `excluded` (a few items)."""
+    best_items, best_scores = top_k(items, scores, k + excluded.size)
+    keep = best_scores > 0
+    if excluded.size:
+        keep &= ~np.isin(best_items, excluded)
+    return best_items[keep][:k], best_scores[keep][:k]
+
+
+def top_k_dense(scores: np.ndarray, k: int):
+    """top_k over the items (indices of `scores`) with a positive score."""
+    floor = _sampled_floor(scores, k)
+    candidates = np.flatnonzero(scores >= floor) if floor is not None and floor > 0 else np.flatnonzero(scores > 0)
+    return top_k(candidates, scores[candidates], k)
+
+
+def _sampled_floor(scores: np.ndarray, k: int):
+    """The k-th best of a strided sample of `scores`, or None for short lists.
+
+    A sample's k-th best can only be lower than the k-th best of all, so
+    keeping the scores at or above it never drops an item of the true top k.
+    """
+    sample = scores[::SAMPLE_STRIDE]
+    if k <= 0 or sample.size <= 4 * k:
+        return None
+    return np.partition(sample, sample.size - k)[sample.size - k]
 
 
 def backfill(popular_items: np.ndarray, excluded: np.ndarray, count: int) -> np.ndarray:
