@@ -1,13 +1,15 @@
 """A safe, versioned, self-describing byte format for SARModel (no pickle anywhere).
 
-Layout: MAGIC, a 4-byte little-endian header length, a UTF-8 JSON header,
-then an uncompressed .npz payload read with allow_pickle=False. The header
-holds the format version, the parameters and the payload's SHA-256, so a
-truncated or tampered blob is refused before any array is read.
+Layout: MAGIC, a 4-byte little-endian header length, a UTF-8 JSON header
+(padded with spaces so that the payload starts 64-byte aligned), then the
+payload: raw little-endian arrays, each 64-byte aligned. The header holds
+the format version, the parameters, the payload's SHA-256 and a table of the
+arrays (name, dtype, length, offset in the payload). Loading checks the
+checksum, accepts only plain numeric dtypes, and maps the arrays onto the
+blob without copying them, so a large model loads at the speed of hashing it.
 """
 import dataclasses
 import hashlib
-import io
 import json
 import struct
 
@@ -19,7 +21,10 @@ from .model import SARModel
 from .parameters import SARParameters
 
 MAGIC = b"SARMODEL"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+ALIGNMENT = 64
+ALLOWED_DTYPES = {"<i4", "<i8", "<f8", "|u1"}
+"""Plain numbers only: an object dtype (the way pickle gets into numpy files) is refused."""
 
 
 def to_bytes(model: SARModel) -> bytes:
@@ -32,56 +37,83 @@ def to_bytes(model: SARModel) -> bytes:
     if model.user_affinity is not None:
         arrays.update(_csr_arrays("user_affinity", model.user_affinity))
         arrays.update(_string_arrays("user_ids", model.user_ids))
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    payload = buffer.getvalue()
+    table, parts, offset = [], [], 0
+    for name, array in arrays.items():
+        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        table.append({"name": name, "dtype": array.dtype.str, "length": int(array.size), "offset": offset})
+        padding = -array.nbytes % ALIGNMENT
+        parts += [memoryview(array).cast("B"), b"\0" * padding]
+        offset += array.nbytes + padding
+    payload = b"".join(parts)
     header = json.dumps({
         "formatVersion": FORMAT_VERSION,
         "sha256": hashlib.sha256(payload).hexdigest(),
         "parameters": {key: getattr(value, "value", value) for key, value in dataclasses.asdict(model.params).items()},
         "referenceTime": None if np.isnan(model.reference_time) else model.reference_time,
         "statistics": model.statistics,
+        "arrays": table,
     }).encode("utf-8")
-    return MAGIC + struct.pack("<I", len(header)) + header + payload
+    header += b" " * (-(len(MAGIC) + 4 + len(header)) % ALIGNMENT)
+    return b"".join([MAGIC, struct.pack("<I", len(header)), header, payload])
 
 
 def from_bytes(blob: bytes) -> SARModel:
-    """Load a model written by to_bytes; ModelFormatError for anything else."""
-    header, payload = _split(blob)
+    """Load a model written by to_bytes; ModelFormatError for anything else.
+
+    The model's arrays are read-only views of `blob`, which they keep alive.
+    """
+    header, payload_start = _split(blob)
     if header.get("formatVersion") != FORMAT_VERSION:
         raise ModelFormatError(f"unknown model format version {header.get('formatVersion')!r} (this build reads {FORMAT_VERSION})")
+    payload = memoryview(blob)[payload_start:]
     if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
         raise ModelFormatError("model payload does not match its checksum")
     try:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:
-            has_users = "user_affinity_indptr" in arrays
-            reference_time = header["referenceTime"]
-            return SARModel(
-                params=SARParameters(**header["parameters"]),
-                item_ids=_strings(arrays, "item_ids"),
-                similarity=_csr(arrays, "similarity"),
-                popularity=arrays["popularity"],
-                reference_time=np.nan if reference_time is None else float(reference_time),
-                user_ids=_strings(arrays, "user_ids") if has_users else None,
-                user_affinity=_csr(arrays, "user_affinity") if has_users else None,
-                statistics=header.get("statistics") or {},
-            )
-    except (KeyError, ValueError, TypeError, OSError) as error:
+        arrays = _arrays(blob, payload_start, len(payload), header["arrays"])
+        has_users = "user_affinity_indptr" in arrays
+        reference_time = header["referenceTime"]
+        return SARModel(
+            params=SARParameters(**header["parameters"]),
+            item_ids=_strings(arrays, "item_ids"),
+            similarity=_csr(arrays, "similarity"),
+            popularity=arrays["popularity"],
+            reference_time=np.nan if reference_time is None else float(reference_time),
+            user_ids=_strings(arrays, "user_ids") if has_users else None,
+            user_affinity=_csr(arrays, "user_affinity") if has_users else None,
+            statistics=header.get("statistics") or {},
+        )
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError) as error:
         raise ModelFormatError(f"model payload is malformed: {error}") from error
 
 
 def _split(blob: bytes):
+    """(header dict, offset of the payload)."""
     if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
         raise ModelFormatError("not a serialized SAR model (bad magic bytes)")
     (header_length,) = struct.unpack_from("<I", blob, len(MAGIC))
     header_end = len(MAGIC) + 4 + header_length
     try:
-        header = json.loads(blob[len(MAGIC) + 4:header_end].decode("utf-8"))
+        header = json.loads(bytes(memoryview(blob)[len(MAGIC) + 4:header_end]).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFormatError(f"model header is not valid JSON: {error}") from error
     if not isinstance(header, dict):
         raise ModelFormatError("model header is not a JSON object")
-    return header, blob[header_end:]
+    return header, header_end
+
+
+def _arrays(blob: bytes, payload_start: int, payload_length: int, table) -> dict:
+    """Name -> read-only array viewing the blob, after checking each entry of the table."""
+    arrays = {}
+    for entry in table:
+        name, dtype, length, offset = entry["name"], entry["dtype"], entry["length"], entry["offset"]
+        if dtype not in ALLOWED_DTYPES:
+            raise ModelFormatError(f"array {name!r} has the dtype {dtype!r}; only plain numbers are allowed")
+        if not (isinstance(length, int) and isinstance(offset, int) and length >= 0 and offset >= 0):
+            raise ModelFormatError(f"array {name!r} has a bad length or offset")
+        if offset + length * np.dtype(dtype).itemsize > payload_length:
+            raise ModelFormatError(f"array {name!r} runs past the end of the payload")
+        arrays[name] = np.frombuffer(blob, dtype=dtype, count=length, offset=payload_start + offset)
+    return arrays
 
 
 def _csr_arrays(name, matrix: sp.csr_matrix) -> dict:
@@ -91,6 +123,8 @@ def _csr_arrays(name, matrix: sp.csr_matrix) -> dict:
 
 def _csr(arrays, name) -> sp.csr_matrix:
     shape = tuple(int(n) for n in arrays[f"{name}_shape"])
+    if len(shape) != 2:
+        raise ValueError(f"{name} has shape {shape}, not two dimensions")
     matrix = sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
     matrix.check_format(full_check=True)  # a crafted blob must fail here, not mid-request
     return matrix
@@ -106,4 +140,6 @@ def _string_arrays(name, strings) -> dict:
 def _strings(arrays, name) -> np.ndarray:
     data = arrays[f"{name}_utf8"].tobytes()
     offsets = arrays[f"{name}_offsets"].tolist()
+    if offsets[:1] != [0] or offsets[-1] != len(data) or any(a > b for a, b in zip(offsets, offsets[1:])):
+        raise ValueError(f"{name} offsets do not cut its bytes into strings")
     return np.array([data[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])], dtype=object)
