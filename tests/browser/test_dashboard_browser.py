@@ -1,0 +1,113 @@
+"""The dashboard in a real browser: Debian's chromium driven by playwright-core, against gunicorn + worker on Azurite.
+
+The browser flow lives in dashboard_flow.mjs; this test starts the stack, registers the models it needs,
+starts the worker once the page shows the live model waiting, and checks what the page did through the API.
+Set DASHBOARD_SCREENSHOTS=docs/screenshots to refresh the pictures of docs/dashboard.md and the README.
+"""
+import os
+import shutil
+import subprocess
+import threading
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+
+from common.storage import StorageClients
+from conftest import ADMIN_KEY, KEYS, RECOMMEND_KEY
+from devtools.azurite import REPO_ROOT
+from devtools.stack import service_environ, start_webapp, start_worker
+from registry import ModelRecord, ModelStatus, TableModelRegistry
+from usage_data import CLUSTERED_USAGE
+
+FLOW = Path(__file__).with_name("dashboard_flow.mjs")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+FLOW_TIMEOUT_SECONDS = 150
+ADMIN = {"x-api-key": ADMIN_KEY}
+
+# design.md's statistics of a model trained with evaluation usage, with round numbers the flow checks.
+EVALUATED_STATISTICS = {
+    "usageEventsParsing": {"duration": 0.02, "successfulLinesCount": 34, "totalLinesCount": 36,
+                           "errors": [{"error": "MalformedLine", "count": 2, "sample": {"file": "usage/events.csv", "line": 7}}]},
+    "numberOfUsers": 12, "numberOfUsageItems": 6, "trainingDuration": 0.01, "storingDuration": 0.01, "totalDuration": 0.05,
+    "evaluation": {
+        "duration": 0.01,
+        "usageEventsParsing": {"duration": 0.01, "successfulLinesCount": 24, "totalLinesCount": 24, "errors": []},
+        "metrics": {
+            "precisionMetrics": [{"k": k, "percentage": percentage, "usersInTest": 12}
+                                 for k, percentage in zip(range(1, 6), (50, 75, 83.3, 91.7, 100))],
+            "diversityMetrics": {"percentileBuckets": [{"min": 0, "max": 90, "percentage": 60.0},
+                                                       {"min": 90, "max": 99, "percentage": 30.0},
+                                                       {"min": 99, "max": 100, "percentage": 10.0}],
+                                 "totalItemsRecommended": 60, "uniqueItemsRecommended": 6, "uniqueItemsInTrainSet": 6},
+            "rankingMetrics": [{"k": k, "precision": round(0.5 / k ** 0.5, 4), "recall": round(min(1.0, 0.3 * k ** 0.5), 4),
+                                "ndcg": round(0.45 + 0.02 * k, 4), "map": round(0.35 + 0.015 * k, 4)}
+                               for k in (1, 2, 3, 4, 5, 10)],
+        },
+    },
+}
+
+
+def register_fixture_models(settings, container_name: str) -> tuple:
+    """Two records as a worker would leave them: Completed with evaluation statistics, and one mid-training."""
+    registry = TableModelRegistry(StorageClients.from_settings(settings).tables.get_table_client(settings.models_table))
+    parameters = {"blobContainerName": container_name, "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation"}
+    evaluated = registry.create(ModelRecord(
+        id=str(uuid.uuid4()), description="evaluation fixture", creation_time=datetime(2024, 1, 1, tzinfo=timezone.utc),
+        status=ModelStatus.COMPLETED, status_message="Model training completed successfully",
+        parameters=parameters, statistics=EVALUATED_STATISTICS))
+    training = registry.create(ModelRecord(
+        id=str(uuid.uuid4()), description="training fixture", creation_time=datetime(2024, 1, 2, tzinfo=timezone.utc),
+        status=ModelStatus.IN_PROGRESS, status_message="Core training: Counting co-occurrences (40%)",
+        parameters=parameters))
+    return evaluated.id, training.id
+
+
+def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container, tmp_path):
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make install` installs Debian's chromium"
+    usage_container.upload_blob("usage/events.csv", CLUSTERED_USAGE)
+    usage_container.upload_blob("evaluation/events.csv", CLUSTERED_USAGE)
+    environ = service_environ(azurite.connection_string, KEYS, queue_poll_seconds=0.1, **storage_names)
+    webapp, base_url = start_webapp(environ, tmp_path, workers=1)
+    worker = None
+    try:
+        fixture_id, training_id = register_fixture_models(settings, usage_container.container_name)
+        live = requests.post(f"{base_url}/api/models", headers=ADMIN, timeout=10, json={
+            "description": "clustered usage", "blobContainerName": usage_container.container_name,
+            "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation"})
+        assert live.status_code == 201, live.text
+        live_id = live.json()["id"]
+        screenshots = os.environ.get("DASHBOARD_SCREENSHOTS") or str(tmp_path / "screenshots")
+        flow_environ = {**os.environ, "BASE_URL": base_url, "ADMIN_KEY": ADMIN_KEY, "RECOMMEND_KEY": RECOMMEND_KEY,
+                        "LIVE_MODEL_ID": live_id, "FIXTURE_MODEL_ID": fixture_id, "TRAINING_MODEL_ID": training_id,
+                        "CHROMIUM": CHROMIUM,
+                        "SCREENSHOT_DIR": str(Path(REPO_ROOT, screenshots))}
+        node = subprocess.Popen(["node", str(FLOW)], env=flow_environ, cwd=REPO_ROOT, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        watchdog = threading.Timer(FLOW_TIMEOUT_SECONDS, node.kill)
+        watchdog.start()
+        output = []
+        try:
+            for line in node.stdout:
+                output.append(line)
+                if line.strip() == "SEEN-CREATED":
+                    worker = start_worker(environ, tmp_path)
+            returncode = node.wait()
+        finally:
+            watchdog.cancel()
+            node.kill()
+        assert returncode == 0 and "DASHBOARD-FLOW-OK\n" in output, "".join(output)
+    finally:
+        for process in (worker, webapp):
+            if process:
+                process.stop()
+
+    # What the page did, seen through the API by another client.
+    restarted, base_url = start_webapp(environ, tmp_path, workers=1)
+    try:
+        for deleted in (live_id, training_id):
+            assert requests.get(f"{base_url}/api/models/{deleted}", headers=ADMIN, timeout=10).status_code == 404
+        assert requests.get(f"{base_url}/api/models/default", headers=ADMIN, timeout=10).json()["id"] == fixture_id
+    finally:
+        restarted.stop()

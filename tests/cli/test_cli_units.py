@@ -1,0 +1,171 @@
+"""recsvc's pieces without a server: parameters, the progress bar, waiting, paging, output."""
+import io
+import json
+
+import pytest
+
+from cli.api import ApiClient
+from cli.exceptions import ApiError, UploadError, UsageError, WaitTimeoutError
+from cli.inputs import parse_value
+from cli.output import format_table, format_tree
+from cli.progress import ProgressBar, format_bytes, render
+from cli.train import model_parameters, stage_fraction, wait_for_model
+from cli.upload import collect_files
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_parameters_merge_file_then_flags_then_assignments(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"blobContainerName": "from-file", "supportThreshold": 6, "description": "file"}))
+    parameters = model_parameters(str(path), {"container": "from-flag", "usage": None},
+                                  ["supportThreshold=3", "enableBackfilling=false", "similarityFunction=Lift",
+                                   'description="007"'])
+    assert parameters == {"blobContainerName": "from-flag", "supportThreshold": 3, "description": "007",
+                          "enableBackfilling": False, "similarityFunction": "Lift"}
+
+
+@pytest.mark.parametrize("raw, value", [("true", True), ("3", 3), ("2.5", 2.5), ("null", None), ("Jaccard", "Jaccard"),
+                                        ('"3"', "3"), ("[1]", "[1]")])
+def test_parse_value(raw, value):
+    assert parse_value(raw) == value
+
+
+def test_bad_parameters_are_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="expected name=value"):
+        model_parameters(None, {}, ["supportThreshold"])
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(UsageError, match="must hold a JSON object"):
+        model_parameters(str(listed), {}, [])
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal():
+    stream, now = Terminal(), [0.0]
+    bar = ProgressBar(stream, clock=lambda: now[0], columns=200)
+    bar.update(0.25, "Core training: Counting co-occurrences (25%)")
+    now[0] += 0.01
+    bar.update(0.3, "Core training: Counting co-occurrences (25%)")  # too soon, same text: not redrawn
+    now[0] += 1
+    bar.update(0.5, "short")
+    bar.close()
+    frames = stream.getvalue().split("\r")[1:]
+    assert frames[0] == render(0.25, "Core training: Counting co-occurrences (25%)")
+    assert frames[1].startswith("[###############...............]  50% short")
+    assert len(frames[1]) == len(frames[0]) + 1  # padded to wipe the longer line, then the final newline
+    assert stream.getvalue().endswith("\n")
+    narrow = Terminal()
+    ProgressBar(narrow, columns=40).update(0.5, "a stage with a long name that does not fit")
+    assert len(narrow.getvalue()) == 1 + 39
+
+
+def test_progress_bar_prints_a_line_per_new_text_elsewhere():
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    for fraction, text in [(None, "Downloading"), (None, "Downloading"), (0.4, "Counting (40%)"), (0.4, "Counting (40%)")]:
+        bar.update(fraction, text, detail="[3 s]")
+    bar.close()
+    assert stream.getvalue() == "Downloading\n 40% Counting (40%)\n"
+
+
+def test_stage_fraction_reads_the_percentage_of_the_stage():
+    assert stage_fraction("InProgress", "Core training: Counting co-occurrences (40%)") == 0.4
+    assert stage_fraction("InProgress", "Parsing usage events files") is None
+    assert stage_fraction("Completed", "Model training completed successfully") == 1.0
+    assert stage_fraction("Failed", "stopped at (40%)") is None
+
+
+class ScriptedClient:
+    def __init__(self, states):
+        self.states, self.calls = list(states), 0
+
+    def get_model(self, model_id):
+        state = self.states[min(self.calls, len(self.states) - 1)]
+        self.calls += 1
+        return {"id": model_id, "modelStatus": state[0], "modelStatusMessage": state[1]}
+
+
+def test_wait_follows_the_model_to_its_end():
+    client = ScriptedClient([("Created", "waiting"), ("InProgress", "Counting (50%)"), ("Failed", "no valid usage event")])
+    stream, sleeps = io.StringIO(), []
+    model = wait_for_model(client, "m", ProgressBar(stream), poll_seconds=0.5, clock=lambda: 0.0, sleep=sleeps.append)
+    assert model["modelStatus"] == "Failed" and sleeps == [0.5, 0.5]
+    assert stream.getvalue().splitlines() == ["Created: waiting", " 50% InProgress: Counting (50%)",
+                                              "Failed: no valid usage event"]
+
+
+def test_wait_gives_up_after_its_timeout():
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    with pytest.raises(WaitTimeoutError, match="still InProgress after 2 s"):
+        wait_for_model(ScriptedClient([("InProgress", "x")]), "m", ProgressBar(io.StringIO()), poll_seconds=1,
+                       timeout=2, clock=lambda: now[0], sleep=sleep)
+
+
+class FakeResponse:
+    def __init__(self, status, body, headers=None, url="http://svc/api/models"):
+        self.status_code, self._body, self.headers, self.url = status, body, headers or {}, url
+        self.text, self.reason = json.dumps(body), "reason"
+
+    def json(self):
+        return self._body
+
+
+class FakeSession:
+    """Answers the list route page by page, like the service: the next page's token in a header."""
+
+    def __init__(self, pages):
+        self.pages, self.requests = pages, []
+
+    def request(self, method, url, headers, timeout, params=None, json=None):
+        self.requests.append((method, url, dict(params or {}), headers))
+        token = (params or {}).get("continuationToken")
+        index = 0 if token is None else int(token)
+        headers = {"X-Continuation-Token": str(index + 1)} if index + 1 < len(self.pages) else {}
+        return FakeResponse(200, self.pages[index], headers)
+
+
+def test_list_models_follows_continuation_tokens():
+    session = FakeSession([[{"id": "3"}, {"id": "2"}], [{"id": "1"}], [{"id": "0"}]])
+    client = ApiClient("http://svc/", "k", session=session)
+    assert [model["id"] for model in client.list_models()] == ["3", "2", "1", "0"]
+    assert [request[2] for request in session.requests] == [{}, {"continuationToken": "1"}, {"continuationToken": "2"}]
+    assert all(request[3] == {"x-api-key": "k"} for request in session.requests)
+
+
+def test_api_errors_keep_code_message_and_fields():
+    class ErrorSession:
+        def request(self, *args, **kwargs):
+            return FakeResponse(400, {"error": {"code": "InvalidRequest", "message": "the request is not valid",
+                                                "details": [{"field": "supportThreshold", "message": "too small"}]}})
+
+    with pytest.raises(ApiError) as raised:
+        ApiClient("http://svc", "k", session=ErrorSession()).create_model({})
+    assert str(raised.value) == "400 InvalidRequest: the request is not valid (supportThreshold: too small)"
+
+
+def test_collect_files_names_blobs_under_the_prefix(tmp_path):
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "a.csv").write_text("x")
+    (tmp_path / "data" / "sub" / "b.csv").write_text("y")
+    (tmp_path / "data" / ".hidden").write_text("z")
+    (tmp_path / "one.csv").write_text("w")
+    pairs = collect_files([tmp_path / "data", tmp_path / "one.csv"], "/usage/")
+    assert [name for _, name in pairs] == ["usage/a.csv", "usage/sub/b.csv", "usage/one.csv"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UploadError, match="nothing to upload"):
+        collect_files([tmp_path / "empty"])
+
+
+def test_output_helpers():
+    assert format_bytes(1536) == "1.5 KiB" and format_bytes(12) == "12 B"
+    assert format_table(["A", "LONGER"], [["xyz", 1.5], [None, True]]).splitlines() == [
+        "A    LONGER", "xyz  1.5", "-    true"]
+    assert format_tree({"k": {"errors": [{"error": "X", "sample": {"file": "f", "line": 2}}]}}) == [
+        "k:", "  errors:", "    error  sample", "    X      file=f line=2"]
