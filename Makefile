@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install parity
+.PHONY: demo test install parity chromium bench-serve
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,21 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The dashboard's browser test drives Debian's chromium with playwright-core, which never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; } || \
+		{ echo "Debian's chromium is needed for the dashboard test: apt-get install chromium (as root)"; exit 1; }
+
 demo: install
 	$(PY) -m devtools.demo
 
 test: install
 	$(PY) -m pytest
+
+# Serving under load: the real stack on Azurite driven by Debian's wrk (see docs/benchmarks.md); under 5 minutes.
+bench-serve: $(VENV)/.installed node_modules/.installed
+	$(PY) bench/serve_load.py
 
 # SAR parity with microsoft/recommenders on MovieLens 100k (a separate venv; see docs/benchmarks.md).
 parity:

@@ -12,4 +12,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 120  # a first request may download and load a large model
 graceful_timeout = 10
 keepalive = 5
+# gunicorn's most (default 4094): the longest valid URL, a 450-character itemId of 4-byte UTF-8 characters
+# percent-encoded, is about 5.5 kB. Longer request lines get gunicorn's own 414 (see webapp/openapi.yaml).
+limit_request_line = 8190
 accesslog = "-"

@@ -5,6 +5,12 @@ from typing import Mapping, Optional
 from .secret import Secret
 
 
+POISON_SUFFIX = "-poison"
+"""A queue's poison queue is its name plus this (the Azure WebJobs convention)."""
+MAX_QUEUE_NAME_LENGTH = 63
+"""Azure's limit on a queue name."""
+
+
 class SettingsError(ValueError):
     """A setting is missing or has a bad value; the message names the variable."""
 
@@ -24,17 +30,39 @@ class Settings:
     delete_queue: str = "delete-models"
     queue_poll_seconds: float = 1.0
     """How long the worker sleeps when both queues are empty."""
-    message_visibility_seconds: int = 300
-    """How long a received message stays hidden from other workers."""
+    message_visibility_seconds: int = 60
+    """How long a received message stays hidden from other workers; a training worker renews it every third."""
+    heartbeat_seconds: float = 5.0
+    """How often a training worker writes its progress and checks that the model is still there and still its own."""
+    max_dequeue_count: int = 5
+    """Deliveries of one message before it moves to the poison queue (a train message's model is marked Failed)."""
+    retry_backoff_seconds: float = 1.0
+    """First wait after a failed training attempt or a storage error; doubled each time up to the next setting."""
+    max_retry_backoff_seconds: float = 30.0
+    """Longest such wait."""
     max_parsing_errors: int = 100
     """Bad usage lines tolerated; the next one fails the training."""
     model_cache_seconds: float = 86400.0
     """Sliding idle time after which a loaded model leaves the web app's cache."""
     model_cache_entries: int = 8
     """Most models one web process keeps loaded."""
+    model_cache_bytes: int = 8 * 2**30
+    """Most approximate bytes of loaded models one web process keeps (a larger model is served uncached)."""
+    answer_cache_seconds: float = 86400.0
+    """Sliding idle time of a cached item-to-item answer (the second cache level, per model)."""
+    answer_cache_entries: int = 100_000
+    """Most cached item-to-item answers per loaded model."""
+    answer_cache_bytes: int = 256 * 2**20
+    """Most approximate bytes of cached item-to-item answers per loaded model."""
+    registry_cache_seconds: float = 5.0
+    """How long a web process trusts a Completed model record or the default id it read: the longest
+    a deleted model can still be served by another process."""
     max_request_bytes: int = 1_048_576
     """Largest request body the web app accepts (413 above)."""
     log_level: str = "INFO"
+    dask_scheduler_address: Optional[str] = None
+    """A Dask scheduler (e.g. tcp://scheduler:8786): the worker then parses and trains on that cluster
+    (needs the `distributed` extra; see docs/scaling.md). Unset: training runs in the worker's own process."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, require_api_keys: bool = True) -> "Settings":
@@ -57,12 +85,32 @@ class Settings:
     def validate(self):
         """Reject values no deployment could mean; the message names the variable."""
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
-                    "model_cache_entries", "max_request_bytes")
+                    "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
+                    "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
+                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
         if self.max_parsing_errors < 0:
             raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
+        if self.max_retry_backoff_seconds < self.retry_backoff_seconds:
+            raise SettingsError(f"setting MAX_RETRY_BACKOFF_SECONDS must be >= RETRY_BACKOFF_SECONDS, "
+                                f"got {self.max_retry_backoff_seconds!r}")
+        for name in ("train_queue", "delete_queue"):
+            if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
+                raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
+                                    f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
+                                    f"characters, got {getattr(self, name)!r}")
+
+    @property
+    def train_poison_queue(self) -> str:
+        """Where train messages go after MAX_DEQUEUE_COUNT deliveries (the Azure WebJobs naming)."""
+        return self.train_queue + POISON_SUFFIX
+
+    @property
+    def delete_poison_queue(self) -> str:
+        """Where delete messages go after MAX_DEQUEUE_COUNT deliveries."""
+        return self.delete_queue + POISON_SUFFIX
 
     def api_keys(self, role: str) -> list:
         """The configured keys (as str) of a role: 'admin' or 'recommend'."""

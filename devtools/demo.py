@@ -1,20 +1,23 @@
 """`make demo`: the whole service on a local Azurite with a model trained on MovieLens 100k.
 
 Starts Azurite, the web app (gunicorn) and the worker; fetches MovieLens 100k
-at run time (its licence forbids shipping it), uploads it as usage data,
-trains a model through the REST API while printing progress, prints real
-recommendations and curl lines to try, and runs until Ctrl-C.
+at run time (its licence forbids shipping it); then does every step with the
+`recsvc` CLI, as an operator would: uploads it as usage data, trains a model
+and follows its progress, prints real recommendations; shows the dashboard's
+address and commands to try, and runs until Ctrl-C.
 """
+import json
 import logging
+import shlex
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
-import requests
 
 from .azurite import REPO_ROOT, Azurite, free_port
 from .movielens import fetch_movielens_100k, load_ratings, write_usage_csv
@@ -44,9 +47,10 @@ def main() -> int:
         started.append(webapp)
         started.append(start_worker(environ, DEMO_DIR / "logs"))
         say(f"web app at {base_url} (gunicorn), worker running; logs in {DEMO_DIR / 'logs'}")
-        upload_movielens(azurite.connection_string)
-        model_id = train(base_url)
-        show_recommendations(base_url, model_id)
+        cli_environ = {**environ, "RECSVC_ENDPOINT": base_url, "RECSVC_API_KEY": DEMO_KEYS["admin_primary_key"]}
+        upload_movielens(cli_environ)
+        model_id = train(cli_environ)
+        show_recommendations(cli_environ, base_url, model_id)
         say("Running; press Ctrl-C to stop.")
         while True:
             time.sleep(0.5)
@@ -63,67 +67,63 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def upload_movielens(connection_string: str):
-    """Fetch MovieLens 100k, convert it to the usage CSV format and upload it."""
-    from azure.storage.blob import BlobServiceClient
+def recsvc(environ: dict, *argv, capture: bool = False) -> str:
+    """Run one `recsvc` command, showing it; its progress bar and errors go straight to the terminal."""
+    print(f"$ recsvc {shlex.join(argv)}", flush=True)
+    result = subprocess.run([sys.executable, "-m", "cli", *argv], env=environ, text=True,
+                            stdout=subprocess.PIPE if capture else None)
+    if result.returncode != 0:
+        raise SystemExit(f"[demo] recsvc {argv[0]} failed with exit code {result.returncode}")
+    return result.stdout
 
+
+def upload_movielens(environ: dict):
+    """Fetch MovieLens 100k, convert it to the usage CSV format and upload it with `recsvc upload`."""
     say("fetching MovieLens 100k (from the recbole 1.2.1 wheel on PyPI; cached in .cache/)")
     ratings = load_ratings()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "usage.csv"
+    folder, name = USAGE_BLOB.rsplit("/", 1)
+    with tempfile.TemporaryDirectory() as local:
+        path = Path(local) / name
         write_usage_csv(ratings, path)
-        container = BlobServiceClient.from_connection_string(connection_string).create_container(USAGE_CONTAINER)
-        container.upload_blob(USAGE_BLOB, path.read_bytes())
+        recsvc(environ, "upload", str(path), "--container", USAGE_CONTAINER, "--prefix", folder)
     say(f"uploaded {len(ratings):,} usage events to {USAGE_CONTAINER}/{USAGE_BLOB}")
 
 
-def train(base_url: str) -> str:
-    """POST /api/models and follow its progress until it ends."""
-    admin = {"x-api-key": DEMO_KEYS["admin_primary_key"]}
-    response = requests.post(f"{base_url}/api/models", headers=admin, timeout=30, json={
-        "description": "MovieLens 100k demo", "blobContainerName": USAGE_CONTAINER, "usageRelativePath": USAGE_BLOB,
-        "enableUserToItemRecommendations": True})
-    response.raise_for_status()
-    model_id = response.json()["id"]
-    say(f"POST /api/models -> 201, model {model_id}")
-    last_message = None
-    while True:
-        model = requests.get(f"{base_url}/api/models/{model_id}", headers=admin, timeout=30).json()
-        if model["modelStatusMessage"] != last_message:
-            last_message = model["modelStatusMessage"]
-            say(f"  {model['modelStatus']}: {last_message}")
-        if model["modelStatus"] == "Completed":
-            statistics = model["statistics"]
-            say(f"trained on {statistics['numberOfUsers']} users and {statistics['numberOfUsageItems']} items "
-                f"in {statistics['totalDuration']:.2f} s")
-            return model_id
-        if model["modelStatus"] == "Failed":
-            raise SystemExit(f"training failed: {last_message}")
-        time.sleep(0.3)
+def train(environ: dict) -> str:
+    """`recsvc train --wait`: create the model and follow its progress until it ends."""
+    model = json.loads(recsvc(environ, "train", "--container", USAGE_CONTAINER, "--usage", USAGE_BLOB,
+                              "--description", "MovieLens 100k demo", "-p", "enableUserToItemRecommendations=true",
+                              "--wait", "--poll-seconds", "0.3", "--timeout", "600", "--json", capture=True))
+    statistics = model["statistics"]
+    say(f"model {model['id']}: trained on {statistics['numberOfUsers']} users and {statistics['numberOfUsageItems']} "
+        f"items in {statistics['totalDuration']:.2f} s")
+    return model["id"]
 
 
-def show_recommendations(base_url: str, model_id: str):
-    """Print item-to-item and personalized recommendations with movie titles, and curl lines."""
+def show_recommendations(environ: dict, base_url: str, model_id: str):
+    """`recsvc recommend`: item-to-item and personalized recommendations, with movie titles; then what to try."""
     titles = _movie_titles()
-    key = DEMO_KEYS["recommend_primary_key"]
-    headers = {"x-api-key": key}
-    similar = requests.get(f"{base_url}/api/models/{model_id}/recommend",
-                           params={"itemId": STAR_WARS, "recommendationCount": 5}, headers=headers, timeout=30).json()
+    environ = {**environ, "RECSVC_API_KEY": DEMO_KEYS["recommend_primary_key"]}
+    similar = json.loads(recsvc(environ, "recommend", "--model", model_id, "--item", STAR_WARS, "-n", "5", "--json",
+                                capture=True))
     say(f"people who watched {titles.get(STAR_WARS)} also watched:")
     for entry in similar:
         say(f"  {entry['score']:.4f}  {titles.get(entry['recommendedItemId'], entry['recommendedItemId'])}")
-    personal = requests.post(f"{base_url}/api/models/{model_id}/recommend",
-                             params={"userId": DEMO_USER, "recommendationCount": 5}, json=[], headers=headers,
-                             timeout=30).json()
+    personal = json.loads(recsvc(environ, "recommend", "--model", model_id, "--user", DEMO_USER, "-n", "5", "--json",
+                                 capture=True))
     say(f"for user {DEMO_USER}, from their history:")
     for entry in personal:
         say(f"  {entry['score']:.4f}  {titles.get(entry['recommendedItemId'], entry['recommendedItemId'])}")
+    key, admin_key = DEMO_KEYS["recommend_primary_key"], DEMO_KEYS["admin_primary_key"]
+    say(f"dashboard: {base_url}/dashboard/ (admin key {admin_key})")
     say("try it yourself:")
+    print(f"  export RECSVC_ENDPOINT={base_url} RECSVC_API_KEY={admin_key}")
+    print("  recsvc models list")
+    print(f"  recsvc models show {model_id}")
+    print(f"  recsvc recommend --item {STAR_WARS} -n 5")
     print(f"  curl -s -H 'x-api-key: {key}' '{base_url}/api/models/{model_id}/recommend?itemId={STAR_WARS}&recommendationCount=5'")
-    print(f"  curl -s -H 'x-api-key: {key}' '{base_url}/api/models/default/recommend?itemId=1'")
     print(f"  curl -s -X POST -H 'x-api-key: {key}' -H 'Content-Type: application/json' "
           f"-d '[{{\"itemId\": \"{STAR_WARS}\", \"eventType\": \"Purchase\"}}]' '{base_url}/api/models/default/recommend'")
-    print(f"  curl -s -H 'x-api-key: {DEMO_KEYS['admin_primary_key']}' '{base_url}/api/models'")
     sys.stdout.flush()
 
 

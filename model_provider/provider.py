@@ -1,67 +1,77 @@
-"""Loads trained models for serving and keeps them in a bounded, sliding-expiry cache."""
+"""Loads trained models for serving: the first cache level, model id -> Recommender."""
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable
 
-from cachetools import TTLCache
+from recommender import ModelFormatError, from_bytes
 
-from recommender import ModelFormatError, SARModel, from_bytes
-
+from .cache import SlidingCache
 from .exceptions import ModelCorruptError
+from .recommender import Recommender
 
 logger = logging.getLogger(__name__)
 
 
-class SlidingTTLCache(TTLCache):
-    """A TTLCache whose entries expire `ttl` after their last use, not after insertion."""
+@dataclass(frozen=True)
+class CacheLimits:
+    """Bounds of both cache levels (per web process); idle times slide from each entry's last use."""
 
-    def __getitem__(self, key):
-        value = super().__getitem__(key)
-        self[key] = value  # re-inserting restarts the entry's time to live
-        return value
+    max_models: int = 8
+    max_model_bytes: int = 8 * 2**30
+    model_idle_seconds: float = 86400.0
+    max_answers: int = 100_000
+    max_answer_bytes: int = 256 * 2**20
+    answer_idle_seconds: float = 86400.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "CacheLimits":
+        """The limits a common.settings.Settings gives."""
+        return cls(max_models=settings.model_cache_entries, max_model_bytes=settings.model_cache_bytes,
+                   model_idle_seconds=settings.model_cache_seconds, max_answers=settings.answer_cache_entries,
+                   max_answer_bytes=settings.answer_cache_bytes, answer_idle_seconds=settings.answer_cache_seconds)
 
 
 class ModelProvider:
-    """Model id -> loaded SARModel, each loaded once however many requests ask at the same time."""
+    """Model id -> Recommender, each model loaded once however many requests ask for it at the same time."""
 
-    def __init__(self, store, *, max_models: int, idle_seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, store, limits: CacheLimits = CacheLimits(), clock: Callable[[], float] = time.monotonic):
         self._store = store
-        self._cache = SlidingTTLCache(maxsize=max_models, ttl=idle_seconds, timer=clock)
-        self._cache_lock = threading.Lock()
+        self._limits = limits
+        self._clock = clock
+        self.cache = SlidingCache(max_entries=limits.max_models, max_bytes=limits.max_model_bytes,
+                                  idle_seconds=limits.model_idle_seconds, size_of=lambda r: r.nbytes, clock=clock)
+        self._locks_lock = threading.Lock()
         self._load_locks = {}
 
-    def get_model(self, model_id: str) -> SARModel:
-        """The model, from cache or storage. :raise ModelBlobNotFoundError: :raise ModelCorruptError:"""
-        model = self._cached(model_id)
-        if model is not None:
-            return model
+    def get(self, model_id: str) -> Recommender:
+        """The model's Recommender, from cache or storage. :raise ModelBlobNotFoundError: :raise ModelCorruptError:"""
+        recommender = self.cache.lookup(model_id)
+        if recommender is not None:
+            return recommender
         with self._load_lock(model_id):
             try:
-                model = self._cached(model_id)  # loaded by another thread while we waited
-                if model is None:
-                    model = self._load(model_id)
-                    with self._cache_lock:
-                        self._cache[model_id] = model
-                return model
+                recommender = self.cache.lookup(model_id)  # loaded by another thread while we waited
+                if recommender is None:
+                    recommender = self._load(model_id)
+                    if not self.cache.store(model_id, recommender):
+                        logger.warning("model %s (%d bytes) is larger than the model cache; serving it uncached",
+                                       model_id, recommender.nbytes)
+                return recommender
             finally:
-                with self._cache_lock:
+                with self._locks_lock:
                     self._load_locks.pop(model_id, None)  # waiters hold it already; keeps the dict small
 
     def forget(self, model_id: str) -> None:
         """Drop a model from the cache (it was deleted)."""
-        with self._cache_lock:
-            self._cache.pop(model_id, None)
-
-    def _cached(self, model_id):
-        with self._cache_lock:
-            return self._cache.get(model_id)
+        self.cache.discard(model_id)
 
     def _load_lock(self, model_id) -> threading.Lock:
-        with self._cache_lock:
+        with self._locks_lock:
             return self._load_locks.setdefault(model_id, threading.Lock())
 
-    def _load(self, model_id: str) -> SARModel:
+    def _load(self, model_id: str) -> Recommender:
         started = time.perf_counter()
         blob = self._store.load(model_id)
         try:
@@ -71,4 +81,6 @@ class ModelProvider:
             raise ModelCorruptError(f"model {model_id} cannot be read: {error}") from error
         logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob),
                     time.perf_counter() - started)
-        return model
+        limits = self._limits
+        return Recommender(model, max_answers=limits.max_answers, max_answer_bytes=limits.max_answer_bytes,
+                           idle_seconds=limits.answer_idle_seconds, clock=self._clock)

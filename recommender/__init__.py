@@ -5,7 +5,7 @@
     model.recommend(user_id="user-7", events=None, k=10)
     blob = to_bytes(model); model = from_bytes(blob)
 """
-from .events import DEFAULT_EVENT_WEIGHTS, EVENT_COLUMNS, make_events, resolve_weights
+from .events import DEFAULT_EVENT_WEIGHTS, EVENT_COLUMNS, event_weight, make_events, resolve_weights
 from .exceptions import (
     InvalidParameterError,
     ModelFormatError,
@@ -22,5 +22,5 @@ from .serialization import from_bytes, to_bytes
 __all__ = [
     "CooccurrenceUnit", "DEFAULT_EVENT_WEIGHTS", "EVENT_COLUMNS", "InvalidParameterError", "ModelFormatError",
     "NoValidEventsError", "Recommendation", "RecommenderError", "SARModel", "SARParameters", "SimilarityFunction",
-    "TooManyParsingErrorsError", "TrainingCancelledError", "from_bytes", "make_events", "resolve_weights", "to_bytes",
+    "TooManyParsingErrorsError", "TrainingCancelledError", "event_weight", "from_bytes", "make_events", "resolve_weights", "to_bytes",
 ]

@@ -47,6 +47,16 @@ def resolve_weights(event_types, explicit_weights) -> np.ndarray:
     return np.where(np.isnan(explicit), defaults.fillna(1.0).to_numpy(dtype=np.float64), explicit)
 
 
+def event_weight(event_type, explicit_weight) -> float:
+    """One event's weight, as resolve_weights gives it: the explicit weight (not None), else its type's default.
+
+    Raises KeyError naming an unknown event type.
+    """
+    if explicit_weight is not None:
+        return float(explicit_weight)
+    return DEFAULT_EVENT_WEIGHTS[event_type] if event_type else 1.0
+
+
 def decay_factors(timestamps: np.ndarray, reference_time: float, half_life_seconds: float) -> np.ndarray:
     """2^(-(t_ref - t)/T) per event; an event without a timestamp counts at t_ref (factor 1).
 

@@ -48,6 +48,15 @@ class SARModel:
         return len(self.item_ids)
 
     @cached_property
+    def nbytes(self) -> int:
+        """Approximate memory of the model: its arrays, its id strings and their lookup dicts."""
+        matrices = [m for m in (self.similarity, self.user_affinity) if m is not None]
+        arrays = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices) + self.popularity.nbytes
+        ids = [ids for ids in (self.item_ids, self.user_ids) if ids is not None]
+        per_id = 200  # a short str object, its array slot and its dict entry
+        return arrays + per_id * sum(len(i) for i in ids)
+
+    @cached_property
     def item_index(self) -> dict:
         """Item id -> index."""
         return {item_id: index for index, item_id in enumerate(self.item_ids)}
@@ -77,8 +86,9 @@ class SARModel:
     def recommend(self, user_id: Optional[str] = None, events=None, k: int = 10) -> list:
         """Top k items for a user's stored history and/or a list of events, then backfill.
 
-        `events` is an event table (recommender.events) without user_id, or None.
-        Items the model does not know are ignored. With both, t_ref is the later
+        `events` is an event table (recommender.events) without user_id, or a
+        mapping of its item_id, timestamp and weight columns (lighter for a few
+        events), or None. Items the model does not know are ignored. With both, t_ref is the later
         of the training t_ref and the latest event sent.
         """
         seeds, affinities = self._seed_affinities(user_id, events)
@@ -103,13 +113,14 @@ class SARModel:
         """(seed item indices, their affinities) from history and request events."""
         parts_items, parts_values = [], []
         reference_time = self.reference_time
-        if events is not None and len(events):
+        if events is not None and len(events["item_id"]):
             # A dict lookup per event: request lists are short, and pandas' map costs more here.
-            codes = np.array([self.item_index.get(item_id, -1) for item_id in events["item_id"].tolist()], dtype=np.int64)
+            codes = np.array([self.item_index.get(item_id, -1) for item_id in events["item_id"]], dtype=np.int64)
             known = codes >= 0
-            timestamps = events["timestamp"].to_numpy(dtype=np.float64)[known]
+            timestamps = np.asarray(events["timestamp"], dtype=np.float64)[known]
             reference_time = np.fmax(reference_time, latest_timestamp(timestamps))
-            contributions = event_affinities(timestamps, events["weight"].to_numpy(dtype=np.float64)[known], reference_time, self.params)
+            weights = np.asarray(events["weight"], dtype=np.float64)[known]
+            contributions = event_affinities(timestamps, weights, reference_time, self.params)
             parts_items.append(codes[known])
             parts_values.append(contributions)
         row = self.user_index.get(user_id) if user_id is not None else None

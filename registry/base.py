@@ -1,7 +1,7 @@
 """The registry contract that the Table adapter and the in-memory fake both fulfil."""
 from typing import Optional, Protocol
 
-from .records import ModelRecord
+from .records import ModelPage, ModelRecord
 
 
 class ModelRegistry(Protocol):
@@ -13,8 +13,8 @@ class ModelRegistry(Protocol):
     def get(self, model_id: str) -> ModelRecord:
         """The record of a model. :raise ModelNotFoundError:"""
 
-    def list(self) -> list:
-        """All records, newest first."""
+    def list_page(self, page_size: int, continuation_token: Optional[str] = None) -> ModelPage:
+        """Summaries newest first, a page at a time. :raise InvalidContinuationTokenError:"""
 
     def update(self, record: ModelRecord, *, if_unchanged: bool = False) -> ModelRecord:
         """Replace a record. With if_unchanged, only if its etag still matches.

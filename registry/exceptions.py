@@ -15,3 +15,7 @@ class ConcurrentUpdateError(RegistryError):
 
 class StorageUnavailableError(RegistryError):
     """The storage behind the registry could not be reached."""
+
+
+class InvalidContinuationTokenError(RegistryError, ValueError):
+    """A continuation token that no listing of this registry handed out."""

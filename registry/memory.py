@@ -5,7 +5,8 @@ from dataclasses import replace
 from typing import Optional
 
 from .exceptions import ConcurrentUpdateError, ModelNotFoundError
-from .records import ModelRecord
+from .paging import newest_first_page
+from .records import ModelPage, ModelRecord
 
 
 class InMemoryModelRegistry:
@@ -29,9 +30,10 @@ class InMemoryModelRegistry:
         with self._lock:
             return self._get(model_id)
 
-    def list(self) -> list:
+    def list_page(self, page_size: int, continuation_token: Optional[str] = None) -> ModelPage:
         with self._lock:
-            return sorted(self._records.values(), key=lambda record: record.creation_time, reverse=True)
+            summaries = [record.summary() for record in self._records.values()]
+        return newest_first_page(summaries, page_size, continuation_token)
 
     def update(self, record: ModelRecord, *, if_unchanged: bool = False) -> ModelRecord:
         with self._lock:

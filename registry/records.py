@@ -31,3 +31,25 @@ class ModelRecord:
         """A copy in a new status; statistics kept unless new ones are given."""
         return replace(self, status=status, status_message=message,
                        statistics=self.statistics if statistics is None else statistics)
+
+    def summary(self) -> "ModelSummary":
+        """What a listing shows of this model."""
+        return ModelSummary(self.id, self.description, self.creation_time, self.status)
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """One line of a model listing."""
+
+    id: str
+    description: Optional[str]
+    creation_time: datetime
+    status: ModelStatus
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    """A page of a listing, newest first; `continuation_token` asks for the next page (None on the last)."""
+
+    summaries: list
+    continuation_token: Optional[str] = None

@@ -17,11 +17,13 @@ from azure.core.exceptions import (
 from azure.data.tables import TableClient, UpdateMode
 
 from .exceptions import ConcurrentUpdateError, ModelNotFoundError, StorageUnavailableError
-from .records import ModelRecord, ModelStatus
+from .paging import newest_first_page
+from .records import ModelPage, ModelRecord, ModelStatus, ModelSummary
 
 MODELS_PARTITION = "model"
 DEFAULT_PARTITION, DEFAULT_ROW = "default", "default"
 DEFAULT_KEY = {"PartitionKey": DEFAULT_PARTITION, "RowKey": DEFAULT_ROW}
+SUMMARY_COLUMNS = ["RowKey", "Description", "CreationTime", "Status"]
 
 
 def _storage_errors(method):
@@ -59,10 +61,11 @@ class TableModelRegistry:
         return _from_entity(entity)
 
     @_storage_errors
-    def list(self) -> list:
-        entities = self._table.query_entities(f"PartitionKey eq '{MODELS_PARTITION}'")
-        records = [_from_entity(entity) for entity in entities]
-        return sorted(records, key=lambda record: record.creation_time, reverse=True)
+    def list_page(self, page_size: int, continuation_token: Optional[str] = None) -> ModelPage:
+        # A table returns rows in RowKey (model id) order, never by time: read the summary columns of
+        # every model and page them here. A model is a training run, so a table holds few of them.
+        entities = self._table.query_entities(f"PartitionKey eq '{MODELS_PARTITION}'", select=SUMMARY_COLUMNS)
+        return newest_first_page(map(_summary_from_entity, entities), page_size, continuation_token)
 
     @_storage_errors
     def update(self, record: ModelRecord, *, if_unchanged: bool = False) -> ModelRecord:
@@ -138,6 +141,11 @@ def _from_entity(entity) -> ModelRecord:
         statistics=json.loads(statistics) if statistics else None,
         etag=entity.metadata.get("etag"),
     )
+
+
+def _summary_from_entity(entity) -> ModelSummary:
+    return ModelSummary(id=entity["RowKey"], description=entity.get("Description") or None,
+                        creation_time=datetime.fromisoformat(entity["CreationTime"]), status=ModelStatus(entity["Status"]))
 
 
 def _with_etag(record: ModelRecord, metadata) -> ModelRecord:

@@ -9,31 +9,39 @@ from common.queues import ModelQueues
 from common.settings import Settings
 from common.storage import StorageClients
 from common.usage_blobs import list_usage_blobs
-from model_provider import BlobModelStore, ModelProvider
+from model_provider import BlobModelStore, CacheLimits, ModelProvider
 from registry import TableModelRegistry
+from registry.cached import CachedRecordReader
 
-from . import errors, models_api, recommend_api
+from . import dashboard, errors, models_api, recommend_api, spec_api
+from .services import ModelIdConverter
 
 
 def create_app(settings: Optional[Settings] = None, *, registry=None, provider=None, queues=None, usage_locator=None):
     """Build the app. Settings come from the environment unless given; collaborators from storage unless given."""
     settings = settings or Settings.from_environ(os.environ)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = Flask(__name__)
-    app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes)
+    app = Flask(__name__, static_folder=None)  # no app-wide /static route: nothing answers that no one wrote
+    # No automatic OPTIONS answers: a method the contract does not list is a 405 like any other.
+    app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes,
+                            PROVIDE_AUTOMATIC_OPTIONS=False)
     app.json.sort_keys = False
+    app.url_map.converters["model_id"] = ModelIdConverter
     if None in (registry, provider, queues, usage_locator):
         storage = StorageClients.from_settings(settings)
         storage.ensure_resources(settings)
         registry = registry or TableModelRegistry(storage.tables.get_table_client(settings.models_table))
         provider = provider or ModelProvider(
-            BlobModelStore(storage.blobs.get_container_client(settings.models_container)),
-            max_models=settings.model_cache_entries, idle_seconds=settings.model_cache_seconds)
+            BlobModelStore(storage.blobs.get_container_client(settings.models_container)), CacheLimits.from_settings(settings))
         queues = queues or ModelQueues(storage.queues, settings)
         usage_locator = usage_locator or (
             lambda container, path: list_usage_blobs(storage.blobs.get_container_client(container), path))
-    app.extensions.update(registry=registry, provider=provider, queues=queues, usage_locator=usage_locator)
+    records = CachedRecordReader(registry, settings.registry_cache_seconds)
+    app.extensions.update(registry=registry, records=records, provider=provider, queues=queues,
+                          usage_locator=usage_locator)
     errors.init_app(app)
     app.register_blueprint(models_api.bp)
     app.register_blueprint(recommend_api.bp)
+    app.register_blueprint(spec_api.bp)
+    app.register_blueprint(dashboard.bp)
     return app

@@ -1,5 +1,6 @@
 """API keys: admin keys may do everything, recommend keys only the recommend routes."""
 import functools
+import hashlib
 import hmac
 
 from flask import current_app, request
@@ -12,12 +13,17 @@ API_KEY_HEADER = "x-api-key"
 def role_of(key: str):
     """'admin', 'recommend' or None; every configured key is compared, in constant time."""
     settings = current_app.config["SETTINGS"]
-    given = key.encode("utf-8")
+    given = _digest(key)  # equal lengths: compare_digest then leaks not even the key's length
     matches = {role: False for role in ("admin", "recommend")}
     for role in matches:
         for configured in settings.api_keys(role):
-            matches[role] |= hmac.compare_digest(given, configured.encode("utf-8"))
+            matches[role] |= hmac.compare_digest(given, _digest(configured))
     return "admin" if matches["admin"] else "recommend" if matches["recommend"] else None
+
+
+def _digest(key: str) -> bytes:
+    # os.environ keeps undecodable bytes as surrogates: hash them rather than fail on them.
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
 
 
 def require_role(role: str):

@@ -1,5 +1,6 @@
-"""One error shape for every failure: {"error": {"code", "message", "details"}}."""
+"""One error shape for every failure: {"error": {"code", "message", "details"}}, and a request id on every answer."""
 import logging
+import re
 import uuid
 
 from flask import Flask, g, jsonify, request
@@ -11,6 +12,8 @@ from registry import StorageUnavailableError
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
+# A request id a proxy sent is kept only when it cannot forge a log line.
+CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _HTTP_CODES = {400: "InvalidRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
@@ -27,6 +30,11 @@ class ApiError(Exception):
         return f"{self.__class__.__name__}({self.status}, {self.code!r}, {self.message!r})"
 
 
+def field_error(field: str, code: str, message: str) -> dict:
+    """One entry of an error's details: which field broke which rule."""
+    return {"code": code, "field": field, "message": message}
+
+
 def error_response(status: int, code: str, message: str, details=None):
     """The JSON response of an error."""
     response = jsonify({"error": {"code": code, "message": message, "details": details or []}})
@@ -39,7 +47,8 @@ def init_app(app: Flask):
 
     @app.before_request
     def assign_request_id():
-        g.request_id = uuid.uuid4().hex
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = given if CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
 
     @app.after_request
     def add_request_id(response):
@@ -48,13 +57,17 @@ def init_app(app: Flask):
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
+        if error.status >= 500:
+            logger.error("%s (request %s) on %s %s: %s", error.code, g.get("request_id"), request.method,
+                         request.path, error.message)
         return error_response(error.status, error.code, error.message, error.details)
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error: ValidationError):
-        details = [{"field": field, "message": " ".join(_flatten(messages))}
-                   for field, messages in _items(error.messages)]
-        return error_response(400, "InvalidRequest", "the request is not valid", details)
+        details = [field_error(field, getattr(message, "code", "InvalidValue"), str(message))
+                   for field, message in _leaves(error.messages)]
+        fields = ", ".join(sorted({detail["field"] for detail in details}))
+        return error_response(400, "InvalidRequest", f"the request is not valid: {fields}", details)
 
     @app.errorhandler(StorageUnavailableError)
     def handle_storage_unavailable(error):
@@ -75,15 +88,19 @@ def init_app(app: Flask):
         return error_response(500, "InternalError", f"internal error; request id {g.get('request_id')}")
 
 
-def _items(messages):
+def _leaves(messages, path: str = ""):
+    """(field path, message) for every message of marshmallow's nested errors; list items as `[i]`."""
     if isinstance(messages, dict):
-        return [(str(field), value) for field, value in messages.items()]
-    return [("_schema", messages)]
-
-
-def _flatten(messages):
-    if isinstance(messages, dict):
-        return [text for value in messages.values() for text in _flatten(value)]
-    if isinstance(messages, list):
-        return [text for value in messages for text in _flatten(value)]
-    return [str(messages)]
+        for key, value in messages.items():
+            if isinstance(key, int):
+                name = f"{path}[{key}]"
+            elif key == "_schema":
+                name = path or "body"
+            else:
+                name = f"{path}.{key}" if path else str(key)
+            yield from _leaves(value, name)
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from _leaves(message, path)
+    else:
+        yield path or "body", messages

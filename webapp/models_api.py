@@ -5,15 +5,18 @@ from datetime import datetime, timezone
 from flask import Blueprint, request, url_for
 
 from common.usage_blobs import ContainerNotFoundError
-from registry import ModelNotFoundError, ModelRecord, ModelStatus
+from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
 
 from . import services
 from .auth import require_role
-from .errors import ApiError
+from .errors import ApiError, field_error
 from .request_body import json_body
-from .schemas import model_parameters_schema, model_to_json, set_default_query_schema
+from .schemas import (model_list_query_schema, model_parameters_schema, model_summary_to_json, model_to_json,
+                      no_query_schema, set_default_query_schema)
 
 bp = Blueprint("models", __name__, url_prefix="/api/models")
+
+CONTINUATION_HEADER = "X-Continuation-Token"
 
 
 @bp.post("")
@@ -21,7 +24,7 @@ bp = Blueprint("models", __name__, url_prefix="/api/models")
 def create_model():
     """Validate the parameters, check the usage data exists, register the model and queue its training."""
     parameters = model_parameters_schema.load(json_body())
-    _check_usage_exists(parameters["blob_container_name"], parameters["usage_relative_path"])
+    _check_data_exists(parameters)
     description = parameters.pop("description")
     record = ModelRecord(
         id=str(uuid.uuid4()), description=description, creation_time=datetime.now(timezone.utc),
@@ -40,27 +43,38 @@ def create_model():
 @bp.get("")
 @require_role("admin")
 def list_models():
-    """Summaries of every model, newest first."""
-    return [model_to_json(record, summary=True) for record in services.registry().list()]
+    """Summaries newest first, a page at a time; the X-Continuation-Token header asks for the next page."""
+    query = model_list_query_schema.load(request.args.to_dict())
+    try:
+        page = services.registry().list_page(query["page_size"], query["continuation_token"])
+    except InvalidContinuationTokenError:
+        raise ApiError(400, "InvalidRequest", "the continuation token was not handed out by this service",
+                       [field_error("continuationToken", "InvalidContinuationToken", "not a token of this listing")]) \
+            from None
+    headers = {CONTINUATION_HEADER: page.continuation_token} if page.continuation_token else {}
+    return [model_summary_to_json(summary) for summary in page.summaries], 200, headers
 
 
-@bp.get("/<model_id>")
+@bp.get("/<model_id:model_id>")
 @require_role("admin")
 def get_model(model_id):
     """One model with its status, parameters and statistics."""
+    no_query_schema.load(request.args.to_dict())
     return model_to_json(get_record(model_id))
 
 
-@bp.delete("/<model_id>")
+@bp.delete("/<model_id:model_id>")
 @require_role("admin")
 def delete_model(model_id):
     """Remove the model now; a worker deletes its blob and cancels its training."""
+    no_query_schema.load(request.args.to_dict())
     model_id = services.parse_model_id(model_id)
     try:
         services.registry().delete(model_id)
     except ModelNotFoundError:
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
     services.queues().send_delete(model_id)
+    services.records().forget(model_id)
     services.provider().forget(model_id)
     return "", 202
 
@@ -69,6 +83,7 @@ def delete_model(model_id):
 @require_role("admin")
 def get_default_model():
     """The default model. :raise 404 NoDefaultModel:"""
+    no_query_schema.load(request.args.to_dict())
     return model_to_json(get_default_record())
 
 
@@ -76,41 +91,56 @@ def get_default_model():
 @require_role("admin")
 def set_default_model():
     """Make a Completed model the default."""
-    model_id = str(set_default_query_schema.load(request.args.to_dict())["model_id"])
+    model_id = set_default_query_schema.load(request.args.to_dict())["model_id"]
     record = get_record(model_id)
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {model_id} is {record.status.value}, not Completed")
     services.registry().set_default_id(model_id)
+    services.records().forget(model_id)  # this process serves the new default at once
     return model_to_json(record)
 
 
-def get_record(model_id: str) -> ModelRecord:
-    """The model's record. :raise 400 InvalidModelId: :raise 404 ModelNotFound:"""
+def get_record(model_id: str, source=None) -> ModelRecord:
+    """The model's record from `source` (the registry unless given). :raise 400 InvalidModelId: :raise 404 ModelNotFound:"""
     model_id = services.parse_model_id(model_id)
     try:
-        return services.registry().get(model_id)
+        return (source or services.registry()).get(model_id)
     except ModelNotFoundError:
+        services.provider().forget(model_id)  # deleted through another process: free its memory here too
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
 
 
-def get_default_record() -> ModelRecord:
-    """The default model's record. :raise 404 NoDefaultModel:"""
-    model_id = services.registry().get_default_id()
+def get_default_record(source=None) -> ModelRecord:
+    """The default model's record from `source` (the registry unless given). :raise 404 NoDefaultModel:"""
+    source = source or services.registry()
+    model_id = source.get_default_id()
     if model_id is None:
         raise ApiError(404, "NoDefaultModel", "no default model is set")
     try:
-        return services.registry().get(model_id)
+        return source.get(model_id)
     except ModelNotFoundError:
+        services.provider().forget(model_id)
         raise ApiError(404, "NoDefaultModel", "the default model no longer exists") from None
 
 
-def _check_usage_exists(container: str, path: str):
-    """:raise 400 ContainerNotFound: :raise 400 UsageFileNotFound:"""
-    try:
-        blobs = services.usage_locator()(container, path)
-    except ContainerNotFoundError:
-        raise ApiError(400, "ContainerNotFound", f"blob container {container!r} does not exist",
-                       [{"field": "blobContainerName", "message": "container not found"}]) from None
-    if not blobs:
-        raise ApiError(400, "UsageFileNotFound", f"no usage blob at {container}/{path}",
-                       [{"field": "usageRelativePath", "message": "no blob or folder with blobs at this path"}])
+# The paths a model reads, and the error code when nothing is there: an operator learns it now, not after training.
+_DATA_PATHS = (("usage_relative_path", "usageRelativePath", "UsageFileNotFound"),
+               ("catalog_file_relative_path", "catalogFileRelativePath", "CatalogFileNotFound"),
+               ("evaluation_usage_relative_path", "evaluationUsageRelativePath", "UsageFileNotFound"))
+
+
+def _check_data_exists(parameters: dict):
+    """:raise 400 ContainerNotFound: :raise 400 UsageFileNotFound: :raise 400 CatalogFileNotFound:"""
+    container = parameters["blob_container_name"]
+    for name, field, code in _DATA_PATHS:
+        path = parameters[name]
+        if path is None:
+            continue
+        try:
+            blobs = services.usage_locator()(container, path)
+        except ContainerNotFoundError:
+            raise ApiError(400, "ContainerNotFound", f"blob container {container!r} does not exist",
+                           [field_error("blobContainerName", "ContainerNotFound", "no such container")]) from None
+        if not blobs:
+            raise ApiError(400, code, f"nothing at {container}/{path}",
+                           [field_error(field, code, "no blob, nor a folder with blobs, at this path")])

@@ -1,6 +1,11 @@
-"""Request and response shapes (camelCase on the wire, snake_case in Python), built once."""
+"""Request and response shapes (camelCase on the wire, snake_case in Python), built once.
+
+Every validation message carries a code (see CodedMessage), so a 400's details tell a client
+which rule a field broke, not only which field.
+"""
 import re
-from datetime import timezone
+from datetime import datetime
+from typing import Optional
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -8,8 +13,42 @@ from recommender import DEFAULT_EVENT_WEIGHTS, SimilarityFunction, CooccurrenceU
 from recommender.parameters import SUPPORT_THRESHOLD_RANGE
 from recommender.parsing import MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH
 
-# Azure's container rule: 3-63 chars, lower-case letters, digits and single hyphens, not at either end.
-CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+# Whole-value patterns (re.fullmatch; the spec anchors them with ^ and $).
+# Azure's container rule: 3-63 chars of lower-case letters, digits and single hyphens, not at either end.
+CONTAINER_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+CONTAINER_NAME_LENGTH = (3, 63)
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# RFC 3339 date-time (JSON Schema's format date-time): the offset is required.
+RFC3339_DATE_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_PATH_SEGMENT = r"(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f]+"
+RELATIVE_PATH = re.compile(rf"{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*/*")
+MAX_BLOB_PATH_LENGTH = 1024
+"""Azure's limit on a blob name."""
+MAX_DESCRIPTION_LENGTH = 256
+MAX_PAGE_SIZE = 100
+MAX_CONTINUATION_TOKEN_LENGTH = 1024
+CONTINUATION_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+"""Tokens are unpadded base64url (registry.paging)."""
+RECOMMENDATION_COUNT_RANGE = (1, 100)
+DEFAULT_RECOMMENDATION_COUNT = 10
+
+
+class CodedMessage(str):
+    """A validation message with the code a client branches on; str.format keeps the code (marshmallow formats)."""
+
+    def __new__(cls, text: str, code: str = "InvalidValue"):
+        message = super().__new__(cls, text)
+        message.code = code
+        return message
+
+    def format(self, *args, **kwargs) -> "CodedMessage":
+        return CodedMessage(super().format(*args, **kwargs), self.code)
+
+
+# marshmallow's error keys (Field.error_messages) and the code each one means.
+FIELD_ERROR_CODES = {"required": "MissingField", "null": "InvalidType", "invalid": "InvalidType",
+                     "invalid_utf8": "InvalidType", "too_large": "OutOfRange"}
 
 
 def camel_case(name: str) -> str:
@@ -21,24 +60,63 @@ def camel_case(name: str) -> str:
 class CamelCaseSchema(Schema):
     """Python attributes in snake_case, JSON keys in camelCase; unknown keys are an error."""
 
+    error_messages = {"unknown": CodedMessage("Unknown field.", "UnknownField"),
+                      "type": CodedMessage("Invalid input type.", "InvalidType")}
+
     class Meta:
         unknown = RAISE
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.data_key = camel_case(field_obj.data_key or field_name)
+        field_obj.error_messages = {key: CodedMessage(message, FIELD_ERROR_CODES.get(key, "InvalidValue"))
+                                    for key, message in field_obj.error_messages.items()}
+
+
+def in_range(low: int, high: int) -> validate.Range:
+    """low <= value <= high, else OutOfRange."""
+    return validate.Range(low, high, error=CodedMessage("must be between {min} and {max}", "OutOfRange"))
+
+
+def length(low: Optional[int] = None, high: Optional[int] = None) -> validate.Length:
+    """A length limit: TooLong past high, InvalidLength when a lower limit is broken too."""
+    if low is None:
+        return validate.Length(max=high, error=CodedMessage("must be at most {max} characters", "TooLong"))
+    return validate.Length(low, high, error=CodedMessage("must be {min} to {max} characters", "InvalidLength"))
+
+
+def one_of(choices: list) -> validate.OneOf:
+    """One of a list of values, else InvalidValue."""
+    return validate.OneOf(choices, error=CodedMessage("must be one of: {choices}", "InvalidValue"))
+
+
+class FullMatch(validate.Validator):
+    """The whole value matches a pattern (unlike validate.Regexp, whose `$` lets a trailing newline through)."""
+
+    def __init__(self, regex: re.Pattern, error: CodedMessage):
+        self.regex, self.error = regex, error
+
+    def __call__(self, value: str) -> str:
+        if not self.regex.fullmatch(value):
+            raise ValidationError(self.error)
+        return value
 
 
 class RelativePath(fields.String):
-    """A blob path inside a container: no '..' segment, no backslash, no leading '/'; trailing '/' trimmed."""
+    """A blob, or a folder of blobs, inside a container; a trailing '/' is trimmed.
+
+    Refused (the original rewrote such paths silently): a '.' or '..' segment, an empty segment,
+    a backslash, a leading '/', a control character.
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
         path = super()._deserialize(value, attr, data, **kwargs)
-        if "\\" in path or path.startswith("/") or ".." in path.split("/"):
-            raise ValidationError("must be a relative path without '..' segments, backslashes or a leading '/'")
-        path = path.rstrip("/")
-        if not path:
-            raise ValidationError("must name a blob or a folder")
-        return path
+        if len(path) > MAX_BLOB_PATH_LENGTH:
+            raise ValidationError(CodedMessage(f"must be at most {MAX_BLOB_PATH_LENGTH} characters", "TooLong"))
+        if not RELATIVE_PATH.fullmatch(path):
+            raise ValidationError(CodedMessage(
+                "must be a relative path without '.' or '..' segments, '//', backslashes, control characters "
+                "or a leading '/'", "InvalidPath"))
+        return path.rstrip("/")
 
 
 class StrictBoolean(fields.Boolean):
@@ -46,8 +124,45 @@ class StrictBoolean(fields.Boolean):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
-            raise ValidationError("must be true or false")
+            raise self.make_error("invalid")
         return value
+
+
+class JsonInteger(fields.Integer):
+    """A JSON integer: 6 or 6.0 (JSON Schema counts both as integers); not "6", 6.5 or true."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        return super()._deserialize(int(value), attr, data, **kwargs)
+
+
+class StrictNumber(fields.Float):
+    """A JSON number only: no numeric strings, no booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Rfc3339DateTime(fields.Field):
+    """An RFC 3339 date-time with its offset; a leap second counts as the second before it."""
+
+    default_error_messages = {"invalid": "must be an RFC 3339 date-time with an offset, e.g. 2017-03-30T13:34:12Z"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = RFC3339_DATE_TIME.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.make_error("invalid")
+        date, hours_minutes, seconds, fraction, offset = match.groups()
+        fraction = (fraction or "")[:7]  # Python keeps microseconds
+        offset = "+00:00" if offset in ("Z", "z") else offset
+        try:
+            return datetime.fromisoformat(f"{date}T{hours_minutes}:{min(seconds, '59')}{fraction}{offset}")
+        except ValueError:
+            raise ValidationError(CodedMessage("is not a date and time of the calendar", "InvalidValue")) from None
 
 
 def overlaps(path_a: str, path_b: str) -> bool:
@@ -58,68 +173,98 @@ def overlaps(path_a: str, path_b: str) -> bool:
 class ModelParametersSchema(CamelCaseSchema):
     """POST /api/models body: the training parameters, with the original service's defaults."""
 
-    description = fields.String(load_default=None, validate=validate.Length(max=256), allow_none=True)
-    blob_container_name = fields.String(required=True, validate=validate.Regexp(CONTAINER_NAME, error="is not a valid blob container name"))
+    description = fields.String(load_default=None, validate=length(high=MAX_DESCRIPTION_LENGTH), allow_none=True)
+    blob_container_name = fields.String(required=True, validate=[
+        length(*CONTAINER_NAME_LENGTH),
+        FullMatch(CONTAINER_NAME, CodedMessage(
+            "must be lower-case letters, digits and single hyphens, not at either end", "InvalidContainerName"))])
     usage_relative_path = RelativePath(required=True)
     catalog_file_relative_path = RelativePath(load_default=None, allow_none=True)
     evaluation_usage_relative_path = RelativePath(load_default=None, allow_none=True)
-    support_threshold = fields.Integer(strict=True, load_default=6, validate=validate.Range(*SUPPORT_THRESHOLD_RANGE))
-    cooccurrence_unit = fields.String(load_default=CooccurrenceUnit.USER.value, validate=validate.OneOf([u.value for u in CooccurrenceUnit]))
-    similarity_function = fields.String(load_default=SimilarityFunction.JACCARD.value, validate=validate.OneOf([f.value for f in SimilarityFunction]))
+    support_threshold = JsonInteger(load_default=6, validate=in_range(*SUPPORT_THRESHOLD_RANGE))
+    cooccurrence_unit = fields.String(load_default=CooccurrenceUnit.USER.value,
+                                      validate=one_of([unit.value for unit in CooccurrenceUnit]))
+    similarity_function = fields.String(load_default=SimilarityFunction.JACCARD.value,
+                                        validate=one_of([function.value for function in SimilarityFunction]))
     enable_cold_item_placement = StrictBoolean(load_default=False)
     enable_cold_to_cold_recommendations = StrictBoolean(load_default=False)
     enable_user_affinity = StrictBoolean(load_default=True)
     enable_user_to_item_recommendations = StrictBoolean(load_default=False)
     allow_seed_items_in_recommendations = StrictBoolean(load_default=False)
     enable_backfilling = StrictBoolean(load_default=True)
-    decay_period_in_days = fields.Integer(strict=True, load_default=30, validate=validate.Range(min=1, max=2**31 - 1))
+    decay_period_in_days = JsonInteger(load_default=30, validate=in_range(1, 2**31 - 1))
 
     @validates_schema
     def check_combinations(self, data, **kwargs):
         """Cold placement needs a catalog; evaluation data must not overlap the training data."""
         if data.get("enable_cold_item_placement") and not data.get("catalog_file_relative_path"):
-            raise ValidationError("is required when enableColdItemPlacement is true", "catalogFileRelativePath")
+            raise ValidationError(CodedMessage("is required when enableColdItemPlacement is true", "MissingField"),
+                                  "catalogFileRelativePath")
         evaluation = data.get("evaluation_usage_relative_path")
         if evaluation and overlaps(evaluation, data["usage_relative_path"]):
-            raise ValidationError("must not overlap usageRelativePath (the model would be tested on its training data)",
-                                  "evaluationUsageRelativePath")
+            raise ValidationError(CodedMessage(
+                "must not overlap usageRelativePath (the model would be tested on its training data)",
+                "OverlappingPaths"), "evaluationUsageRelativePath")
 
 
 class UsageEventSchema(CamelCaseSchema):
     """One usage event in a recommend request body."""
 
-    item_id = fields.String(required=True, validate=validate.Length(min=1, max=MAX_ITEM_ID_LENGTH))
-    timestamp = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
-    event_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(DEFAULT_EVENT_WEIGHTS)))
-    weight = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+    item_id = fields.String(required=True, validate=length(1, MAX_ITEM_ID_LENGTH))
+    timestamp = Rfc3339DateTime(load_default=None, allow_none=True)
+    event_type = fields.String(load_default=None, allow_none=True, validate=one_of(list(DEFAULT_EVENT_WEIGHTS)))
+    weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
 
 
-class RecommendQuerySchema(CamelCaseSchema):
-    """Query string of the recommend routes."""
+class ItemRecommendQuerySchema(CamelCaseSchema):
+    """Query string of GET .../recommend."""
 
-    item_id = fields.String(load_default=None, validate=validate.Length(min=1, max=MAX_ITEM_ID_LENGTH))
-    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=MAX_USER_ID_LENGTH))
-    recommendation_count = fields.Integer(load_default=10, validate=validate.Range(1, 100))
+    item_id = fields.String(load_default=None, validate=length(1, MAX_ITEM_ID_LENGTH))
+    recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
+                                          validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+class PersonalizedRecommendQuerySchema(CamelCaseSchema):
+    """Query string of POST .../recommend."""
+
+    user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
+    recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
+                                          validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+class ModelListQuerySchema(CamelCaseSchema):
+    """Query string of GET /api/models."""
+
+    page_size = fields.Integer(load_default=MAX_PAGE_SIZE, validate=in_range(1, MAX_PAGE_SIZE))
+    continuation_token = fields.String(load_default=None, validate=[
+        length(1, MAX_CONTINUATION_TOKEN_LENGTH),
+        FullMatch(CONTINUATION_TOKEN, CodedMessage("is not a continuation token", "InvalidContinuationToken"))])
 
 
 class SetDefaultQuerySchema(CamelCaseSchema):
     """Query string of PUT /api/models/default."""
 
-    model_id = fields.UUID(required=True)
+    model_id = fields.String(required=True, validate=FullMatch(GUID, CodedMessage("must be a GUID", "InvalidModelId")))
 
 
+no_query_schema = CamelCaseSchema()
+"""The query string of routes that take no parameters: any parameter is unknown (a typo must not pass silently)."""
 model_parameters_schema = ModelParametersSchema()
 usage_events_schema = UsageEventSchema(many=True)
-recommend_query_schema = RecommendQuerySchema()
+item_recommend_query_schema = ItemRecommendQuerySchema()
+personalized_recommend_query_schema = PersonalizedRecommendQuerySchema()
+model_list_query_schema = ModelListQuerySchema()
 set_default_query_schema = SetDefaultQuerySchema()
 
 
-def model_to_json(record, summary: bool = False) -> dict:
-    """A registry record as the API's Model (or its summary)."""
-    body = {"id": record.id, "description": record.description,
-            "creationTime": record.creation_time.isoformat().replace("+00:00", "Z"),
-            "modelStatus": record.status.value}
-    if summary:
-        return body
-    return {**body, "modelStatusMessage": record.status_message, "parameters": record.parameters,
-            "statistics": record.statistics}
+def model_summary_to_json(summary) -> dict:
+    """A registry summary (or record) as the API's ModelSummary."""
+    return {"id": summary.id, "description": summary.description,
+            "creationTime": summary.creation_time.isoformat().replace("+00:00", "Z"),
+            "modelStatus": summary.status.value}
+
+
+def model_to_json(record) -> dict:
+    """A registry record as the API's Model."""
+    return {**model_summary_to_json(record), "modelStatusMessage": record.status_message,
+            "parameters": record.parameters, "statistics": record.statistics}

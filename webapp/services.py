@@ -1,14 +1,19 @@
 """The app's collaborators, built once by create_app and reached through these getters."""
-import uuid
-
 from flask import current_app
+from werkzeug.routing import BaseConverter
 
-from .errors import ApiError
+from .errors import ApiError, field_error
+from .schemas import GUID
 
 
 def registry():
     """The ModelRegistry."""
     return current_app.extensions["registry"]
+
+
+def records():
+    """The serving path's CachedRecordReader: Completed records and the default id, trusted for a few seconds."""
+    return current_app.extensions["records"]
 
 
 def provider():
@@ -26,9 +31,18 @@ def usage_locator():
     return current_app.extensions["usage_locator"]
 
 
+class ModelIdConverter(BaseConverter):
+    """A {modelId} path segment: anything but `default`, so /api/models/default never reaches a by-id route.
+
+    A segment that is not a GUID still matches, for parse_model_id to answer 400 InvalidModelId.
+    """
+
+    regex = r"(?!default(?:/|\Z))[^/]+"
+
+
 def parse_model_id(model_id: str) -> str:
     """The canonical (lower-case) form of a model id. :raise 400 InvalidModelId: not a GUID"""
-    try:
-        return str(uuid.UUID(model_id))
-    except ValueError:
-        raise ApiError(400, "InvalidModelId", f"model id {model_id[:64]!r} is not a GUID") from None
+    if not GUID.fullmatch(model_id):
+        raise ApiError(400, "InvalidModelId", f"model id {model_id[:64]!r} is not a GUID",
+                       [field_error("modelId", "InvalidModelId", "must be a GUID")])
+    return model_id.lower()

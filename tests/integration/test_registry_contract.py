@@ -5,15 +5,28 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from common.storage import StorageClients
-from registry import (ConcurrentUpdateError, InMemoryModelRegistry, ModelNotFoundError, ModelRecord, ModelStatus,
-                      TableModelRegistry)
+from registry import (ConcurrentUpdateError, InMemoryModelRegistry, InvalidContinuationTokenError, ModelNotFoundError,
+                      ModelRecord, ModelStatus, TableModelRegistry)
+
+NOW = datetime.now(timezone.utc)
 
 
 def make_record(minutes_ago: int = 0) -> ModelRecord:
     return ModelRecord(id=str(uuid.uuid4()), description="a model",
-                       creation_time=datetime.now(timezone.utc) - timedelta(minutes=minutes_ago),
+                       creation_time=NOW - timedelta(minutes=minutes_ago),
                        status=ModelStatus.CREATED, status_message="created",
                        parameters={"supportThreshold": 6, "blobContainerName": "c"})
+
+
+def all_pages(registry, page_size: int) -> list:
+    """The ids of every page, following the continuation tokens."""
+    pages, token = [], None
+    while True:
+        page = registry.list_page(page_size, token)
+        pages.append([summary.id for summary in page.summaries])
+        token = page.continuation_token
+        if token is None:
+            return pages
 
 
 class RegistryContract:
@@ -35,9 +48,42 @@ class RegistryContract:
         with pytest.raises(ModelNotFoundError):
             registry.delete(str(uuid.uuid4()))
 
-    def test_list_is_newest_first(self, registry):
+    def test_list_is_newest_first_with_summaries(self, registry):
         old, new = registry.create(make_record(minutes_ago=5)), registry.create(make_record())
-        assert [record.id for record in registry.list()] == [new.id, old.id]
+        registry.update(new.with_status(ModelStatus.COMPLETED, "done", {"numberOfUsers": 3}))
+        page = registry.list_page(10)
+        assert [summary.id for summary in page.summaries] == [new.id, old.id]
+        assert page.continuation_token is None
+        assert page.summaries[0] == registry.get(new.id).summary()
+        assert (page.summaries[0].status, page.summaries[0].creation_time) == (ModelStatus.COMPLETED, NOW)
+
+    def test_empty_registry_lists_one_empty_page(self, registry):
+        page = registry.list_page(3)
+        assert (page.summaries, page.continuation_token) == ([], None)
+
+    def test_pages_follow_the_continuation_token(self, registry):
+        ids = [registry.create(make_record(minutes_ago=minutes)).id for minutes in range(5)]  # newest first
+        assert all_pages(registry, 2) == [ids[0:2], ids[2:4], ids[4:5]]
+        assert all_pages(registry, 5) == [ids]  # exactly a page: no empty page after it
+
+    def test_same_creation_time_is_ordered_by_id(self, registry):
+        same = sorted((registry.create(make_record(minutes_ago=1)).id for _ in range(3)), reverse=True)
+        assert all_pages(registry, 1) == [[model_id] for model_id in same]
+
+    def test_pages_stay_stable_while_models_come_and_go(self, registry):
+        ids = [registry.create(make_record(minutes_ago=minutes + 1)).id for minutes in range(4)]
+        first = registry.list_page(2)
+        registry.create(make_record())  # newer than every listed model: belongs on the first page, not a later one
+        registry.delete(ids[1])  # the model the token names
+        second = registry.list_page(2, first.continuation_token)
+        assert [summary.id for summary in second.summaries] == ids[2:4]
+        assert second.continuation_token is None
+
+    @pytest.mark.parametrize("token", ["garbage!", "bm90IGpzb24", "WzEsIDJd", "WyIyMDI0LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ"])
+    def test_a_foreign_continuation_token_is_refused(self, registry, token):
+        # not base64; base64 of "not json"; of [1, 2]; of a naive time ["2024-01-01T00:00:00", "x"]
+        with pytest.raises(InvalidContinuationTokenError):
+            registry.list_page(2, token)
 
     def test_update_keeps_statistics_and_changes_etag(self, registry):
         record = registry.create(make_record())

@@ -65,3 +65,18 @@ def test_top_k_on_long_lists_equals_a_full_sort(seed):
     expected_items, expected_scores = full_sort(items, scores, k)
     assert best.tolist() == expected_items
     assert best_scores.tolist() == expected_scores
+
+
+def test_events_as_a_mapping_of_columns_score_like_an_event_table():
+    from recommender import SARModel, SARParameters, event_weight, make_events, resolve_weights
+
+    model = SARModel.fit(make_events(["u1", "u1", "u2", "u2", "u3"], ["A", "B", "B", "C", "A"],
+                                     [0.0, 10.0, 20.0, 30.0, 40.0]), SARParameters(support_threshold=1))
+    types, explicit = ["Purchase", None, "RemoveShopCart"], [None, 2.5, None]
+    weights = [event_weight(t, w) for t, w in zip(types, explicit)]
+    assert weights == resolve_weights(types, [float("nan") if w is None else w for w in explicit]).tolist()
+    columns = {"item_id": ["A", "unknown", "C"], "timestamp": [50.0, 60.0, float("nan")], "weight": weights}
+    table = make_events([None] * 3, columns["item_id"], columns["timestamp"], columns["weight"])
+    assert model.recommend(events=columns, k=3) == model.recommend(events=table, k=3)
+    with pytest.raises(KeyError):
+        event_weight("NoSuchType", None)

@@ -1,63 +1,21 @@
 """The REST API in process, with the in-memory registry and small fakes behind the same interfaces."""
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
-from common.settings import Settings
-from model_provider import ModelBlobNotFoundError
-from recommender import SARModel, SARParameters, make_events
-from registry import InMemoryModelRegistry, ModelStatus
-from webapp import create_app
-
-ADMIN, RECOMMEND = {"x-api-key": "admin-1"}, {"x-api-key": "recommend-1"}
-VALID_BODY = {"blobContainerName": "data", "usageRelativePath": "usage/"}
-
-
-class FakeQueues:
-    def __init__(self):
-        self.sent = []
-
-    def send_train(self, model_id):
-        self.sent.append(("train", model_id))
-
-    def send_delete(self, model_id):
-        self.sent.append(("delete", model_id))
-
-
-class FakeProvider:
-    def __init__(self):
-        self.models, self.forgotten = {}, []
-
-    def get_model(self, model_id):
-        try:
-            return self.models[model_id]
-        except KeyError:
-            raise ModelBlobNotFoundError(model_id) from None
-
-    def forget(self, model_id):
-        self.forgotten.append(model_id)
+from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
+from registry import ModelStatus
 
 
 @pytest.fixture
 def parts():
-    return {"registry": InMemoryModelRegistry(), "provider": FakeProvider(), "queues": FakeQueues(),
-            "usage_locator": lambda container, path: ["usage/a.csv"] if container == "data" else []}
+    return make_parts()
 
 
 @pytest.fixture
 def client(parts):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
-                                      "ADMIN_SECONDARY_KEY": "admin-2", "RECOMMEND_PRIMARY_KEY": "recommend-1",
-                                      "MAX_REQUEST_BYTES": "2000"})
-    return create_app(settings, **parts).test_client()
-
-
-def completed_model(client, parts, **parameters):
-    """Create a model through the API, then complete it with a model trained on two clusters."""
-    model_id = client.post("/api/models", json=VALID_BODY, headers=ADMIN).json["id"]
-    record = parts["registry"].get(model_id)
-    parts["registry"].update(record.with_status(ModelStatus.COMPLETED, "done"))
-    events = make_events(["u1", "u1", "u2", "u2", "u3"], ["x", "y", "x", "y", "z"])
-    parts["provider"].models[model_id] = SARModel.fit(events, SARParameters(support_threshold=1, **parameters))
-    return model_id
+    return make_client(parts)
 
 
 def test_create_returns_201_with_location_and_queues_training(client, parts):
@@ -67,49 +25,14 @@ def test_create_returns_201_with_location_and_queues_training(client, parts):
     assert response.headers["Location"] == f"/api/models/{body['id']}"
     assert (body["modelStatus"], body["description"], body["parameters"]["supportThreshold"]) == ("Created", "d", 6)
     assert body["parameters"]["usageRelativePath"] == "usage"  # trailing slash trimmed
+    assert "description" not in body["parameters"] and body["statistics"] is None
     assert parts["queues"].sent == [("train", body["id"])]
+    assert client.get(response.headers["Location"], headers=ADMIN).json == body
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"blobContainerName": "data"}, "usageRelativePath"),
-    ({**VALID_BODY, "usageRelativePath": "a/../b"}, "usageRelativePath"),
-    ({**VALID_BODY, "usageRelativePath": "a\\b"}, "usageRelativePath"),
-    ({**VALID_BODY, "usageRelativePath": "/abs"}, "usageRelativePath"),
-    ({**VALID_BODY, "blobContainerName": "Bad_Name"}, "blobContainerName"),
-    ({**VALID_BODY, "supportThreshold": 0}, "supportThreshold"),
-    ({**VALID_BODY, "supportThreshold": "6"}, "supportThreshold"),
-    ({**VALID_BODY, "enableBackfilling": "yes"}, "enableBackfilling"),
-    ({**VALID_BODY, "similarityFunction": "Cosine"}, "similarityFunction"),
-    ({**VALID_BODY, "description": "x" * 257}, "description"),
-    ({**VALID_BODY, "unknownField": 1}, "unknownField"),
-    ({**VALID_BODY, "evaluationUsageRelativePath": "usage/test.csv"}, "evaluationUsageRelativePath"),
-    ({**VALID_BODY, "enableColdItemPlacement": True}, "catalogFileRelativePath"),
-])
-def test_invalid_parameters_name_the_field(client, parts, body, field):
-    response = client.post("/api/models", json=body, headers=ADMIN)
-    assert response.status_code == 400
-    assert response.json["error"]["code"] == "InvalidRequest"
-    assert field in [detail["field"] for detail in response.json["error"]["details"]]
-    assert parts["queues"].sent == []
-
-
-def test_missing_container_and_usage_are_told_at_creation(client):
-    no_usage = client.post("/api/models", json={"blobContainerName": "other", "usageRelativePath": "x"}, headers=ADMIN)
-    assert (no_usage.status_code, no_usage.json["error"]["code"]) == (400, "UsageFileNotFound")
-
-
-@pytest.mark.parametrize("headers, status, code", [
-    ({}, 401, "Unauthorized"),
-    ({"x-api-key": "wrong"}, 401, "Unauthorized"),
-    (RECOMMEND, 403, "Forbidden"),
-])
-def test_admin_routes_refuse_other_keys(client, headers, status, code):
-    response = client.get("/api/models", headers=headers)
-    assert (response.status_code, response.json["error"]["code"]) == (status, code)
-
-
-def test_secondary_admin_key_works(client):
-    assert client.get("/api/models", headers={"x-api-key": "admin-2"}).status_code == 200
+def test_model_ids_are_case_insensitive_guids(client):
+    model_id = client.post("/api/models", json=VALID_BODY, headers=ADMIN).json["id"]
+    assert client.get(f"/api/models/{model_id.upper()}", headers=ADMIN).json["id"] == model_id
 
 
 def test_item_to_item_and_personalized(client, parts):
@@ -123,54 +46,105 @@ def test_item_to_item_and_personalized(client, parts):
     assert personalized.json[0]["recommendedItemId"] == "x"
 
 
-def test_recommend_rules(client, parts):
+def test_recommendation_count_defaults_to_10_and_allows_1_to_100(client, parts):
     model_id = completed_model(client, parts)
     base = f"/api/models/{model_id}/recommend"
-    assert client.get(f"{base}?itemId=x&recommendationCount=101", headers=RECOMMEND).status_code == 400
-    assert client.get(f"{base}?itemId=x&recommendationCount=0", headers=RECOMMEND).status_code == 400
-    user = client.post(f"{base}?userId=u1", json=[], headers=RECOMMEND)
-    assert (user.status_code, user.json["error"]["code"]) == (400, "UserRecommendationsDisabled")
-    popular = client.get(base, headers=RECOMMEND)  # no itemId: backfill only
-    assert [entry["recommendedItemId"] for entry in popular.json] == ["x", "y", "z"]
-    text = client.post(base, data="x", headers={**RECOMMEND, "Content-Type": "text/plain"})
-    assert (text.status_code, text.json["error"]["code"]) == (415, "UnsupportedMediaType")
-    huge = client.post(base, json=[{"itemId": "x" * 400}] * 10, headers=RECOMMEND)
-    assert (huge.status_code, huge.json["error"]["code"]) == (413, "PayloadTooLarge")
+    assert len(client.get(base, headers=RECOMMEND).json) == 3  # all three items: fewer than the default 10
+    assert len(client.get(f"{base}?recommendationCount=1", headers=RECOMMEND).json) == 1
+    assert client.get(f"{base}?recommendationCount=100", headers=RECOMMEND).status_code == 200
+    for count in (0, 101):
+        assert client.get(f"{base}?recommendationCount={count}", headers=RECOMMEND).status_code == 400
 
 
-def test_user_history_when_enabled(client, parts):
-    model_id = completed_model(client, parts, enable_user_to_item=True)
-    response = client.post(f"/api/models/{model_id}/recommend?userId=u1&recommendationCount=1", headers=RECOMMEND)
+def test_without_item_or_events_the_popular_items_come_back(client, parts):
+    model_id = completed_model(client, parts)
+    base = f"/api/models/{model_id}/recommend"
+    popular = [entry["recommendedItemId"] for entry in client.get(base, headers=RECOMMEND).json]
+    assert popular == ["x", "y", "z"]
+    assert [entry["recommendedItemId"] for entry in client.post(base, headers=RECOMMEND).json] == popular
+    assert client.get(f"{base}?itemId=never-seen", headers=RECOMMEND).status_code == 200  # cold: not an error
+
+
+def test_user_id_needs_a_model_with_user_histories(client, parts):
+    without = completed_model(client, parts)
+    response = client.post(f"/api/models/{without}/recommend?userId=u1", json=[], headers=RECOMMEND)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "UserRecommendationsDisabled")
+    with_histories = completed_model(client, parts, enable_user_to_item=True)
+    response = client.post(f"/api/models/{with_histories}/recommend?userId=u1&recommendationCount=1", headers=RECOMMEND)
     assert response.json == [{"recommendedItemId": "z", "score": 0.0}]  # x, y are seeds: only backfill remains
+
+
+@pytest.mark.parametrize("status", [ModelStatus.CREATED, ModelStatus.IN_PROGRESS, ModelStatus.FAILED])
+def test_a_model_that_is_not_completed_answers_409_with_its_status(client, parts, status):
+    model_id = client.post("/api/models", json=VALID_BODY, headers=ADMIN).json["id"]
+    record = parts["registry"].get(model_id)
+    parts["registry"].update(record.with_status(status, "..."))
+    for response in (client.get(f"/api/models/{model_id}/recommend", headers=RECOMMEND),
+                     client.post(f"/api/models/{model_id}/recommend", json=[], headers=RECOMMEND),
+                     client.put(f"/api/models/default?modelId={model_id}", headers=ADMIN)):
+        assert (response.status_code, response.json["error"]["code"]) == (409, "ModelNotReady")
+        assert status.value in response.json["error"]["message"]
 
 
 def test_default_model_lifecycle(client, parts):
     assert client.get("/api/models/default", headers=ADMIN).json["error"]["code"] == "NoDefaultModel"
-    pending = client.post("/api/models", json=VALID_BODY, headers=ADMIN).json["id"]
-    assert client.put(f"/api/models/default?modelId={pending}", headers=ADMIN).status_code == 409
-    model_id = completed_model(client, parts)
-    assert client.put(f"/api/models/default?modelId={model_id}", headers=ADMIN).status_code == 200
-    assert client.get("/api/models/default/recommend?itemId=x", headers=RECOMMEND).json[0]["recommendedItemId"] == "y"
-    assert client.delete(f"/api/models/{model_id}", headers=ADMIN).status_code == 202
-    assert client.get(f"/api/models/{model_id}", headers=ADMIN).status_code == 404
-    assert client.get("/api/models/default", headers=ADMIN).status_code == 404
-    assert ("delete", model_id) in parts["queues"].sent and parts["provider"].forgotten == [model_id]
-
-
-def test_bad_ids_and_unknown_routes(client):
-    assert client.get("/api/models/not-a-guid", headers=ADMIN).json["error"]["code"] == "InvalidModelId"
-    unknown = client.get("/api/models/6f1c2a4e-1111-4111-8111-111111111111", headers=ADMIN)
+    assert client.get("/api/models/default/recommend", headers=RECOMMEND).json["error"]["code"] == "NoDefaultModel"
+    unknown = client.put("/api/models/default?modelId=6f1c2a4e-1111-4111-8111-111111111111", headers=ADMIN)
     assert (unknown.status_code, unknown.json["error"]["code"]) == (404, "ModelNotFound")
-    assert client.get("/nope").json["error"]["code"] == "NotFound"
-    assert client.patch("/api/models", headers=ADMIN).json["error"]["code"] == "MethodNotAllowed"
+    model_id = completed_model(client, parts)
+    made_default = client.put(f"/api/models/default?modelId={model_id}", headers=ADMIN)
+    assert (made_default.status_code, made_default.json["id"]) == (200, model_id)
+    assert client.get("/api/models/default", headers=ADMIN).json["id"] == model_id
+    assert client.get("/api/models/default/recommend?itemId=x", headers=RECOMMEND).json[0]["recommendedItemId"] == "y"
+    assert client.post("/api/models/default/recommend", json=[{"itemId": "x"}],
+                       headers=RECOMMEND).json[0]["recommendedItemId"] == "y"
 
 
-def test_unexpected_errors_are_500_without_a_stack_trace(client, parts):
-    def broken(*args):
-        raise RuntimeError("secret internals")
-    parts["registry"].list = broken
-    response = client.get("/api/models", headers=ADMIN)
-    assert response.status_code == 500
-    assert response.json["error"]["code"] == "InternalError"
-    assert "secret internals" not in response.get_data(as_text=True)
-    assert response.headers["X-Request-Id"] in response.json["error"]["message"]
+def test_delete_removes_the_model_clears_the_default_and_queues_the_cleanup(client, parts):
+    model_id = completed_model(client, parts)
+    client.put(f"/api/models/default?modelId={model_id}", headers=ADMIN)
+    response = client.delete(f"/api/models/{model_id}", headers=ADMIN)
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert client.get(f"/api/models/{model_id}", headers=ADMIN).status_code == 404
+    assert client.get(f"/api/models/{model_id}/recommend", headers=RECOMMEND).status_code == 404
+    assert client.get("/api/models/default", headers=ADMIN).json["error"]["code"] == "NoDefaultModel"
+    assert parts["queues"].sent[-1] == ("delete", model_id) and set(parts["provider"].forgotten) == {model_id}
+    again = client.delete(f"/api/models/{model_id}", headers=ADMIN)
+    assert (again.status_code, again.json["error"]["code"]) == (404, "ModelNotFound")
+
+
+def test_a_completed_model_without_its_blob_is_404(client, parts):
+    model_id = completed_model(client, parts)
+    del parts["provider"].models[model_id]
+    response = client.get(f"/api/models/{model_id}/recommend", headers=RECOMMEND)
+    assert (response.status_code, response.json["error"]["code"]) == (404, "ModelNotFound")
+
+
+def test_the_list_pages_newest_first_with_a_continuation_token(client, parts):
+    ids = [client.post("/api/models", json={**VALID_BODY, "description": str(n)}, headers=ADMIN).json["id"]
+           for n in range(5)]
+    # Creation times within one test may tie: spread them so "newest first" is known.
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    for minutes, model_id in enumerate(ids):
+        record = parts["registry"].get(model_id)
+        parts["registry"].update(replace(record, creation_time=start + timedelta(minutes=minutes)))
+    pages, token = [], None
+    while True:
+        query = {"pageSize": 2, **({"continuationToken": token} if token else {})}
+        response = client.get("/api/models", query_string=query, headers=ADMIN)
+        assert response.status_code == 200
+        pages.append([summary["id"] for summary in response.json])
+        token = response.headers.get("X-Continuation-Token")
+        if token is None:
+            break
+    newest_first = ids[::-1]
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:]]
+    assert client.get("/api/models", headers=ADMIN).json[0] == {
+        "id": ids[-1], "description": "4", "creationTime": "2024-01-01T00:04:00Z", "modelStatus": "Created"}
+    assert "X-Continuation-Token" not in client.get("/api/models", headers=ADMIN).headers  # default page: 100
+
+
+def test_a_foreign_continuation_token_is_400(client):
+    response = client.get("/api/models?continuationToken=bm90LWEtdG9rZW4", headers=ADMIN)
+    assert response.status_code == 400
+    assert response.json["error"]["details"][0]["code"] == "InvalidContinuationToken"

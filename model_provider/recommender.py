@@ -1,0 +1,60 @@
+"""A loaded model ready to serve, with the second cache level: ranked item-to-item answers.
+
+The original service kept TLC scoring engines per (count bucket, history
+flag, t_ref day, decay) because building one was costly. Our scorer needs no
+per-request build (the similarity matrix is the engine), so the second level
+keeps what is costly and reusable here: the ranked list of an item-to-item
+request, keyed by its scoring-time arguments (seed item, count bucket). A
+personalized request depends on the events it carries and is never cached.
+"""
+import sys
+import time
+from typing import Callable, Optional
+
+from recommender import Recommendation, SARModel
+
+from .cache import SlidingCache
+
+RECOMMENDATION_BYTES = 120
+"""Approximate size of one cached Recommendation (tuple, float, list slot); its id string is added."""
+
+
+def count_bucket(count: int) -> int:
+    """The original's rounding of a recommendation count: 5 for up to 5, else up to a multiple of 10."""
+    return 5 if count <= 5 else -(-count // 10) * 10
+
+
+def answer_size(answer: list) -> int:
+    return sum(RECOMMENDATION_BYTES + sys.getsizeof(item_id) for item_id, _ in answer) + 64
+
+
+class Recommender:
+    """Scoring on one model: item-to-item answers come from a sliding cache, personalized ones are computed."""
+
+    def __init__(self, model: SARModel, *, max_answers: int, max_answer_bytes: int, idle_seconds: float,
+                 clock: Callable[[], float] = time.monotonic):
+        self.model = model
+        self.answers = SlidingCache(max_entries=max_answers, max_bytes=max_answer_bytes, idle_seconds=idle_seconds,
+                                    size_of=answer_size, clock=clock)
+
+    @property
+    def params(self):
+        return self.model.params
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory of the model (the cache of answers is bounded on its own)."""
+        return self.model.nbytes
+
+    def similar_items(self, item_id: Optional[str], count: int) -> list:
+        """Items similar to `item_id` (popular items when None), best first."""
+        key = (item_id, count_bucket(count))
+        answer = self.answers.lookup(key)
+        if answer is None:
+            answer = self.model.similar_items(item_id, key[1]) if item_id is not None else self.model.recommend(k=key[1])
+            self.answers.store(key, answer)
+        return answer[:count]
+
+    def recommend(self, user_id: Optional[str], events, count: int) -> list[Recommendation]:
+        """Personalized: the user's stored history and/or the events, best first."""
+        return self.model.recommend(user_id=user_id, events=events, k=count)

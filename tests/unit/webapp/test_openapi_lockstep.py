@@ -1,0 +1,167 @@
+"""webapp/openapi.yaml is the contract: it must list exactly the served routes and state the marshmallow rules.
+
+Fails when a route, a method, a parameter, a field or a validation rule changes on one side only.
+"""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from marshmallow import fields, validate
+# The OpenAPI 3.1 meta-schema that schemathesis bundles (nothing to download); pinned schemathesis <5.
+from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+
+from common.settings import Settings
+from webapp import create_app, schemas
+from webapp.spec_api import SPEC_PATH
+
+SPEC = yaml.safe_load(SPEC_PATH.read_text())
+WEBAPP_DIR = Path(schemas.__file__).parent
+
+# Each operation and the marshmallow schema of its query string.
+QUERY_SCHEMAS = {
+    ("/api/models", "post"): schemas.no_query_schema,
+    ("/api/models", "get"): schemas.model_list_query_schema,
+    ("/api/models/default", "get"): schemas.no_query_schema,
+    ("/api/models/default", "put"): schemas.set_default_query_schema,
+    ("/api/models/{modelId}", "get"): schemas.no_query_schema,
+    ("/api/models/{modelId}", "delete"): schemas.no_query_schema,
+    ("/api/models/{modelId}/recommend", "get"): schemas.item_recommend_query_schema,
+    ("/api/models/{modelId}/recommend", "post"): schemas.personalized_recommend_query_schema,
+    ("/api/models/default/recommend", "get"): schemas.item_recommend_query_schema,
+    ("/api/models/default/recommend", "post"): schemas.personalized_recommend_query_schema,
+    ("/api/openapi.yaml", "get"): schemas.no_query_schema,
+}
+BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema()}
+
+
+def resolve(node: dict) -> dict:
+    """Follow a local $ref."""
+    while "$ref" in node:
+        target = SPEC
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{key: value for key, value in node.items() if key != "$ref"}}
+    return node
+
+
+def spec_rules(node: dict) -> dict:
+    """The facts a JSON Schema property states, normalised: types, bounds, lengths, enum, pattern, default."""
+    node = resolve(node)
+    facts = {"types": set()}
+    for alternative in map(spec_rules, node.get("oneOf", [])):  # e.g. a RelativePath or null
+        facts = {**facts, **alternative, "types": facts["types"] | alternative["types"]}
+    types = node.get("type", [])
+    facts["types"] |= {types} if isinstance(types, str) else set(types)
+    if "enum" in node:
+        facts["enum"] = {value for value in node["enum"] if value is not None}
+        facts["types"] |= {"string"} | ({"null"} if None in node["enum"] else set())
+    for key in ("minimum", "maximum", "minLength", "maxLength", "pattern", "default", "format"):
+        if key in node:
+            facts[key] = node[key]
+    return facts
+
+
+def field_rules(field: fields.Field) -> dict:
+    """The same facts, as a marshmallow field enforces them."""
+    facts = {"types": {_json_type(field)} | ({"null"} if field.allow_none else set())}
+    if isinstance(field, schemas.Rfc3339DateTime):
+        facts["format"] = "date-time"
+    if isinstance(field, schemas.RelativePath):
+        facts.update(maxLength=schemas.MAX_BLOB_PATH_LENGTH, pattern=f"^{schemas.RELATIVE_PATH.pattern}$")
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            facts.update(minimum=validator.min, maximum=validator.max)
+        elif isinstance(validator, validate.Length):
+            facts.update({key: value for key, value in (("minLength", validator.min), ("maxLength", validator.max))
+                          if value is not None})
+        elif isinstance(validator, validate.OneOf):
+            facts["enum"] = set(validator.choices)
+        elif isinstance(validator, schemas.FullMatch):
+            facts["pattern"] = f"^{validator.regex.pattern}$"
+            if validator.regex is schemas.GUID:
+                facts["format"] = "uuid"
+        else:
+            raise AssertionError(f"{field.data_key}: no spec rule known for {validator!r}")
+    if field.load_default is not None and not callable(field.load_default) and not field.required:
+        facts["default"] = field.load_default
+    return facts
+
+
+def _json_type(field: fields.Field) -> str:
+    for kind, name in ((fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Float, "number"),
+                       (fields.String, "string"), (schemas.Rfc3339DateTime, "string")):
+        if isinstance(field, kind):
+            return name
+    raise AssertionError(f"no JSON type known for {field!r}")
+
+
+def test_the_spec_is_valid_openapi_3_1():
+    assert SPEC["openapi"] == "3.1.0"
+    assert [error.message for error in OPENAPI_31_VALIDATOR.iter_errors(SPEC)] == []
+
+
+def test_the_spec_lists_exactly_the_served_routes_and_methods():
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "k"})
+    app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object())
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue  # the REST API lives under /api/ (the dashboard's page is not part of the contract)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: "{" + schemas.camel_case(match.group(1)) + "}", rule.rule)
+        served |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path, method) for path, item in SPEC["paths"].items() for method in item if method != "parameters"}
+    assert served == documented
+    assert documented == set(QUERY_SCHEMAS)
+
+
+@pytest.mark.parametrize("path, method", sorted(QUERY_SCHEMAS))
+def test_query_parameters_follow_the_marshmallow_schema(path, method):
+    operation = SPEC["paths"][path][method]
+    parameters = [resolve(parameter) for parameter in SPEC["paths"][path].get("parameters", [])
+                  + operation.get("parameters", [])]
+    query = {parameter["name"]: parameter for parameter in parameters if parameter["in"] == "query"}
+    loaded = {field.data_key: field for field in QUERY_SCHEMAS[(path, method)].fields.values()}
+    assert set(query) == set(loaded)
+    for name, field in loaded.items():
+        rules = field_rules(field)
+        rules["types"].discard("null")  # a query string cannot send null (marshmallow allows it for a None default)
+        assert spec_rules(query[name]["schema"]) == rules, name
+        assert query[name].get("required", False) == field.required, name
+
+
+def test_the_model_id_path_parameter_is_a_guid():
+    parameter = resolve(SPEC["components"]["parameters"]["modelId"])
+    assert spec_rules(parameter["schema"])["pattern"] == f"^{schemas.GUID.pattern}$"
+
+
+@pytest.mark.parametrize("name", sorted(BODY_SCHEMAS))
+def test_body_schemas_follow_the_marshmallow_schemas(name):
+    spec = SPEC["components"]["schemas"][name]
+    loaded = {field.data_key: field for field in BODY_SCHEMAS[name].fields.values()}
+    assert spec["additionalProperties"] is False  # marshmallow: unknown = RAISE
+    assert set(spec["properties"]) == set(loaded)
+    assert set(spec["required"]) == {key for key, field in loaded.items() if field.required}
+    for key, field in loaded.items():
+        assert spec_rules(spec["properties"][key]) == field_rules(field), key
+
+
+def test_a_models_parameters_are_the_creation_parameters_with_defaults_filled_in():
+    spec = SPEC["components"]["schemas"]["TrainingParameters"]
+    created = schemas.model_parameters_schema.load({"blobContainerName": "data", "usageRelativePath": "u.csv"})
+    created.pop("description")
+    assert set(schemas.model_parameters_schema.dump(created)) == set(spec["required"]) == set(spec["properties"])
+
+
+def test_every_error_code_the_code_can_answer_is_documented():
+    source = "\n".join(path.read_text() for path in WEBAPP_DIR.glob("*.py"))
+    codes = set(re.findall(r'ApiError\(\s*\d+,\s*"(\w+)"', source))
+    codes |= set(re.findall(r'CodedMessage\([^()]*?"(\w+)"\)', source, flags=re.S))
+    codes |= set(re.findall(r'field_error\([^()]*?,\s*"(\w+)",', source))
+    codes |= set(schemas.FIELD_ERROR_CODES.values()) | {"InternalError", "StorageUnavailable", "NotFound",
+                                                        "MethodNotAllowed", "PayloadTooLarge"}
+    errors = SPEC["components"]["schemas"]
+    documented = set(re.findall(r"\w+", errors["Error"]["properties"]["error"]["properties"]["code"]["description"]))
+    documented |= set(re.findall(r"\w+", errors["ErrorDetail"]["properties"]["code"]["description"]))
+    assert len(codes) > 20
+    assert codes <= documented, codes - documented
