@@ -4,6 +4,10 @@ from azure.storage.queue import QueueServiceClient
 from .messages import DeleteMessage, TrainMessage
 from .settings import Settings
 
+NEVER_EXPIRES = -1
+"""A message's time to live meaning 'never': a model's message waits for a worker however long that takes
+(the queue's default, 7 days, would leave a model Created for ever once its message expired)."""
+
 
 class ModelQueues:
     """The train and delete queues, as the web app uses them."""
@@ -14,8 +18,8 @@ class ModelQueues:
 
     def send_train(self, model_id: str) -> None:
         """Ask a worker to train the model."""
-        self.train.send_message(TrainMessage(model_id).to_json())
+        self.train.send_message(TrainMessage(model_id).to_json(), time_to_live=NEVER_EXPIRES)
 
     def send_delete(self, model_id: str) -> None:
         """Ask a worker to delete the model's blob and cancel its training."""
-        self.delete.send_message(DeleteMessage(model_id).to_json())
+        self.delete.send_message(DeleteMessage(model_id).to_json(), time_to_live=NEVER_EXPIRES)

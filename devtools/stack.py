@@ -42,6 +42,12 @@ class ServiceProcess:
                 self.process.wait()
         return self.process.returncode
 
+    def kill(self) -> None:
+        """SIGKILL now, as a crash or the out-of-memory killer would: no cleanup runs."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+
     def log(self) -> str:
         """What the process printed so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

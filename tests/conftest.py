@@ -2,6 +2,7 @@
 import uuid
 
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
 
 from common.settings import Settings
 from common.storage import StorageClients
@@ -58,4 +59,9 @@ def _remove_resources(settings):
     storage.tables.delete_table(settings.models_table)
     for queue in (settings.train_queue, settings.delete_queue):
         storage.queues.delete_queue(queue)
+    for queue in (settings.train_poison_queue, settings.delete_poison_queue):  # made by workers, if any
+        try:
+            storage.queues.delete_queue(queue)
+        except ResourceNotFoundError:
+            pass
     storage.blobs.delete_container(settings.models_container)

@@ -1,126 +1,192 @@
-"""The queue-consuming worker: train and delete messages, one at a time, until asked to stop."""
+"""The queue-consuming worker: delete and train messages, one at a time, until asked to stop."""
 import logging
+import os
 import signal
-import time
-
-from azure.core.exceptions import AzureError
+import threading
 
 from common.messages import BadMessageError, ModelMessage
-from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus, StorageUnavailableError
+from registry import ModelNotFoundError
 
-from .training import ModelTrainer, ProgressReporter, TrainingFailedError
+from .backoff import Backoff
+from .cancellation import Cancellation, CancelReason
+from .deletion import remove_model_blobs
+from .delivery import Delivery, create_queue_if_missing
+from .exceptions import MessageLostError
+from .storage_errors import NO_SDK_RETRIES, describe_error, is_transient
+from .training import ModelTrainer
+from .training_job import Action, Outcome, TrainingJob
 
 logger = logging.getLogger(__name__)
 
-MAX_DEQUEUE_COUNT = 5
-"""Deliveries of one message before the worker gives up on it and fails the model."""
-MAX_BACKOFF_SECONDS = 30.0
-"""Longest wait between retries while storage is unreachable."""
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+STOP_GRACE_SECONDS = 7.0
+"""After a stop request, how long the current message may take to settle before the process exits anyway."""
 
 
 class Worker:
-    """Consumes the delete and train queues. Signal handlers only set state (warm stop, then cold)."""
+    """Consumes the delete queue, then the train queue. Signal handlers only set state (then a watchdog).
 
-    def __init__(self, settings, registry, store, blobs, train_queue, delete_queue, sleep=time.sleep):
-        self._settings = settings
-        self._registry = registry
-        self._store = store
-        self._blobs = blobs
-        self._train_queue = train_queue
-        self._delete_queue = delete_queue
-        self._sleep = sleep
-        self._stop_requested = False
+    `queues` maps "train", "delete", "train_poison" and "delete_poison" to QueueClients; `models_container`
+    is the ContainerClient of the model blobs (and the training leases).
+    """
+
+    def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None):
+        self._settings, self._registry, self._store = settings, registry, store
+        self._queues, self._container = queues, models_container
+        trainer_factory = trainer_factory or (
+            lambda report_progress: ModelTrainer(blobs, store, report_progress, settings.max_parsing_errors))
+        self._job = TrainingJob(settings, registry, store, models_container, trainer_factory)
+        self._stopping = threading.Event()
+        self._cancellation = Cancellation()
+        self._delivery = None
+        self._watchdog = None
+
+    @classmethod
+    def from_storage(cls, settings, storage, registry, store, trainer_factory=None) -> "Worker":
+        """A worker on the queues and models container named by the settings."""
+        names = {"train": settings.train_queue, "delete": settings.delete_queue,
+                 "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue}
+        queues = {role: storage.queues.get_queue_client(name) for role, name in names.items()}
+        return cls(settings, registry=registry, store=store, blobs=storage.blobs, queues=queues,
+                   models_container=storage.blobs.get_container_client(settings.models_container),
+                   trainer_factory=trainer_factory)
 
     def work(self, burst: bool = False, max_messages: int = None) -> bool:
-        """Handle messages until stopped (or, with burst, until both queues are empty). True if any was handled."""
+        """Handle messages until stopped; with burst, until both queues hold no message. True if any was handled.
+
+        Storage errors never end the loop: it waits (doubling, jittered) and tries again.
+        """
         handled = 0
-        failures = 0
-        while not self._stop_requested and (max_messages is None or handled < max_messages):
+        backoff = Backoff(self._settings.retry_backoff_seconds, self._settings.max_retry_backoff_seconds)
+        while not self._stopping.is_set() and (max_messages is None or handled < max_messages):
             try:
-                did_work = self._handle_next()
-                failures = 0
-            except (StorageUnavailableError, AzureError) as error:
-                failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, self._settings.queue_poll_seconds * 2 ** failures)
-                logger.warning("storage error (%s); retrying in %.1f s", error, delay)
-                self._sleep(delay)
-                continue
-            if did_work:
-                handled += 1
-            elif burst:
-                break
-            else:
-                self._sleep(self._settings.queue_poll_seconds)
+                if self._handle_next():
+                    handled += 1
+                elif burst and self._queues_empty():
+                    break
+                else:
+                    self._stopping.wait(self._settings.queue_poll_seconds)
+                backoff.reset()
+            except Exception as error:  # noqa: BLE001 - the process's top level: log, wait, go on
+                delay = backoff.next_delay()
+                if is_transient(error):
+                    logger.warning("storage unavailable (%s); retrying in %.1f s", describe_error(error), delay)
+                else:
+                    logger.exception("unexpected error; retrying in %.1f s", delay)
+                self._stopping.wait(delay)
+            finally:
+                self._delivery = None
+        if self._watchdog is not None:
+            self._watchdog.cancel()  # stopped in time
         return handled > 0
 
-    def request_stop(self, signum=None, frame=None):
-        """First signal: finish the current message, then stop. Second: stop now."""
-        if self._stop_requested:
-            raise SystemExit(1)
-        logger.info("stop requested; finishing the current message")
-        self._stop_requested = True
+    def request_stop(self):
+        """First call: take no more messages, abandon the current training, exit within the grace time.
 
-    def install_signal_handlers(self):
-        """SIGTERM and SIGINT ask for a stop."""
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
+        Second call: exit now. The current message is made visible again either way.
+        """
+        if self._stopping.is_set():
+            self._exit_now("second stop request")
+        logger.info("stop requested")
+        self._stopping.set()
+        self._cancellation.cancel(CancelReason.WORKER_STOPPING)
+        self._watchdog = threading.Timer(STOP_GRACE_SECONDS, self._exit_now, args=("the grace time ran out",))
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    def take_stop_signals(self, signals=STOP_SIGNALS):
+        """Make the signals ask for a stop; every thread of the process must have them blocked already.
+
+        A thread of its own takes them (sigwait) and calls request_stop. A Python signal handler would
+        run in the main thread only, late when that thread waits in a system call, and inside whatever it
+        is doing, deadlocking if that held a lock the stop needs.
+        """
+        if not set(signals) <= signal.pthread_sigmask(signal.SIG_BLOCK, []):
+            raise RuntimeError("block the stop signals before any thread starts (see webjob.__main__)")
+        threading.Thread(target=self._take_signals, args=(set(signals),), name="stop-signals", daemon=True).start()
+
+    def _take_signals(self, signals: set):
+        while True:
+            signal.sigwait(signals)
+            self.request_stop()
+
+    def ensure_poison_queues(self):
+        """Create the poison queues if missing (startup)."""
+        for role in ("train_poison", "delete_poison"):
+            create_queue_if_missing(self._queues[role])
 
     def _handle_next(self) -> bool:
-        for queue, handler in ((self._delete_queue, self._delete), (self._train_queue, self._train)):
-            message = queue.receive_message(visibility_timeout=self._settings.message_visibility_seconds)
-            if message is None:
-                continue
-            try:
-                model_id = ModelMessage.from_json(message.content).model_id
-            except BadMessageError as error:
-                logger.error("dropping a message that is not ours: %s", error)
-                queue.delete_message(message)
+        for role, handle in (("delete", self._delete), ("train", self._train)):
+            message = self._queues[role].receive_message(
+                visibility_timeout=self._settings.message_visibility_seconds, **NO_SDK_RETRIES)
+            if message is not None:
+                self._delivery = Delivery(self._queues[role], message, self._settings.message_visibility_seconds)
+                self._settle(self._delivery, role, self._dispatch(self._delivery, role, handle))
                 return True
-            handler(model_id, message.dequeue_count)
-            queue.delete_message(message)  # only once the outcome is in the registry
-            return True
         return False
 
-    def _delete(self, model_id: str, dequeue_count: int):
-        removed = self._store.delete(model_id)
-        logger.info("model %s deleted (blob %s)", model_id, "removed" if removed else "absent")
+    def _dispatch(self, delivery: Delivery, role: str, handle) -> Outcome:
+        try:
+            model_id = ModelMessage.from_json(delivery.content).model_id
+        except BadMessageError as error:
+            logger.error("moving a message that is not ours to the poison queue: %s", error)
+            return Outcome(Action.POISON)
+        if self._stopping.is_set():
+            return Outcome(Action.RELEASE)
+        if delivery.dequeue_count > self._settings.max_dequeue_count:
+            logger.error("model %s: %s message delivered %d times; giving up", model_id, role, delivery.dequeue_count)
+            return self._job.give_up(delivery, model_id) if role == "train" else Outcome(Action.POISON)
+        return handle(delivery, model_id)
 
-    def _train(self, model_id: str, dequeue_count: int):
-        try:
-            record = self._registry.get(model_id)
-        except ModelNotFoundError:
-            logger.info("model %s no longer exists; nothing to train", model_id)
-            return
-        if record.status in (ModelStatus.COMPLETED, ModelStatus.FAILED):
-            logger.info("model %s is already %s; skipping a repeated message", model_id, record.status.value)
-            return
-        if dequeue_count > MAX_DEQUEUE_COUNT:
-            self._fail(record, f"training was attempted {dequeue_count - 1} times without finishing")
-            return
-        try:
-            record = self._registry.update(record.with_status(ModelStatus.IN_PROGRESS, "Starting model training"),
-                                           if_unchanged=True)
-        except ConcurrentUpdateError:
-            logger.info("model %s was claimed by another worker", model_id)
-            return
-        trainer = ModelTrainer(self._blobs, self._store, ProgressReporter(self._registry, model_id),
-                               self._settings.max_parsing_errors)
-        try:
-            statistics = trainer.train(record)
-        except TrainingFailedError as error:
-            self._fail(self._registry.get(model_id), str(error), error.statistics)
-            return
-        except ModelNotFoundError:
-            logger.info("model %s was deleted during training", model_id)
-            self._store.delete(model_id)
-            return
-        completed = self._registry.get(model_id).with_status(
-            ModelStatus.COMPLETED, "Model training completed successfully", statistics)
-        self._registry.update(completed)
-        if self._registry.set_default_if_none(model_id):
-            logger.info("model %s is now the default model", model_id)
-        logger.info("model %s completed in %.1f s", model_id, statistics["totalDuration"])
+    def _train(self, delivery: Delivery, model_id: str) -> Outcome:
+        self._cancellation = Cancellation()
+        if self._stopping.is_set():  # a stop request between receiving and here
+            return Outcome(Action.RELEASE)
+        return self._job.run(delivery, model_id, self._cancellation)
 
-    def _fail(self, record, reason: str, statistics: dict = None):
-        logger.warning("model %s failed: %s", record.id, reason)
-        self._registry.update(record.with_status(ModelStatus.FAILED, f"Failed: {reason}", statistics))
+    def _delete(self, delivery: Delivery, model_id: str) -> Outcome:
+        try:
+            self._registry.get(model_id)
+            logger.warning("model %s: ignoring a delete message for a model that still exists", model_id)
+            return Outcome(Action.FINISH)
+        except ModelNotFoundError:
+            pass
+        remove_model_blobs(self._store, self._container, model_id)
+        return Outcome(Action.FINISH)
+
+    def _settle(self, delivery: Delivery, role: str, outcome: Outcome):
+        try:
+            if outcome.action == Action.FINISH:
+                delivery.finish()
+            elif outcome.action == Action.RETRY:
+                delivery.release(outcome.delay)
+            elif outcome.action == Action.RELEASE:
+                delivery.release(0)
+            elif outcome.action == Action.POISON:
+                delivery.move_to(self._queues[f"{role}_poison"])
+        except MessageLostError as error:
+            logger.info("message %s: %s; another worker settles it", delivery.id, error)
+
+    def _queues_empty(self) -> bool:
+        return all(self._queues[role].get_queue_properties(**NO_SDK_RETRIES).approximate_message_count == 0
+                   for role in ("delete", "train"))
+
+    def _exit_now(self, why: str):
+        """Make the current message visible again (if storage answers within a moment) and end the process."""
+        logger.error("exiting now (%s)", why)
+        delivery = self._delivery
+        if delivery is not None:
+            releasing = threading.Thread(target=_release_quietly, args=(delivery,), daemon=True)
+            releasing.start()
+            releasing.join(timeout=2.0)
+        logging.shutdown()
+        os._exit(1)
+
+
+def _release_quietly(delivery: Delivery):
+    try:
+        delivery.release(0)
+        logger.info("message %s released", delivery.id)
+    except Exception as error:  # noqa: BLE001 - exiting anyway: the message comes back when its visibility ends
+        logger.warning("message %s not released (%s); it comes back when its visibility ends", delivery.id,
+                       describe_error(error))

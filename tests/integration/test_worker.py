@@ -1,50 +1,16 @@
 """The worker against a real Azurite, driven with work(burst=True)."""
-import uuid
-from datetime import datetime, timezone
-
 import pytest
 
-from common.queues import ModelQueues
-from model_provider import BlobModelStore, ModelBlobNotFoundError
+from model_provider import ModelBlobNotFoundError
 from recommender import from_bytes
-from registry import ModelRecord, ModelStatus, TableModelRegistry
+from registry import ModelStatus
 from usage_data import CLUSTERED_USAGE
-from webjob.worker import Worker
-
-
-@pytest.fixture
-def registry(storage, settings):
-    return TableModelRegistry(storage.tables.get_table_client(settings.models_table))
-
-
-@pytest.fixture
-def store(storage, settings):
-    return BlobModelStore(storage.blobs.get_container_client(settings.models_container))
+from worker_harness import create_model, make_worker, queues, registry, store  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def worker(settings, storage, registry, store):
-    return Worker(settings, registry=registry, store=store, blobs=storage.blobs,
-                  train_queue=storage.queues.get_queue_client(settings.train_queue),
-                  delete_queue=storage.queues.get_queue_client(settings.delete_queue))
-
-
-@pytest.fixture
-def queues(storage, settings):
-    return ModelQueues(storage.queues, settings)
-
-
-def create_model(registry, queues, container, usage_path, **parameters):
-    record = ModelRecord(
-        id=str(uuid.uuid4()), description=None, creation_time=datetime.now(timezone.utc), status=ModelStatus.CREATED,
-        status_message="created",
-        parameters={"blobContainerName": container, "usageRelativePath": usage_path, "supportThreshold": 6,
-                    "cooccurrenceUnit": "User", "similarityFunction": "Jaccard", "enableUserAffinity": True,
-                    "enableUserToItemRecommendations": False, "allowSeedItemsInRecommendations": False,
-                    "enableBackfilling": True, "decayPeriodInDays": 30, **parameters})
-    registry.create(record)
-    queues.send_train(record.id)
-    return record.id
+    return make_worker(settings, storage, registry, store)
 
 
 def test_trains_a_model_from_a_folder_and_makes_it_the_default(worker, registry, store, queues, usage_container):

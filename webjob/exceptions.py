@@ -1,0 +1,21 @@
+"""The ways a worker's hold on a message, a model or a training ends early."""
+
+
+class TrainingCancelledError(BaseException):
+    """The training must stop now: the model was deleted, the worker is stopping, or another worker took over.
+
+    A BaseException, like KeyboardInterrupt, so that a broad `except Exception` inside the
+    training flow cannot swallow a cancellation.
+    """
+
+    def __init__(self, reason):
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class MessageLostError(Exception):
+    """The worker no longer holds the queue message: it became visible and another worker received it."""
+
+
+class LeaseLostError(Exception):
+    """The model's training lease is no longer this worker's: broken (the model was deleted) or taken."""

@@ -1,0 +1,56 @@
+"""The worker process: settings from the environment, storage set up, stop signals taken, work."""
+import logging
+import os
+import sys
+import time
+
+from azure.core.exceptions import AzureError
+
+from common.settings import Settings, SettingsError
+from common.storage import StorageClients
+from model_provider import BlobModelStore
+from registry import TableModelRegistry
+
+from .worker import STOP_SIGNALS, Worker
+
+logger = logging.getLogger(__name__)
+
+
+def main() -> int:
+    """Read settings from the environment, make sure storage is set up, and work until a stop signal.
+
+    The caller has blocked STOP_SIGNALS in the main thread before any thread started (see __main__).
+    """
+    try:
+        settings = Settings.from_environ(os.environ, require_api_keys=False)
+    except SettingsError as error:
+        print(f"webjob: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("azure").setLevel(max(logging.WARNING, logging.getLogger().level))  # not every request
+    storage = StorageClients.from_settings(settings)
+    worker = Worker.from_storage(
+        settings, storage,
+        registry=TableModelRegistry(storage.tables.get_table_client(settings.models_table)),
+        store=BlobModelStore(storage.blobs.get_container_client(settings.models_container)),
+    )
+    worker.take_stop_signals(STOP_SIGNALS)
+    _ensure_resources(storage, settings, worker)
+    logger.info("worker started (pid %d)", os.getpid())
+    worker.work()
+    logger.info("worker stopped")
+    return 0
+
+
+def _ensure_resources(storage, settings, worker):
+    """Create the table, queues (poison queues too) and container, waiting for storage if it is down."""
+    delay = settings.retry_backoff_seconds
+    while True:
+        try:
+            storage.ensure_resources(settings)
+            worker.ensure_poison_queues()
+            return
+        except AzureError as error:
+            logger.warning("storage not reachable (%s); retrying in %.1f s", error, delay)
+            time.sleep(delay)
+            delay = min(settings.max_retry_backoff_seconds, delay * 2)

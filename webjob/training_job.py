@@ -1,0 +1,182 @@
+"""One train message: claim the model, train it under a heartbeat, and settle the outcome in the registry."""
+import logging
+from dataclasses import dataclass
+from enum import Enum
+
+from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
+
+from .backoff import retry_delay
+from .cancellation import Cancellation, CancelReason
+from .claim import FINAL_STATUSES, ModelClaim
+from .deletion import remove_model_blobs
+from .delivery import Delivery
+from .exceptions import TrainingCancelledError
+from .heartbeat import Heartbeat
+from .lease import TrainingLease
+from .progress import TrainingProgress
+from .storage_errors import describe_error
+from .training import TrainingFailedError
+
+logger = logging.getLogger(__name__)
+
+
+class Action(Enum):
+    """What the worker does with the message once the job is over."""
+
+    FINISH = "finish"  # the outcome is in the registry (or there is nothing to do): delete the message
+    RETRY = "retry"  # this attempt failed: let the message come back after a delay
+    POISON = "poison"  # given up, the model is Failed: move the message to the poison queue
+    RELEASE = "release"  # the worker is stopping: make the message visible again at once
+    LEAVE = "leave"  # another worker holds the message now: touch nothing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An action and, for RETRY, how long the message stays hidden first."""
+
+    action: Action
+    delay: float = 0.0
+
+
+FINISH, POISON, RELEASE, LEAVE = (Outcome(action) for action in (Action.FINISH, Action.POISON, Action.RELEASE,
+                                                                   Action.LEAVE))
+
+
+class TrainingJob:
+    """Handles train messages for one worker; trainer_factory(report_progress) builds a ModelTrainer."""
+
+    def __init__(self, settings, registry, store, models_container, trainer_factory):
+        self._settings, self._registry, self._store = settings, registry, store
+        self._container, self._trainer_factory = models_container, trainer_factory
+        self._max_deliveries = settings.max_dequeue_count
+        self._heartbeat_interval = min(settings.heartbeat_seconds, settings.message_visibility_seconds / 3)
+
+    def run(self, delivery: Delivery, model_id: str, cancellation: Cancellation) -> Outcome:
+        """Train the model unless it is gone, finished, or being trained for another message."""
+        try:
+            record = self._registry.get(model_id)
+        except ModelNotFoundError:
+            return self._deleted(model_id, "no longer exists; nothing to train")
+        if record.status in FINAL_STATUSES:
+            logger.info("model %s is already %s; dropping a repeated message", model_id, record.status.value)
+            if record.status == ModelStatus.COMPLETED:
+                self._make_default_if_none(model_id)  # the completing worker may have died just before
+            return FINISH
+        lease = TrainingLease(self._container, model_id, delivery.id)
+        if not lease.acquire():
+            logger.info("model %s is being trained for another message (its lease is held); dropping a duplicate",
+                        model_id)
+            return FINISH
+        try:
+            claim = ModelClaim.take(self._registry, model_id, self._start_message(delivery))
+        except ModelNotFoundError:
+            return self._deleted(model_id, "was deleted before its training started")
+        if claim is None:
+            lease.release()
+            return FINISH
+        return self._train(delivery, lease, claim, cancellation)
+
+    def give_up(self, delivery: Delivery, model_id: str) -> Outcome:
+        """The message came back more than MAX_DEQUEUE_COUNT times: fail the model, poison the message."""
+        try:
+            record = self._registry.get(model_id)
+        except ModelNotFoundError:
+            return self._deleted(model_id, "no longer exists")
+        if record.status in FINAL_STATUSES:
+            return FINISH
+        lease = TrainingLease(self._container, model_id, delivery.id)
+        if not lease.acquire():
+            return FINISH  # a duplicate: the model is being trained for another message
+        reason = f"gave up after {self._max_deliveries} deliveries without a result; last status: " \
+                 f"{record.status_message}"
+        try:
+            self._registry.update(record.with_status(ModelStatus.FAILED, f"Failed: {reason}"), if_unchanged=True)
+        except ModelNotFoundError:
+            return self._deleted(model_id, "no longer exists")
+        lease.release()
+        logger.error("model %s failed: %s", model_id, reason)
+        return POISON
+
+    def _train(self, delivery: Delivery, lease: TrainingLease, claim: ModelClaim,
+               cancellation: Cancellation) -> Outcome:
+        model_id = claim.record.id
+        progress = TrainingProgress(cancellation)
+        trainer = self._trainer_factory(progress)
+        logger.info("model %s: training started (delivery %d of %d)", model_id, delivery.dequeue_count,
+                    self._max_deliveries)
+        try:
+            with Heartbeat(delivery, lease, claim, progress, cancellation, self._heartbeat_interval):
+                statistics = trainer.train(claim.record)
+        except TrainingCancelledError as cancelled:
+            return self._cancelled(claim, lease, cancelled.reason)
+        except TrainingFailedError as error:
+            logger.warning("model %s failed: %s", model_id, error)
+            return self._settle(claim, lease, ModelStatus.FAILED, f"Failed: {error}", FINISH, error.statistics)
+        except Exception as error:  # noqa: BLE001 - any other error is a failed attempt: retried, then poisoned
+            return self._attempt_failed(delivery, lease, claim, error)
+        outcome = self._settle(claim, lease, ModelStatus.COMPLETED, "Model training completed successfully", FINISH,
+                               statistics)
+        if claim.record.status == ModelStatus.COMPLETED:
+            logger.info("model %s: completed in %.1f s", model_id, statistics.get("totalDuration", 0.0))
+            self._make_default_if_none(model_id)
+        return outcome
+
+    def _attempt_failed(self, delivery: Delivery, lease: TrainingLease, claim: ModelClaim, error: Exception):
+        attempt, reason = delivery.dequeue_count, describe_error(error)
+        logger.error("model %s: attempt %d of %d failed", claim.record.id, attempt, self._max_deliveries,
+                     exc_info=error)
+        if attempt >= self._max_deliveries:
+            return self._settle(claim, lease, ModelStatus.FAILED,
+                                f"Failed: attempt {attempt} of {self._max_deliveries} failed: {reason}", POISON)
+        delay = round(retry_delay(self._settings.retry_backoff_seconds, self._settings.max_retry_backoff_seconds,
+                                  attempt - 1))  # a queue's visibility timeout is whole seconds
+        return self._settle(claim, lease, ModelStatus.IN_PROGRESS,
+                            f"Attempt {attempt} of {self._max_deliveries} failed ({reason}); retrying in {delay} s",
+                            Outcome(Action.RETRY, delay))
+
+    def _cancelled(self, claim: ModelClaim, lease: TrainingLease, reason: CancelReason) -> Outcome:
+        model_id = claim.record.id
+        if reason == CancelReason.MODEL_DELETED or not self._exists(model_id):
+            return self._deleted(model_id, "was deleted; training cancelled")
+        if reason == CancelReason.WORKER_STOPPING:
+            logger.info("model %s: training abandoned: %s", model_id, reason.value)
+            return self._settle(claim, lease, ModelStatus.IN_PROGRESS,
+                                "Interrupted by a worker shutdown; waiting for another worker", RELEASE)
+        logger.warning("model %s: training cancelled: %s", model_id, reason.value)
+        return LEAVE
+
+    def _settle(self, claim: ModelClaim, lease: TrainingLease, status: ModelStatus, message: str, outcome: Outcome,
+                statistics: dict = None) -> Outcome:
+        """Write the attempt's result with the claim's ETag, then give the lease up."""
+        try:
+            claim.write(status, message, statistics)
+        except ModelNotFoundError:
+            return self._deleted(claim.record.id, "was deleted during training")
+        except ConcurrentUpdateError:
+            logger.warning("model %s was claimed by another worker; leaving it to that worker", claim.record.id)
+            return LEAVE
+        lease.release()
+        return outcome
+
+    def _deleted(self, model_id: str, what: str) -> Outcome:
+        """A training that died between storing its blob and noticing the deletion may have left one."""
+        logger.info("model %s %s", model_id, what)
+        remove_model_blobs(self._store, self._container, model_id)
+        return FINISH
+
+    def _exists(self, model_id: str) -> bool:
+        try:
+            self._registry.get(model_id)
+            return True
+        except ModelNotFoundError:
+            return False
+
+    def _make_default_if_none(self, model_id: str):
+        if self._registry.set_default_if_none(model_id):
+            logger.info("model %s is now the default model", model_id)
+
+    def _start_message(self, delivery: Delivery) -> str:
+        if delivery.dequeue_count == 1:
+            return "Training started"
+        return f"Training again (delivery {delivery.dequeue_count} of {self._max_deliveries}): " \
+               "the previous attempt did not finish"
