@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import ExponentialRetry as BlobRetry
+from azure.storage.queue import ExponentialRetry as QueueRetry
 from azure.storage.queue import QueueServiceClient
 
 from .settings import Settings
@@ -16,6 +18,10 @@ STORAGE_TIMEOUT_SECONDS = 20
 
 STORAGE_RETRIES = 3
 """Retries of the SDK's own retry policy for transient storage errors."""
+RETRY_INITIAL_BACKOFF_SECONDS = 1
+RETRY_INCREMENT_BASE = 2
+"""Waits of about 1, 3 and 5 s (plus jitter). The blob and queue SDKs' defaults (15 s, then 18, 24)
+hold one call for about 85 s while storage is down: a web request would hang that long."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +38,12 @@ class StorageClients:
         connection = str(settings.azure_storage_connection_string)
         options = {"connection_timeout": STORAGE_TIMEOUT_SECONDS, "read_timeout": STORAGE_TIMEOUT_SECONDS,
                    "retry_total": STORAGE_RETRIES}
+        backoff = {"initial_backoff": RETRY_INITIAL_BACKOFF_SECONDS, "increment_base": RETRY_INCREMENT_BASE,
+                   "retry_total": STORAGE_RETRIES}
         return cls(
-            blobs=BlobServiceClient.from_connection_string(connection, **options),
+            blobs=BlobServiceClient.from_connection_string(connection, retry_policy=BlobRetry(**backoff), **options),
             tables=TableServiceClient.from_connection_string(connection, **options),
-            queues=QueueServiceClient.from_connection_string(connection, **options),
+            queues=QueueServiceClient.from_connection_string(connection, retry_policy=QueueRetry(**backoff), **options),
         )
 
     def ensure_resources(self, settings: Settings):
