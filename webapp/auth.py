@@ -16,9 +16,15 @@ def role_of(key: str):
     given = _digest(key)  # equal lengths: compare_digest then leaks not even the key's length
     matches = {role: False for role in ("admin", "recommend")}
     for role in matches:
-        for configured in settings.api_keys(role):
-            matches[role] |= hmac.compare_digest(given, _digest(configured))
+        for configured in _configured_digests(settings, role):
+            matches[role] |= hmac.compare_digest(given, configured)
     return "admin" if matches["admin"] else "recommend" if matches["recommend"] else None
+
+
+@functools.lru_cache(maxsize=8)
+def _configured_digests(settings, role: str) -> tuple:
+    """Digests of a role's configured keys, computed once per (frozen) Settings."""
+    return tuple(_digest(key) for key in settings.api_keys(role))
 
 
 def _digest(key: str) -> bytes:
