@@ -17,8 +17,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "bench")]
 
-from azure.storage.blob import BlobServiceClient  # noqa: E402
-
+from common.settings import Settings  # noqa: E402
+from common.storage import StorageClients  # noqa: E402
 from devtools.azurite import Azurite  # noqa: E402
 from model_provider import BlobModelStore, ModelProvider  # noqa: E402
 from recommender import SARModel, SARParameters, from_bytes, to_bytes  # noqa: E402
@@ -55,7 +55,9 @@ def main() -> int:
     del frame
     rows = []
     with Azurite() as azurite:
-        container = BlobServiceClient.from_connection_string(azurite.connection_string).create_container("models")
+        settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string},
+                                         require_api_keys=False)
+        container = StorageClients.from_settings(settings).blobs.create_container("models")  # the web app's client
         for threshold, blob in blobs.items():
             model_id = f"threshold-{threshold}"
             BlobModelStore(container).save(model_id, blob)

@@ -24,6 +24,10 @@ RETRY_INCREMENT_BASE = 2
 hold one call for about 85 s while storage is down: a web request would hang that long."""
 
 
+BLOB_CHUNK_BYTES = 32 * 2**20
+"""Size of each ranged GET of a large blob (the SDK's 4 MiB makes Azurite slower by a third on a model)."""
+
+
 @dataclass(frozen=True)
 class StorageClients:
     """The three service clients; cheap to share across threads."""
@@ -41,7 +45,9 @@ class StorageClients:
         backoff = {"initial_backoff": RETRY_INITIAL_BACKOFF_SECONDS, "increment_base": RETRY_INCREMENT_BASE,
                    "retry_total": STORAGE_RETRIES}
         return cls(
-            blobs=BlobServiceClient.from_connection_string(connection, retry_policy=BlobRetry(**backoff), **options),
+            blobs=BlobServiceClient.from_connection_string(
+                connection, retry_policy=BlobRetry(**backoff), max_chunk_get_size=BLOB_CHUNK_BYTES,
+                max_single_get_size=BLOB_CHUNK_BYTES, **options),
             tables=TableServiceClient.from_connection_string(connection, **options),
             queues=QueueServiceClient.from_connection_string(connection, retry_policy=QueueRetry(**backoff), **options),
         )
