@@ -4,14 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install parity chromium bench-serve
+.PHONY: demo test install parity chromium compose-cli bench-serve
 
-install: $(VENV)/.installed node_modules/.installed chromium
+install: $(VENV)/.installed node_modules/.installed chromium compose-cli
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,distributed]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -24,6 +24,14 @@ chromium:
 		apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; } || \
 		{ echo "Debian's chromium is needed for the dashboard test: apt-get install chromium (as root)"; exit 1; }
 
+# The compose file's test validates it with `docker compose config`, or Debian's docker-compose where the
+# compose plugin is missing (the client only: no Docker engine is installed or needed for that).
+compose-cli:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; } || \
+		{ echo "docker compose (or Debian's docker-compose) is needed to validate infra/docker-compose.yml"; exit 1; }
+
 demo: install
 	$(PY) -m devtools.demo
 
@@ -35,6 +43,7 @@ bench-serve: $(VENV)/.installed node_modules/.installed
 	$(PY) bench/serve_load.py
 
 # SAR parity with microsoft/recommenders on MovieLens 100k (a separate venv; see docs/benchmarks.md).
+# make parity PARITY_ARGS=--distributed: ours trains on a Dask LocalCluster (docs/scaling.md).
 parity:
 	bash bench/setup_reference_env.sh
-	.bench/reference-venv/bin/python bench/parity.py
+	.bench/reference-venv/bin/python bench/parity.py $(PARITY_ARGS)

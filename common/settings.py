@@ -9,6 +9,7 @@ POISON_SUFFIX = "-poison"
 """A queue's poison queue is its name plus this (the Azure WebJobs convention)."""
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -60,6 +61,17 @@ class Settings:
     max_request_bytes: int = 1_048_576
     """Largest request body the web app accepts (413 above)."""
     log_level: str = "INFO"
+    """Least level of the JSON log lines: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
+    gunicorn_bind: str = "127.0.0.1:8000"
+    """Where gunicorn listens for the API (gunicorn.conf.py; the image sets 0.0.0.0:8000)."""
+    web_concurrency: int = 0
+    """gunicorn worker processes; 0: one per core."""
+    gunicorn_threads: int = 4
+    """Threads per gunicorn worker process."""
+    metrics_port: int = 0
+    """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
+    metrics_host: str = "127.0.0.1"
+    """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
     dask_scheduler_address: Optional[str] = None
     """A Dask scheduler (e.g. tcp://scheduler:8786): the worker then parses and trains on that cluster
     (needs the `distributed` extra; see docs/scaling.md). Unset: training runs in the worker's own process."""
@@ -87,7 +99,7 @@ class Settings:
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
                     "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
-                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds")
+                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
@@ -96,6 +108,13 @@ class Settings:
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:
             raise SettingsError(f"setting MAX_RETRY_BACKOFF_SECONDS must be >= RETRY_BACKOFF_SECONDS, "
                                 f"got {self.max_retry_backoff_seconds!r}")
+        if self.web_concurrency < 0:
+            raise SettingsError(f"setting WEB_CONCURRENCY must be >= 0 (0: one per core), got {self.web_concurrency!r}")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+        if not 0 <= self.metrics_port <= 65535:
+            raise SettingsError(f"setting METRICS_PORT must be 0 (off) or a port up to 65535, "
+                                f"got {self.metrics_port!r}")
         for name in ("train_queue", "delete_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "

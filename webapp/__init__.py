@@ -1,10 +1,10 @@
 """The REST API: `gunicorn "webapp:create_app()"`."""
-import logging
 import os
 from typing import Optional
 
 from flask import Flask
 
+from common import logging_setup
 from common.queues import ModelQueues
 from common.settings import Settings
 from common.storage import StorageClients
@@ -13,14 +13,14 @@ from model_provider import BlobModelStore, CacheLimits, ModelProvider
 from registry import TableModelRegistry
 from registry.cached import CachedRecordReader
 
-from . import dashboard, errors, models_api, recommend_api, spec_api
+from . import dashboard, errors, models_api, ops, recommend_api, spec_api
 from .services import ModelIdConverter
 
 
 def create_app(settings: Optional[Settings] = None, *, registry=None, provider=None, queues=None, usage_locator=None):
     """Build the app. Settings come from the environment unless given; collaborators from storage unless given."""
     settings = settings or Settings.from_environ(os.environ)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging_setup.configure(settings)  # JSON lines, secrets redacted (common/logging_setup.py)
     app = Flask(__name__, static_folder=None)  # no app-wide /static route: nothing answers that no one wrote
     # No automatic OPTIONS answers: a method the contract does not list is a 405 like any other.
     app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -40,6 +40,7 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     app.extensions.update(registry=registry, records=records, provider=provider, queues=queues,
                           usage_locator=usage_locator)
     errors.init_app(app)
+    ops.init_app(app, settings)  # probes, request log lines and metrics (after errors: it reads the request id)
     app.register_blueprint(models_api.bp)
     app.register_blueprint(recommend_api.bp)
     app.register_blueprint(spec_api.bp)

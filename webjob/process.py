@@ -6,11 +6,14 @@ import time
 
 from azure.core.exceptions import AzureError
 
+from common import logging_setup
+from common.ops_server import start_ops_server
 from common.settings import Settings, SettingsError
 from common.storage import StorageClients
 from model_provider import BlobModelStore
 from registry import TableModelRegistry
 
+from .training_metrics import TrainingMetricsRegistry
 from .worker import STOP_SIGNALS, Worker
 
 logger = logging.getLogger(__name__)
@@ -26,12 +29,12 @@ def main() -> int:
     except SettingsError as error:
         print(f"webjob: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("azure").setLevel(max(logging.WARNING, logging.getLogger().level))  # not every request
+    logging_setup.configure(settings)  # JSON lines, secrets redacted
+    start_ops_server(settings, storage_gauges=False)  # METRICS_PORT: /metrics and /health/*, answering while we wait
     storage = StorageClients.from_settings(settings)
     worker = Worker.from_storage(
         settings, storage,
-        registry=TableModelRegistry(storage.tables.get_table_client(settings.models_table)),
+        registry=TrainingMetricsRegistry(TableModelRegistry(storage.tables.get_table_client(settings.models_table))),
         store=BlobModelStore(storage.blobs.get_container_client(settings.models_container)),
     )
     worker.take_stop_signals(STOP_SIGNALS)

@@ -1,0 +1,146 @@
+"""The service's Prometheus metrics (docs/operations.md lists them) and how a scrape reads them.
+
+In gunicorn every worker process counts in files of its own (multiprocess mode, set up by
+gunicorn.conf.py through common/metrics_multiprocess.py) and the master's ops port adds them up;
+`python -m webjob` is one process and serves its own.
+"""
+import logging
+import os
+import threading
+import time
+import weakref
+from typing import Callable, Mapping
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from .metrics_multiprocess import ENV_VAR
+
+logger = logging.getLogger(__name__)
+
+# The web app (one series per route template, never per URL: a model id in a label would grow without end).
+HTTP_REQUESTS = Counter("recsvc_http_requests", "HTTP requests answered", ["route", "method", "status"])
+HTTP_REQUEST_DURATION = Histogram("recsvc_http_request_duration_seconds", "Time to answer an HTTP request",
+                                  ["route", "method", "status"])
+RECOMMENDATIONS_SERVED = Counter("recsvc_recommendations_served", "Recommendation requests answered with a list",
+                                 ["kind"])
+CACHE_HITS = Counter("recsvc_cache_hits", "Cache lookups that found an entry", ["level"])
+CACHE_MISSES = Counter("recsvc_cache_misses", "Cache lookups that found nothing", ["level"])
+CACHE_EVICTIONS = Counter("recsvc_cache_evictions", "Cache entries dropped to stay within the cache's bounds",
+                          ["level"])
+CACHE_ENTRIES = Gauge("recsvc_cache_entries", "Entries in the caches of the live web processes", ["level"],
+                      multiprocess_mode="livesum")
+
+# The worker.
+TRAININGS = Counter("recsvc_trainings", "Trainings that ended, by outcome (completed or failed)", ["outcome"])
+TRAINING_DURATION = Histogram("recsvc_training_duration_seconds", "Duration of a completed training's stages",
+                              ["stage"], buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400,
+                                                  28800, float("inf")))
+
+MODEL_CACHE, ANSWER_CACHE = "models", "answers"
+"""The `level` label of the cache metrics: loaded models (level 1), item-to-item answers (level 2)."""
+STORAGE_GAUGES_SECONDS = 15.0
+"""How long a scrape reuses the model counts and queue depths it read from storage."""
+
+
+def scrape_registry() -> CollectorRegistry:
+    """What the ops port serves: the sum over all processes in multiprocess mode, else this process's metrics."""
+    if os.environ.get(ENV_VAR):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+class CacheMetrics:
+    """Publishes the hits, misses and evictions of a ModelProvider's two cache levels as Prometheus counters.
+
+    The caches count in plain integers (model_provider/cache.py); publish() adds what changed since its
+    previous call, so that every gunicorn process's counts reach the files a scrape adds up. Level 2 is
+    the answer cache of each loaded model; a model's cache that left level 1 takes its counts since the
+    last publish with it, which publishing after every request keeps small.
+    """
+
+    def __init__(self, provider):
+        self._cache = getattr(provider, "cache", None)  # None for a provider without caches (a test's fake)
+        self._seen = {}  # id(cache) -> (weak reference, (hits, misses, evictions)) at the last publish
+        self._lock = threading.Lock()
+        for counter in (CACHE_HITS, CACHE_MISSES, CACHE_EVICTIONS):
+            for level in (MODEL_CACHE, ANSWER_CACHE):
+                counter.labels(level)  # every series exists from the start, at 0
+
+    def publish(self) -> None:
+        """Add the counts since the last call to the counters, and set the entry gauges."""
+        if self._cache is None:
+            return
+        recommenders = _cached_values(self._cache)
+        caches = [(MODEL_CACHE, self._cache)] + [(ANSWER_CACHE, r.answers) for r in recommenders]
+        with self._lock:
+            seen = {}
+            for level, cache in caches:
+                counts = (cache.hits, cache.misses, cache.evictions)
+                reference, before = self._seen.get(id(cache), (None, (0, 0, 0)))
+                if reference is None or reference() is not cache:
+                    before = (0, 0, 0)  # a cache first seen now (an id can be reused once a cache is gone)
+                for counter, now, then in zip((CACHE_HITS, CACHE_MISSES, CACHE_EVICTIONS), counts, before, strict=True):
+                    if now > then:
+                        counter.labels(level).inc(now - then)
+                seen[id(cache)] = (weakref.ref(cache), counts)
+            self._seen = seen
+        CACHE_ENTRIES.labels(MODEL_CACHE).set(len(recommenders))
+        CACHE_ENTRIES.labels(ANSWER_CACHE).set(sum(len(r.answers) for r in recommenders))
+
+
+def _cached_values(cache) -> list:
+    # The cache's own lock: iterating while another thread stores or evicts would fail.
+    with cache._lock:
+        return [value for value in (cache.get(key) for key in list(cache)) if value is not None]
+
+
+class StorageGauges:
+    """A collector of what only storage knows: models by status, and the messages waiting in each queue.
+
+    count_models() -> {status: count}; queue_depths() -> {queue name: approximate count}. Both are read
+    at most every `ttl_seconds`, so that frequent scrapes do not read the whole registry each time.
+    `recsvc_storage_up` is 0 while storage cannot be read (the other two are then left out).
+    """
+
+    def __init__(self, count_models: Callable[[], Mapping[str, int]], queue_depths: Callable[[], Mapping[str, int]],
+                 ttl_seconds: float = STORAGE_GAUGES_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self._count_models, self._queue_depths = count_models, queue_depths
+        self._ttl, self._clock = ttl_seconds, clock
+        self._read_at, self._values = None, None
+        self._lock = threading.Lock()
+
+    def describe(self):
+        return []  # registering must not read storage; collect() names the metrics
+
+    def collect(self):
+        models, queues = self._read()
+        up = GaugeMetricFamily("recsvc_storage_up", "1 when the last read of the registry and queues succeeded")
+        up.add_metric([], 0 if models is None else 1)
+        yield up
+        if models is None:
+            return
+        by_status = GaugeMetricFamily("recsvc_models", "Models in the registry, by status", labels=["status"])
+        for status, count in sorted(models.items()):
+            by_status.add_metric([status], count)
+        yield by_status
+        depth = GaugeMetricFamily("recsvc_queue_messages", "Approximate number of messages waiting in a queue",
+                                  labels=["queue"])
+        for queue, count in sorted(queues.items()):
+            depth.add_metric([queue], count)
+        yield depth
+
+    def _read(self) -> tuple:
+        with self._lock:
+            now = self._clock()
+            if self._read_at is None or now - self._read_at >= self._ttl:
+                try:
+                    self._values = (dict(self._count_models()), dict(self._queue_depths()))
+                except Exception as error:  # noqa: BLE001 - a scrape must answer; the gauge says storage is down
+                    logger.warning("metrics: storage not readable (%s)", type(error).__name__)
+                    self._values = (None, None)
+                self._read_at = now
+            return self._values

@@ -1,0 +1,120 @@
+"""JSON log lines: their fields, the request context, and what never reaches them (issue 9)."""
+import io
+import json
+import logging
+
+import pytest
+
+from common import logging_setup
+from common.settings import Settings
+
+ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5LW9mLXRoZS10ZXN0"
+SETTINGS = Settings.from_environ({
+    "AZURE_STORAGE_CONNECTION_STRING": f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={ACCOUNT_KEY};",
+    "ADMIN_PRIMARY_KEY": "admin-key-0123", "ADMIN_SECONDARY_KEY": "admin-key-0123-longer",
+    "RECOMMEND_PRIMARY_KEY": "recommend-key-4567"})
+
+
+@pytest.fixture
+def log_lines():
+    """A logger writing through the JSON formatter and the redacting filter; returns (logger, lines())."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging_setup.JsonFormatter())
+    handler.addFilter(logging_setup.RedactingFilter(logging_setup.secrets_of(SETTINGS)))
+    logger = logging.getLogger("tests.ops.json")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logger.removeHandler(handler)
+
+
+def test_a_line_is_one_json_object_with_the_standard_fields(log_lines):
+    logger, lines = log_lines
+    logger.warning("loaded %d models", 3)
+    [line] = lines()
+    assert line["level"] == "WARNING" and line["logger"] == "tests.ops.json" and line["message"] == "loaded 3 models"
+    assert line["timestamp"].endswith("+00:00") and "T" in line["timestamp"]
+
+
+def test_the_request_context_and_extra_fields_reach_every_line(log_lines):
+    logger, lines = log_lines
+    token = logging_setup.bind_context(requestId="r-1", route="/api/models/<model_id:model_id>", method="GET")
+    try:
+        logger.info("inside", extra={"status": 200, "durationMs": 1.5})
+    finally:
+        logging_setup.unbind_context(token)
+    logger.info("outside")
+    inside, outside = lines()
+    assert (inside["requestId"], inside["route"], inside["status"], inside["durationMs"]) == \
+        ("r-1", "/api/models/<model_id:model_id>", 200, 1.5)
+    assert "requestId" not in outside and "status" not in outside
+
+
+def test_a_model_named_in_the_message_becomes_the_model_id_field(log_lines):
+    logger, lines = log_lines
+    logger.info("model %s: training started (delivery 1 of 5)", "0A3F1C2E-1111-4222-8333-444455556666")
+    logger.info("no model here")
+    named, unnamed = lines()
+    assert named["modelId"] == "0a3f1c2e-1111-4222-8333-444455556666"
+    assert "modelId" not in unnamed
+
+
+def test_configured_secrets_are_redacted_in_messages_and_tracebacks(log_lines):
+    logger, lines = log_lines
+    logger.info("keys %s and %s", "admin-key-0123-longer", "recommend-key-4567")
+    logger.info("storage: %s", SETTINGS.azure_storage_connection_string)
+    try:
+        raise ValueError("bad header admin-key-0123")
+    except ValueError:
+        logger.exception("failed with account key %s", ACCOUNT_KEY)
+    text = "\n".join(json.dumps(line) for line in lines())
+    for secret in ("admin-key-0123", "recommend-key-4567", ACCOUNT_KEY, "acct;AccountKey"):
+        assert secret not in text
+    first = lines()[0]
+    assert first["message"] == "keys [REDACTED] and [REDACTED]"  # the longer key whole, not its prefix
+    assert "bad header [REDACTED]" in lines()[2]["exception"]
+
+
+def test_a_long_message_such_as_a_payload_is_cut(log_lines):
+    logger, lines = log_lines
+    payload = json.dumps([{"itemId": f"item-{i}", "eventType": "Purchase"} for i in range(500)])
+    logger.error("could not read %s", payload)
+    [line] = lines()
+    assert len(line["message"]) < logging_setup.MAX_MESSAGE_CHARS + 100
+    assert "item-499" not in line["message"] and "more characters not logged" in line["message"]
+
+
+def test_configure_installs_one_json_handler_however_often_it_is_called():
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        logging_setup.configure(SETTINGS)
+        logging_setup.configure(SETTINGS)
+        added = [handler for handler in root.handlers if handler not in before]
+        assert len(added) == 1 and isinstance(added[0].formatter, logging_setup.JsonFormatter)
+        assert len(added[0].filters) == 1
+        assert logging.getLogger("azure").level == logging.WARNING
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+
+
+def test_gunicorn_logconfig_is_accepted_by_dictconfig():
+    import logging.config
+    config = logging_setup.gunicorn_logconfig(SETTINGS)
+    assert config["loggers"]["gunicorn.access"]["handlers"] == []  # the app logs requests itself
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logging.config.dictConfig(config)
+        [handler] = logging.getLogger("gunicorn.error").handlers
+        assert isinstance(handler.formatter, logging_setup.JsonFormatter)
+        assert isinstance(handler.filters[0], logging_setup.RedactingFilter)
+    finally:
+        for name in ("gunicorn.error", "gunicorn.access"):
+            logging.getLogger(name).handlers.clear()
+        root.handlers[:], level = saved
+        root.setLevel(level)

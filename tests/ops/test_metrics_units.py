@@ -1,0 +1,108 @@
+"""The metrics' own logic on in-memory parts: cache counts per level, storage gauges, training outcomes."""
+from datetime import datetime, timezone
+
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from common.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
+from model_provider import CacheLimits, ModelProvider
+from recommender import SARModel, SARParameters, make_events, to_bytes
+from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
+from webjob.training_metrics import TrainingMetricsRegistry
+
+
+class BytesStore:
+    def __init__(self, blobs: dict):
+        self.blobs = blobs
+
+    def load(self, model_id):
+        return self.blobs[model_id]
+
+
+def sample(name, **labels) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def cache_samples() -> dict:
+    return {(kind, level): sample(f"recsvc_cache_{kind}_total", level=level)
+            for kind in ("hits", "misses", "evictions") for level in (MODEL_CACHE, ANSWER_CACHE)}
+
+
+def test_cache_counts_of_both_levels_reach_the_counters_once():
+    model = to_bytes(SARModel.fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    provider = ModelProvider(BytesStore({"m1": model, "m2": model}), CacheLimits(max_models=1))
+    metrics = CacheMetrics(provider)
+    before = cache_samples()
+
+    provider.get("m1").similar_items("x", 5)  # level 1 miss; level 2 miss
+    provider.get("m1").similar_items("x", 5)  # level 1 hit; level 2 hit
+    metrics.publish()
+    provider.get("m2")  # level 1 miss, and m1 is evicted (one model at most)
+    metrics.publish()
+    metrics.publish()  # nothing new: nothing added
+
+    after = cache_samples()
+    delta = {key: after[key] - before[key] for key in after}
+    # Exactly the caches' own counts (a load looks the model up twice: two misses), m1's answers included.
+    models = provider.cache
+    assert delta == {("hits", MODEL_CACHE): models.hits, ("misses", MODEL_CACHE): models.misses,
+                     ("evictions", MODEL_CACHE): models.evictions,
+                     ("hits", ANSWER_CACHE): 1, ("misses", ANSWER_CACHE): 1, ("evictions", ANSWER_CACHE): 0}
+    assert (models.hits, models.evictions) == (1, 1) and models.misses >= 2
+    assert sample("recsvc_cache_entries", level=MODEL_CACHE) == 1
+    assert sample("recsvc_cache_entries", level=ANSWER_CACHE) == 0  # m2's answers: none yet
+
+
+def test_a_provider_without_caches_publishes_nothing():
+    before = cache_samples()
+    CacheMetrics(object()).publish()
+    assert cache_samples() == before
+
+
+def collect(collector) -> dict:
+    registry = CollectorRegistry()
+    registry.register(collector)
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value for m in registry.collect() for s in m.samples}
+
+
+def test_storage_gauges_are_read_at_most_once_per_ttl_and_say_when_storage_is_down():
+    now, reads, broken = [0.0], [], [False]
+
+    def count_models():
+        reads.append(now[0])
+        if broken[0]:
+            raise ConnectionError("storage down")
+        return {"Completed": 2, "Failed": 1}
+
+    gauges = StorageGauges(count_models, lambda: {"train-models": 4}, ttl_seconds=10, clock=lambda: now[0])
+    first = collect(gauges)
+    assert first[("recsvc_models", (("status", "Completed"),))] == 2
+    assert first[("recsvc_queue_messages", (("queue", "train-models"),))] == 4
+    assert first[("recsvc_storage_up", ())] == 1
+    now[0] = 5.0
+    collect(gauges)
+    assert reads == [0.0]  # within the ttl: no second read
+    now[0], broken[0] = 11.0, True
+    down = collect(gauges)
+    assert down == {("recsvc_storage_up", ()): 0}
+
+
+def record(status) -> ModelRecord:
+    return ModelRecord(id="9b2f6a8e-0000-4000-8000-000000000001", description=None,
+                       creation_time=datetime.now(timezone.utc), status=status, status_message="", parameters={})
+
+
+def test_the_worker_counts_completed_and_failed_trainings_from_its_registry_writes():
+    registry = TrainingMetricsRegistry(InMemoryModelRegistry())
+    created = registry.create(record(ModelStatus.CREATED))  # passes through
+    before = {outcome: sample("recsvc_trainings_total", outcome=outcome) for outcome in ("completed", "failed")}
+    durations = sample("recsvc_training_duration_seconds_count", stage="total")
+
+    registry.update(created.with_status(ModelStatus.IN_PROGRESS, "training"))
+    registry.update(registry.get(created.id).with_status(
+        ModelStatus.COMPLETED, "done", {"totalDuration": 3.5, "trainingDuration": 2.0, "storingDuration": 0.5}))
+    registry.update(registry.get(created.id).with_status(ModelStatus.FAILED, "Failed: no events"))
+
+    assert sample("recsvc_trainings_total", outcome="completed") - before["completed"] == 1
+    assert sample("recsvc_trainings_total", outcome="failed") - before["failed"] == 1
+    assert sample("recsvc_training_duration_seconds_count", stage="total") - durations == 1
+    assert registry.get(created.id).status == ModelStatus.FAILED
