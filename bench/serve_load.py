@@ -1,23 +1,28 @@
-"""Serving under load: the real stack on Azurite, driven by wrk, against the targets of issue 8.
+"""Serving under load: the real stack on Azurite, driven by wrk, against the targets of issues 8 and 11.
 
     .venv/bin/python bench/serve_load.py [--profile] [--duration 20] [--max-duration 15] [--connections 16]
                                          [--json OUT]
 
 Data: the 1M-event / 50k-user / 20k-item file of bench/sar_scale.py
 (../shared/synth.py, seed 7, in .cache/synth/; generated when missing).
-Starts Azurite, uploads the file, starts the worker (`python -m webjob`) and
-the web app (gunicorn with gunicorn.conf.py: one process per core, gthread
-threads), creates a model with default parameters through the REST API and
-waits for it to complete, then stops the worker. wrk (one thread, loopback)
-then drives, each run on its own:
+Starts Azurite, uploads the file and a catalog (bench/serve_rule_inputs.py:
+each item's category is its planted synth.py cluster), starts the worker
+(`python -m webjob`) and the web app (gunicorn with gunicorn.conf.py: one
+process per core, gthread threads), creates a model with default parameters
+and the catalog through the REST API and waits for it to complete, then stops
+the worker. wrk (one thread, loopback) then drives, each run on its own:
 
 1. item-to-item GET at 500 req/s, ids all distinct (every answer a cache miss),
    on a fresh gunicorn whose first request is timed (the cold start);
 2. item-to-item GET at 500 req/s, ids drawn by popularity from the events, on
    a second fresh gunicorn (its first request is the second cold start);
 3. personalized POST at 300 req/s, bodies of 20 real events of one user;
-4. item-to-item GET as fast as it goes (the ids of 2);
-5. the empty route of bench/empty_app.py as fast as it goes, under the same
+4. the filtered requests (business rules): runs 2 and 3 again, each request
+   also excluding 100 ids and capping categories at 2 (maxPerCategory), as
+   repeated query parameters on GET and in the body object on POST; each
+   passes within 1.5x of its unfiltered run's p99;
+5. item-to-item GET as fast as it goes (the ids of 2);
+6. the empty route of bench/empty_app.py as fast as it goes, under the same
    gunicorn settings and the same wrk script and connections.
 
 Before runs 1 and 2 a few seconds of personalized POSTs load the model in
@@ -43,18 +48,21 @@ from azure.storage.blob import BlobServiceClient
 
 import serve_inputs
 import serve_profile
+import serve_rule_inputs
 from devtools.azurite import Azurite, free_port
 from devtools.stack import ServiceProcess, service_environ, start_webapp, start_worker
-from sar_scale import FULL_CASES, REPO_ROOT, ensure_data, machine
+from sar_scale import FULL_CASES, REPO_ROOT, SYNTH_SEED, ensure_data, machine
 
 WORK_DIR = REPO_ROOT / ".cache" / "bench" / "serve"
 WRK_DIR = REPO_ROOT / "bench" / "wrk"
 KEYS = {"admin_primary_key": "bench-admin-key", "recommend_primary_key": "bench-recommend-key"}
-USAGE_CONTAINER, USAGE_BLOB = "bench-usage", "synth/usage.csv"
+USAGE_CONTAINER, USAGE_BLOB, CATALOG_BLOB = "bench-usage", "synth/usage.csv", "synth/catalog.csv"
 WORKERS = os.cpu_count() or 2  # gunicorn.conf.py's default: one process per core
 ITEM_RATE, PERSONALIZED_RATE = 500, 300
 ITEM_P99_MS, PERSONALIZED_P99_MS, MIN_THROUGHPUT_RATIO = 10.0, 20.0, 0.60
 """The issue's targets: p99 at the rates above, and item-to-item's max throughput over the empty route's."""
+MAX_FILTERED_P99_RATIO = 1.5
+"""A filtered run's p99 over its unfiltered run's (issue 11)."""
 MIN_RATE_SHARE = 0.95
 """A paced run passes only if it achieved this share of its target rate (else its latency is not at that rate)."""
 WARM_UP_SECONDS = 3
@@ -80,9 +88,11 @@ def main(argv=None) -> int:
     csv = ensure_data(FULL_CASES[0])
     inputs = serve_inputs.write(csv, WORK_DIR, requests_per_run=ITEM_RATE * args.duration,
                                 processes=WORKERS)
+    rule_inputs = serve_rule_inputs.write(WORK_DIR, FULL_CASES[0].items, SYNTH_SEED, inputs.popular_ids,
+                                          inputs.bodies)
     bench = Bench(args)
     try:
-        results = bench.run(inputs)
+        results = bench.run(inputs, rule_inputs)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -111,7 +121,7 @@ class Bench:
         self.logs = WORK_DIR / "logs"
         shutil.rmtree(self.logs, ignore_errors=True)
 
-    def run(self, inputs: serve_inputs.Inputs) -> dict:
+    def run(self, inputs: serve_inputs.Inputs, rule_inputs: serve_rule_inputs.RuleInputs) -> dict:
         azurite = self._started(Azurite().start())
         self.environ = service_environ(azurite.connection_string, KEYS)
         say("Azurite is up; uploading the usage file")
@@ -120,6 +130,7 @@ class Bench:
         container.create_container()
         with open(inputs.csv, "rb") as usage:
             container.upload_blob(USAGE_BLOB, usage)
+        container.upload_blob(CATALOG_BLOB, rule_inputs.catalog.read_bytes())
         worker = self._started(start_worker(self.environ, self.logs))
         webapp, base_url = self._start_webapp("webapp-0")
         self.model_id, results = train(base_url)
@@ -141,6 +152,11 @@ class Bench:
                                           ids=inputs.popular_ids, **item_args)
         results["personalized"] = self._wrk("personalized", self._recommend_url(base_url), self.args.duration,
                                             rate=PERSONALIZED_RATE, **personalized_args)
+        results["item_filtered"] = self._wrk("item_to_item", item_url, self.args.duration, rate=ITEM_RATE,
+                                             ids=inputs.popular_ids, extra=rule_inputs.queries, **item_args)
+        results["personalized_filtered"] = self._wrk("personalized", item_url, self.args.duration,
+                                                     rate=PERSONALIZED_RATE,
+                                                     **{**personalized_args, "bodies": rule_inputs.bodies})
         results["item_max"] = self._wrk("item_to_item", item_url, self.args.max_duration, ids=inputs.popular_ids,
                                         **item_args)
         if self.args.profile:
@@ -241,10 +257,11 @@ class Bench:
 
 
 def train(base_url: str) -> tuple:
-    """Create a model with default parameters through the REST API; wait until it is Completed."""
+    """Create a model with default parameters and the catalog through the REST API; wait until it is Completed."""
     admin = {"x-api-key": KEYS["admin_primary_key"]}
     created = requests.post(f"{base_url}/api/models", headers=admin, timeout=30, json={
-        "description": "serve_load benchmark", "blobContainerName": USAGE_CONTAINER, "usageRelativePath": USAGE_BLOB})
+        "description": "serve_load benchmark", "blobContainerName": USAGE_CONTAINER, "usageRelativePath": USAGE_BLOB,
+        "catalogFileRelativePath": CATALOG_BLOB})
     if created.status_code != 201:
         raise RuntimeError(f"POST /api/models answered {created.status_code}: {created.text[:500]}")
     model_id = created.json()["id"]
@@ -277,21 +294,28 @@ def _answers(url: str) -> bool:
 
 
 def verdicts(results: dict) -> dict:
-    """Run name -> (target text, passed), for the issue's three targets and the stricter all-misses run."""
+    """Run name -> (target text, passed), for the issues' targets and the stricter all-misses run."""
     def paced(run, p99_ms):
         ok = (run["p99_us"] / 1000 < p99_ms and run["rate"] >= MIN_RATE_SHARE * run["target_rate"]
               and not any(run["errors"].values()))
         return f"p99 < {p99_ms:.0f} ms", ok
+
+    def filtered(run, unfiltered):
+        limit_ms = MAX_FILTERED_P99_RATIO * unfiltered["p99_us"] / 1000
+        ok = run["p99_us"] / 1000 <= limit_ms and paced(run, float("inf"))[1]
+        return f"p99 <= {MAX_FILTERED_P99_RATIO}x unfiltered ({limit_ms:.2f} ms)", ok
     ratio = results["item_max"]["rate"] / results["empty_max"]["rate"]
     return {"item_paced": paced(results["item_paced"], ITEM_P99_MS),
             "item_distinct": paced(results["item_distinct"], ITEM_P99_MS),
             "personalized": paced(results["personalized"], PERSONALIZED_P99_MS),
+            "item_filtered": filtered(results["item_filtered"], results["item_paced"]),
+            "personalized_filtered": filtered(results["personalized_filtered"], results["personalized"]),
             "item_max": (f">= {MIN_THROUGHPUT_RATIO:.0%} of empty: {ratio:.0%}",
                          ratio >= MIN_THROUGHPUT_RATIO and not any(results["item_max"]["errors"].values()))}
 
 
 def passed(results: dict) -> bool:
-    """Whether the issue's three targets are met (the all-misses run only informs)."""
+    """Whether the targets are met: issue 8's three and issue 11's filtered runs (the all-misses run only informs)."""
     return all(ok for name, (_, ok) in verdicts(results).items() if name != "item_distinct")
 
 
@@ -301,6 +325,8 @@ def report(results: dict, inputs, args) -> str:
     runs = [("item_paced", f"item-to-item GET, ids by popularity (~{inputs.expected_miss_share:.0%} cache misses)"),
             ("item_distinct", "item-to-item GET, all ids distinct (every answer a cache miss)"),
             ("personalized", "personalized POST, 20 events"),
+            ("item_filtered", "item-to-item GET as above, + 100 excludeItemIds and maxPerCategory=2"),
+            ("personalized_filtered", "personalized POST as above, + 100 excludeItemIds and maxPerCategory=2"),
             ("item_max", "item-to-item GET, max throughput"),
             ("empty_max", "empty Flask route, max throughput")]
     lines = ["| run | req/s achieved (target) | p50 ms | p99 ms | max ms | errors | target | result |",

@@ -4,7 +4,10 @@ The original service kept TLC scoring engines per (count bucket, history
 flag, t_ref day, decay) because building one was costly. Our scorer needs no
 per-request build (the similarity matrix is the engine), so the second level
 keeps what is costly and reusable here: the ranked list of an item-to-item
-request, keyed by its scoring-time arguments (seed item, count bucket). A
+request, keyed by its scoring-time arguments (seed item, count bucket, and
+the request's rules when they name no item one by one: a prefix or a category
+cap). A request with an include or exclude list is computed each time: such
+lists vary per caller, and their answers would only push reusable ones out. A
 personalized request depends on the events it carries and is never cached.
 """
 import sys
@@ -12,6 +15,7 @@ import time
 from typing import Callable, Optional
 
 from recommender import Recommendation, SARModel
+from recommender.rules import Rules
 
 from .cache import SlidingCache
 
@@ -46,15 +50,30 @@ class Recommender:
         """Approximate memory of the model (the cache of answers is bounded on its own)."""
         return self.model.nbytes
 
-    def similar_items(self, item_id: Optional[str], count: int) -> list:
-        """Items similar to `item_id` (popular items when None), best first."""
-        key = (item_id, count_bucket(count))
+    def similar_items(self, item_id: Optional[str], count: int, rules: Optional[Rules] = None) -> list:
+        """Items similar to `item_id` (popular items when None), best first, under `rules`.
+
+        :raise CategoriesUnavailableError: the rules cap categories and the model has none
+        """
+        if rules is not None and rules.lists_items:
+            return self._similar_items(item_id, count, rules)
+        key = (item_id, count_bucket(count)) if rules is None else (item_id, count_bucket(count), rules)
         answer = self.answers.lookup(key)
         if answer is None:
-            answer = self.model.similar_items(item_id, key[1]) if item_id is not None else self.model.recommend(k=key[1])
+            answer = self._similar_items(item_id, key[1], rules)
             self.answers.store(key, answer)
         return answer[:count]
 
-    def recommend(self, user_id: Optional[str], events, count: int) -> list[Recommendation]:
-        """Personalized: the user's stored history and/or the events, best first."""
-        return self.model.recommend(user_id=user_id, events=events, k=count)
+    def recommend(self, user_id: Optional[str], events, count: int,
+                  rules: Optional[Rules] = None) -> list[Recommendation]:
+        """Personalized: the user's stored history and/or the events, best first, under `rules`."""
+        return self.model.recommend(user_id=user_id, events=events, k=count, rules=rules)
+
+    def scores(self, item_ids: list, user_id: Optional[str], events) -> list:
+        """The personalized score of each item (None when the model does not know it), in the order given."""
+        return self.model.score_items(item_ids, user_id=user_id, events=events)
+
+    def _similar_items(self, item_id: Optional[str], count: int, rules: Optional[Rules]) -> list:
+        if item_id is None:
+            return self.model.recommend(k=count, rules=rules)
+        return self.model.similar_items(item_id, count, rules)

@@ -1,15 +1,21 @@
 """A trained SAR model and its scoring: item-to-item and personalized."""
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional, Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .affinity import event_affinities, sum_by_item
 from .events import latest_timestamp
 from .parameters import SARParameters
 from .ranking import Recommendation, backfill, top_k_dense, top_k_excluding
+from .rules import ItemFilter, ItemIdPrefixes, Rules
+
+CAP_DEPTH = 4
+"""Under a category cap, candidates are ranked this many times k deep at first, and 4 times deeper on each retry."""
 
 
 @dataclass(eq=False)
@@ -24,6 +30,8 @@ class SARModel:
     reference_time : t_ref of the training data (NaN when no event had a timestamp)
     user_ids : object array, shape (n_users,), or None without user-to-item
     user_affinity : csr_matrix, shape (n_users, n_items), or None
+    item_categories : object array, shape (n_items,), each item's catalog category (None: none), or None
+        for a model trained without a catalog
     """
 
     params: SARParameters
@@ -34,6 +42,11 @@ class SARModel:
     user_ids: Optional[np.ndarray] = None
     user_affinity: Optional[sp.csr_matrix] = None
     statistics: dict = field(default_factory=dict)
+    item_categories: Optional[np.ndarray] = None
+
+    def __post_init__(self):
+        if self.item_categories is not None and len(self.item_categories) != len(self.item_ids):
+            raise ValueError(f"{len(self.item_categories)} item categories for {len(self.item_ids)} items")
 
     @classmethod
     def fit(cls, events, params: SARParameters, progress=None) -> "SARModel":
@@ -52,7 +65,7 @@ class SARModel:
         """Approximate memory of the model: its arrays, its id strings and their lookup dicts."""
         matrices = [m for m in (self.similarity, self.user_affinity) if m is not None]
         arrays = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices) + self.popularity.nbytes
-        ids = [ids for ids in (self.item_ids, self.user_ids) if ids is not None]
+        ids = [ids for ids in (self.item_ids, self.user_ids, self.item_categories) if ids is not None]
         per_id = 200  # a short str object, its array slot and its dict entry
         return arrays + per_id * sum(len(i) for i in ids)
 
@@ -73,37 +86,81 @@ class SARModel:
         """Item indices, most popular first, ties by index."""
         return np.lexsort((np.arange(self.n_items), -self.popularity))
 
-    def similar_items(self, item_id: str, k: int = 10) -> list:
-        """Top k items for one seed item (its similarity row), then backfill."""
+    @cached_property
+    def category_codes(self) -> Optional[np.ndarray]:
+        """Each item's category as an int (-1: none), or None without categories."""
+        if self.item_categories is None:
+            return None
+        return pd.factorize(self.item_categories)[0]
+
+    @cached_property
+    def item_id_prefixes(self) -> ItemIdPrefixes:
+        """Item indices by id prefix (built on the first request that asks for a prefix)."""
+        return ItemIdPrefixes(self.item_ids)
+
+    def with_item_categories(self, item_ids, categories) -> "SARModel":
+        """This model with the category of each of its items that `item_ids` (a catalog) lists; blank is none."""
+        categories = pd.Series(categories, index=pd.Index(item_ids), dtype=object)
+        aligned = categories[~categories.index.duplicated()].reindex(self.item_ids).to_numpy(dtype=object, copy=True)
+        aligned[pd.isna(aligned) | (aligned == "")] = None
+        return dataclasses.replace(self, item_categories=aligned)
+
+    def similar_items(self, item_id: str, k: int = 10, rules: Optional[Rules] = None) -> list:
+        """Top k items for one seed item (its similarity row), then backfill; `rules` filter both.
+
+        :raise CategoriesUnavailableError: the rules cap categories and the model has none
+        """
+        item_filter = self._item_filter(rules)
         index = self.item_index.get(item_id)
         if index is None:
-            return self._with_backfill([], np.empty(0, np.int64), k)
+            return self._pick(None, k, item_filter, never=np.empty(0, np.int64))
         start, stop = self.similarity.indptr[index], self.similarity.indptr[index + 1]
+        items, scores = self.similarity.indices[start:stop], self.similarity.data[start:stop]
         seeds = np.array([index]) if not self.params.allow_seed_items else np.empty(0, np.int64)
-        items, scores = top_k_excluding(self.similarity.indices[start:stop], self.similarity.data[start:stop], k, seeds)
-        return self._with_backfill(self._recommendations(items, scores), np.concatenate([seeds, items]), k)
+        excluded = seeds
+        if item_filter is not None:
+            item_filter.allowed[seeds] = False  # one mask refuses the seed too: no second pass over the row
+            items, scores = item_filter.keep(items, scores)
+            excluded = seeds[:0]
+        return self._pick(lambda depth: top_k_excluding(items, scores, depth, excluded), k, item_filter, never=seeds)
 
-    def recommend(self, user_id: Optional[str] = None, events=None, k: int = 10) -> list:
-        """Top k items for a user's stored history and/or a list of events, then backfill.
+    def recommend(self, user_id: Optional[str] = None, events=None, k: int = 10,
+                  rules: Optional[Rules] = None) -> list:
+        """Top k items for a user's stored history and/or a list of events, then backfill; `rules` filter both.
 
         `events` is an event table (recommender.events) without user_id, or a
         mapping of its item_id, timestamp and weight columns (lighter for a few
         events), or None. Items the model does not know are ignored. With both, t_ref is the later
         of the training t_ref and the latest event sent.
+
+        :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
+        item_filter = self._item_filter(rules)
         seeds, affinities = self._seed_affinities(user_id, events)
         if seeds.size == 0:
-            return self._with_backfill([], seeds, k)
+            return self._pick(None, k, item_filter, never=seeds)
         scores = self._score(seeds, affinities)
         if not self.params.allow_seed_items:
             scores[seeds] = 0.0  # not positive, so never ranked
-        items, best_scores = top_k_dense(scores, k)
-        result = self._recommendations(items, best_scores)
-        if not self.params.enable_backfilling or len(result) >= k:
-            return result
-        excluded = seeds if not self.params.allow_seed_items else seeds[:0]
-        pushed_down = np.flatnonzero(scores < 0)  # the user's own signals speak against these
-        return self._with_backfill(result, np.concatenate([excluded, items, pushed_down]), k)
+        if item_filter is not None:
+            item_filter.zero_disallowed(scores)
+        never = seeds if not self.params.allow_seed_items else seeds[:0]
+        return self._pick(lambda depth: top_k_dense(scores, depth), k, item_filter, never=never, dense_scores=scores)
+
+    def score_items(self, item_ids: Sequence[str], user_id: Optional[str] = None, events=None) -> list:
+        """The personalized score of each of `item_ids` (None for an item the model does not know), in order.
+
+        The same score recommend ranks by, for the user's history and/or the events (see recommend);
+        an item the user already has gets its score too.
+        """
+        codes = np.array([self.item_index.get(item_id, -1) for item_id in item_ids], dtype=np.int64)
+        known = codes >= 0
+        seeds, affinities = self._seed_affinities(user_id, events)
+        values = np.zeros(codes.size)
+        if seeds.size and known.any():
+            # Only the asked columns of the seeds' rows: sum_j a_j * S[j, item].
+            values[known] = self.similarity[seeds][:, codes[known]].T @ affinities
+        return [float(value) if is_known else None for value, is_known in zip(values.tolist(), known.tolist())]
 
     def recommend_for_users(self, user_ids: Sequence[str], k: int = 10) -> list:
         """recommend(user_id) for each user: a list of lists of Recommendation."""
@@ -143,12 +200,37 @@ class SARModel:
         """Dense scores of every item: sum_j a_j * S[j, :], one pass over the seeds' rows."""
         return self.similarity[seeds].T @ affinities
 
+    def _item_filter(self, rules: Optional[Rules]) -> Optional[ItemFilter]:
+        return ItemFilter.build(rules, self) if rules is not None else None
+
+    def _pick(self, ranked, k: int, item_filter: Optional[ItemFilter], never: np.ndarray, dense_scores=None) -> list:
+        """The k items to return: scored ones best first, then (backfilling) popular ones with score 0.
+
+        `ranked(depth)` gives the best `depth` (items, scores) the rules allow (`ranked` is None when nothing
+        is scored); `never` are items backfill must skip (the seeds); `dense_scores` the scores of every item,
+        whose negative ones backfill skips too. Under a category cap the candidates are chosen greedily in
+        rank order, ranking deeper until the cap is met or no candidate is left.
+        """
+        depth = k if item_filter is None or not item_filter.caps_categories else CAP_DEPTH * k
+        while True:
+            items, scores = ranked(depth) if ranked is not None else (never[:0], np.empty(0))
+            complete = items.size < depth
+            if complete and self.params.enable_backfilling:
+                skipped = [never, items]
+                if dense_scores is not None:
+                    skipped.append(np.flatnonzero(dense_scores < 0))  # the user's own signals speak against these
+                if item_filter is None:
+                    filling = backfill(self.popular_items, np.concatenate(skipped), depth - items.size)
+                else:
+                    filling = backfill(self.popular_items, never[:0], depth - items.size,
+                                       allowed=item_filter.allowed_except(skipped))
+                complete = filling.size < depth - items.size
+                items, scores = np.concatenate([items, filling]), np.concatenate([scores, np.zeros(filling.size)])
+            chosen = item_filter.choose(items, k, complete) if item_filter is not None else slice(None, k)
+            if chosen is not None:
+                return self._recommendations(items[chosen], scores[chosen])
+            depth *= CAP_DEPTH
+
     def _recommendations(self, items: np.ndarray, scores: np.ndarray) -> list:
         item_ids = self.item_ids
         return [Recommendation(item_ids[i], s) for i, s in zip(items.tolist(), scores.tolist())]
-
-    def _with_backfill(self, result: list, excluded: np.ndarray, k: int) -> list:
-        """`result` padded with the most popular items not in `excluded`, score 0, when backfilling is on."""
-        if self.params.enable_backfilling and len(result) < k:
-            result += [Recommendation(self.item_ids[i], 0.0) for i in backfill(self.popular_items, excluded, k - len(result))]
-        return result

@@ -2,156 +2,223 @@
 
 Format, no header: ``userId,itemId[,timestamp[,eventType[,weight]]]``. Fields
 are trimmed, blank lines skipped, CSV quoting honoured, UTF-8 with or without
-BOM. Parsing uses pandas' C reader: no Python loop per line.
+BOM, CRLF or LF (see recommender.csv_reader). Files are parsed one at a time,
+in chunks, with vectorised checks: no Python loop per line.
 """
-import io
-import re
-import time
-import warnings
-from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
 
 import numpy as np
 import pandas as pd
 
+from .csv_reader import FileTraits, RecordChunk, read_records
 from .events import DEFAULT_EVENT_WEIGHTS, resolve_weights
-from .exceptions import TooManyParsingErrorsError
+from .parsing_report import DEFAULT_MAX_ERRORS, ParsingReport, check_tolerance
 
 MAX_USER_ID_LENGTH = 255
 MAX_ITEM_ID_LENGTH = 450
-DEFAULT_MAX_ERRORS = 100
-"""Training fails on the 101st bad line, as in the original service."""
+USAGE_CHUNK_ROWS = 250_000
+"""Rows turned into fields at once: bounds the memory of the per-line strings."""
+MERGE_EVERY_CHUNKS = 8
+"""Chunks whose distinct ids are kept apart before being merged (see _IdCodes): time against memory."""
 
-_COLUMNS = ["user_id", "item_id", "timestamp", "event_type", "weight", "extra"]
-_SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
+_FIELDS = 6  # userId, itemId, timestamp, eventType, weight, and one more to notice a line too long
 _NON_PRINTABLE = r"[\x00-\x1f\x7f]"
+_UNDECODABLE = "[\udc80-\udcff]"  # bytes that are not UTF-8, kept by csv_reader as lone surrogates
+
+ProgressCallback = Callable[[str, int], None]
+"""progress(file name, lines read so far in all files): called after each chunk; may raise to cancel."""
 
 
-@dataclass
-class ParsingReport:
-    """Bad lines grouped by reason, each with a count and its first (file, line)."""
-
-    errors: dict = field(default_factory=dict)  # reason -> [count, file, line]
-    successful_lines: int = 0
-    total_lines: int = 0
-    duration: float = 0.0
-
-    def add(self, reason: str, file: str, lines: np.ndarray):
-        """Count `lines` (1-based, ascending) of `file` as bad for `reason`."""
-        if len(lines) == 0:
-            return
-        entry = self.errors.setdefault(reason, [0, file, int(lines[0])])
-        entry[0] += len(lines)
-
-    def error_count(self, warnings_excluded=("UnknownItemId", "DuplicateItemId")) -> int:
-        """Number of bad lines that count against the tolerance."""
-        return sum(count for reason, (count, _, _) in self.errors.items() if reason not in warnings_excluded)
-
-    def main_error(self):
-        """(reason, count, file, line) of the most frequent error, or None."""
-        if not self.errors:
-            return None
-        reason, (count, file, line) = max(self.errors.items(), key=lambda entry: entry[1][0])
-        return reason, count, file, line
-
-    def as_dict(self) -> dict:
-        """The report in the service's JSON shape (design.md, 'Files')."""
-        return {
-            "duration": round(self.duration, 6),
-            "errors": [{"error": reason, "count": count, "sample": {"file": file, "line": line}}
-                       for reason, (count, file, line) in self.errors.items()],
-            "successfulLinesCount": self.successful_lines,
-            "totalLinesCount": self.total_lines,
-        }
-
-
-def parse_usage_files(files, max_errors: int = DEFAULT_MAX_ERRORS):
+def parse_usage_files(files: Iterable, max_errors: int = DEFAULT_MAX_ERRORS, known_items: Optional[pd.Index] = None,
+                      progress: Optional[ProgressCallback] = None, what: str = "usage files"):
     """Parse (name, bytes) usage files, in the order given, into one event table.
 
-    Returns (events, report). Raises TooManyParsingErrorsError (with the report)
-    once more than `max_errors` lines are bad.
+    `files` may be a generator: each file is read (and can be freed) before the next is asked for.
+    With `known_items` (the catalog's ids), events of other items are dropped as UnknownItemId
+    warnings. Returns (events, report); report.empty_files lists the files without a line.
+
+    The id columns are categorical (categories in order of first appearance): 15M events need
+    two int32 code arrays rather than 30M pointers to strings repeated in every chunk.
+
+    :raise TooManyParsingErrorsError: (with the report) once more than `max_errors` lines are bad
+    :raise UnreadableFileError: a file is not UTF-8 text that pandas can split into fields
     """
-    started = time.perf_counter()
     report = ParsingReport()
-    frames = []
+    columns = _EventColumns()
     for name, content in files:
-        frames.append(_parse_one(name, content, report))
-        report.duration = time.perf_counter() - started
-        if report.error_count() > max_errors:
-            raise TooManyParsingErrorsError(_tolerance_message(report, max_errors), report)
-    events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
-    return events, report
+        lines_before = report.total_lines
+        for chunk in read_records(name, content, _FIELDS, USAGE_CHUNK_ROWS):
+            columns.add(*_parse_chunk(name, chunk, report, known_items))
+            check_tolerance(report, max_errors, what)
+            if progress is not None and len(chunk.fields):
+                progress(name, report.total_lines)
+        if report.total_lines == lines_before:
+            report.empty_files.append(name)
+        del content  # let the file go before the generator fetches the next one: one raw copy at a time
+    report.stop_clock()
+    return columns.frame(), report
 
 
-def _parse_one(name: str, content: bytes, report: ParsingReport) -> pd.DataFrame:
-    rows, bad_lines = _read_rows(content)
-    line_numbers = _line_numbers(len(rows), bad_lines)
-    blank = (rows == "").all(axis=1).to_numpy()
-    report.total_lines += int((~blank).sum()) + len(bad_lines)
-    timestamps = pd.to_datetime(rows["timestamp"].where(rows["timestamp"] != ""), utc=True, format="ISO8601", errors="coerce")
-    weights = pd.to_numeric(rows["weight"].where(rows["weight"] != ""), errors="coerce")
-    checks = [  # first failing check names the line's error, in the original's order
-        ("MalformedLine", rows["extra"] != ""),
-        ("MissingFields", (rows["user_id"] == "") | (rows["item_id"] == "")),
-        ("BadTimestampFormat", (rows["timestamp"] != "") & timestamps.isna()),
-        ("ItemIdTooLong", rows["item_id"].str.len() > MAX_ITEM_ID_LENGTH),
-        ("UserIdTooLong", rows["user_id"].str.len() > MAX_USER_ID_LENGTH),
-        ("IllegalCharactersInUserId", rows["user_id"].str.contains(_NON_PRINTABLE)),
-        ("IllegalCharactersInItemId", rows["item_id"].str.contains(_NON_PRINTABLE)),
-        ("UnknownEventType", (rows["event_type"] != "") & ~rows["event_type"].isin(list(DEFAULT_EVENT_WEIGHTS))),
-        ("BadWeightFormat", (rows["weight"] != "") & ~np.isfinite(weights.to_numpy(dtype=np.float64, na_value=np.nan))),
-    ]
-    failed = np.zeros(len(rows), dtype=bool) | blank
-    for reason, mask in checks:
-        hit = mask.to_numpy(dtype=bool) & ~failed
-        found = line_numbers[hit]
-        if reason == "MalformedLine":  # with the lines the reader skipped, so the first line is the first
-            found = np.union1d(found, np.asarray(bad_lines, dtype=np.int64))
-        report.add(reason, name, found)
+def describe_no_events(report: ParsingReport, what: str) -> str:
+    """Why a parse produced nothing: empty files, or the most common error with file and line."""
+    main = report.main_error()
+    if main is None:
+        empty = ", ".join(report.empty_files) or "no file"
+        return f"the {what} hold no line of data ({empty}: empty)"
+    return f"no valid line in the {what}: {report.describe_errors()}"
+
+
+def given_fields(fields: pd.DataFrame) -> dict:
+    """column -> bool array: is the field non-empty (a str's truth, twice as fast as comparing with "")."""
+    return {column: fields[column].to_numpy(dtype=object).astype(bool) for column in fields.columns}
+
+
+def too_long(column: pd.Series, limit: int, traits: FileTraits):
+    """Fields longer than `limit` characters; skipped (False) when no line of the file is that long."""
+    if traits.longest_field <= limit:
+        return False
+    return column.str.len().to_numpy() > limit
+
+
+def illegal_characters(column: pd.Series, traits: FileTraits):
+    """Fields holding a control character (NUL included); skipped (False) when the file has none."""
+    if not traits.has_control_bytes:
+        return False
+    return column.str.contains(_NON_PRINTABLE, regex=True).to_numpy()
+
+
+def undecodable(fields: pd.DataFrame, traits: FileTraits):
+    """Rows with a byte that is not UTF-8 in any field; skipped (False) for an all-ASCII file."""
+    if traits.is_ascii:
+        return False
+    return np.logical_or.reduce([fields[column].str.contains(_UNDECODABLE, regex=True).to_numpy()
+                                 for column in fields.columns])
+
+
+def apply_checks(name: str, chunk: RecordChunk, blank: np.ndarray, checks, report: ParsingReport) -> np.ndarray:
+    """Run (reason, row mask) checks in order; a line fails on the first that hits it. Returns the good rows.
+
+    Blank rows are neither good nor bad; every other row counts in report.total_lines.
+    """
+    report.total_lines += int((~blank).sum()) + len(chunk.malformed_lines)
+    report.add("MalformedLine", name, chunk.malformed_lines)
+    failed = blank.copy()
+    for reason, check in checks:
+        hit = np.asarray(check, dtype=bool) & ~failed
+        report.add(reason, name, chunk.lines[hit])
         failed |= hit
-    good = ~failed
+    return ~failed
+
+
+def _parse_chunk(name: str, chunk: RecordChunk, report: ParsingReport, known_items):
+    """(user ids, item ids, timestamps, weights) of the chunk's good lines; the bad ones go to the report."""
+    fields, traits = chunk.fields, chunk.traits
+    users, items, stamps, types, weights = (fields[column] for column in range(5))
+    given = given_fields(fields)
+    timestamps = _timestamps(stamps, given[2])
+    numbers = np.full(len(fields), np.nan)
+    if given[4].any():  # most files have no weight column: skip the conversion then
+        numbers = pd.to_numeric(weights.where(given[4]), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    checks = [  # the first failing check names the line's error, in the original's order where it had one
+        ("MalformedLine", given[5]),
+        ("MissingFields", ~given[0] | ~given[1]),
+        ("InvalidUtf8", undecodable(fields, traits)),
+        ("BadTimestampFormat", given[2] & np.isnat(timestamps)),
+        ("ItemIdTooLong", too_long(items, MAX_ITEM_ID_LENGTH, traits)),
+        ("UserIdTooLong", too_long(users, MAX_USER_ID_LENGTH, traits)),
+        ("IllegalCharactersInUserId", illegal_characters(users, traits)),
+        ("IllegalCharactersInItemId", illegal_characters(items, traits)),
+        ("UnknownEventType", given[3] & ~types.isin(list(DEFAULT_EVENT_WEIGHTS)).to_numpy() if given[3].any() else False),
+        ("BadWeightFormat", given[4] & ~np.isfinite(numbers)),
+        # A warning, last: only lines that are otherwise fine are counted as unknown items.
+        ("UnknownItemId", ~items.isin(known_items) if known_items is not None else False),
+    ]
+    blank = ~np.logical_or.reduce(list(given.values()))
+    good = apply_checks(name, chunk, blank, checks, report)
     report.successful_lines += int(good.sum())
-    kept = rows[good]
+    kept = timestamps[good]
+    seconds = kept.astype(np.int64) / 1e6
+    seconds[np.isnat(kept)] = np.nan
+    weights = resolve_weights(types.to_numpy(dtype=object)[good], numbers[good]) if given[3].any() else \
+        np.where(np.isnan(numbers[good]), 1.0, numbers[good])  # no event type: an explicit weight, or 1
+    return users.to_numpy(dtype=object)[good], items.to_numpy(dtype=object)[good], seconds, weights
+
+
+def _timestamps(stamps: pd.Series, given: np.ndarray) -> np.ndarray:
+    """datetime64[us] (UTC) of each field; NaT where empty or not ISO 8601."""
+    if not given.any():
+        return np.full(len(stamps), np.datetime64("NaT"), dtype="datetime64[us]")
+    parsed = pd.to_datetime(stamps.where(given), utc=True, format="ISO8601", errors="coerce")
     # Microseconds: pandas 3 parses dates past 2262 at a coarser unit, and a cast to ns wraps them.
-    seconds = timestamps[good].to_numpy(dtype="datetime64[us]").astype(np.int64) / 1e6
-    seconds[timestamps[good].isna().to_numpy()] = np.nan
-    return pd.DataFrame({
-        "user_id": kept["user_id"].to_numpy(dtype=object),
-        "item_id": kept["item_id"].to_numpy(dtype=object),
-        "timestamp": seconds,
-        "weight": resolve_weights(kept["event_type"].to_numpy(dtype=object), weights[good].to_numpy(dtype=np.float64, na_value=np.nan)),
-    })
+    return parsed.to_numpy(dtype="datetime64[us]")
 
 
-def _read_rows(content: bytes):
-    """All physical lines as trimmed string fields, and the 1-based lines with too many fields."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        content = content[3:]
-    text = content.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-    # A first row of exactly len(_COLUMNS) fields fixes the width: pandas takes surplus
-    # fields on a long first line for an index and shifts every column of the file.
-    text = "," * (len(_COLUMNS) - 1) + "\n" + text
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        rows = pd.read_csv(
-            io.StringIO(text), header=None, names=_COLUMNS, dtype=str, engine="c",
-            skip_blank_lines=False, keep_default_na=False, na_filter=False, on_bad_lines="warn",
-        )
-    bad_lines = sorted(int(n) - 1 for w in caught for n in _SKIPPED_LINE.findall(str(w.message)))
-    return rows.iloc[1:].reset_index(drop=True).apply(lambda column: column.str.strip()), bad_lines
+class _EventColumns:
+    """The events of successive chunks: ids as int32 codes into the distinct ids seen so far."""
+
+    def __init__(self):
+        self._ids = {"user_id": _IdCodes(), "item_id": _IdCodes()}
+        self._numbers = {"timestamp": [], "weight": []}
+
+    def add(self, users, items, timestamps, weights):
+        """Append one chunk's good events."""
+        self._ids["user_id"].add(users)
+        self._ids["item_id"].add(items)
+        self._numbers["timestamp"].append(timestamps)
+        self._numbers["weight"].append(weights)
+
+    def frame(self) -> pd.DataFrame:
+        """The event table; the chunks are let go column by column, so only one column is ever doubled."""
+        data = {column: codes.categorical() for column, codes in self._ids.items()}
+        for column, parts in self._numbers.items():
+            data[column] = _concatenate_releasing(parts, np.float64)
+        return pd.DataFrame(data, copy=False)
 
 
-def _line_numbers(row_count: int, bad_lines) -> np.ndarray:
-    """1-based file line of each parsed row, given the lines the reader skipped."""
-    all_lines = np.arange(1, row_count + len(bad_lines) + 1)
-    return np.setdiff1d(all_lines, np.asarray(bad_lines, dtype=np.int64), assume_unique=True)
+def _concatenate_releasing(parts: list, dtype) -> np.ndarray:
+    """np.concatenate that empties `parts` as it copies: the result's pages are only touched as each
+    part is copied and let go, so the column is not held twice at the end."""
+    result = np.empty(sum(len(part) for part in parts), dtype=dtype)
+    position = 0
+    while parts:
+        part = parts.pop(0)
+        result[position:position + len(part)] = part
+        position += len(part)
+    return result
 
 
-def _tolerance_message(report: ParsingReport, max_errors: int) -> str:
-    reason, count, file, line = report.main_error()
-    return (f"more than {max_errors} bad lines in the usage files; most common: {reason} "
-            f"({count} lines, first in {file} line {line})")
+class _IdCodes:
+    """One id column: int32 codes into the distinct ids, in order of first appearance.
 
+    Each chunk is factorized on its own (a small, hot hash table); every MERGE_EVERY_CHUNKS chunks
+    the distinct ids gathered so far are merged, which lets go of the strings of ids seen before:
+    memory holds about one string per id, and no chunk is hashed against every id seen so far.
+    """
 
-def _empty_events() -> pd.DataFrame:
-    return pd.DataFrame({"user_id": pd.Series(dtype=object), "item_id": pd.Series(dtype=object),
-                         "timestamp": pd.Series(dtype=np.float64), "weight": pd.Series(dtype=np.float64)})
+    def __init__(self):
+        self._distinct = []  # the merged distinct ids first, then each newer chunk's
+        self._size = 0  # their total length: the offset of the next chunk's codes
+        self._merged_codes = []  # int32 codes into the merged distinct ids
+        self._pending_codes = []  # int32 codes into the concatenation of self._distinct
+
+    def add(self, values: np.ndarray):
+        codes, distinct = pd.factorize(values)
+        self._pending_codes.append((codes + self._size).astype(np.int32))
+        self._distinct.append(np.asarray(distinct, dtype=object))
+        self._size += len(distinct)
+        if len(self._distinct) > MERGE_EVERY_CHUNKS:
+            self._merge()
+
+    def categorical(self) -> pd.Categorical:
+        """The column; the per-chunk codes are let go."""
+        self._merge()
+        codes = _concatenate_releasing(self._merged_codes, np.int32)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(self._distinct[0], dtype=object))
+
+    def _merge(self):
+        # The merged ids come first and are distinct: their codes map to themselves, older codes hold.
+        remap, distinct = pd.factorize(np.concatenate(self._distinct) if self._distinct else np.empty(0, object))
+        self._merged_codes += [remap[codes].astype(np.int32) for codes in self._pending_codes]
+        self._pending_codes = []
+        self._distinct = [np.asarray(distinct, dtype=object)]
+        self._size = len(distinct)

@@ -65,10 +65,21 @@ def _sampled_floor(scores: np.ndarray, k: int):
     return np.partition(sample, sample.size - k)[sample.size - k]
 
 
-def backfill(popular_items: np.ndarray, excluded: np.ndarray, count: int) -> np.ndarray:
-    """The first `count` items of `popular_items` (most popular first) not in `excluded`."""
+def backfill(popular_items: np.ndarray, excluded: np.ndarray, count: int, allowed=None) -> np.ndarray:
+    """The first `count` items of `popular_items` (most popular first) not in `excluded`, and `allowed`
+    (a bool mask over item indices) when given."""
     if count <= 0:
         return popular_items[:0]
-    # Only the head of the popularity list can be needed: excluded items plus count.
-    head = popular_items[: count + excluded.size]
-    return head[~np.isin(head, excluded)][:count]
+    # Only the head of the popularity list can be needed: excluded items plus count, unless a mask
+    # refuses some of them too; then the head grows until it holds enough or is the whole list.
+    size = count + excluded.size
+    while True:
+        head = popular_items[:size]
+        if allowed is not None:
+            head = head[allowed[head]]
+        if excluded.size:
+            head = head[~np.isin(head, excluded)]
+        picked = head[:count]
+        if picked.size == count or size >= popular_items.size:
+            return picked
+        size *= 4

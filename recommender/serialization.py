@@ -7,6 +7,8 @@ the format version, the parameters, the payload's SHA-256 and a table of the
 arrays (name, dtype, length, offset in the payload). Loading checks the
 checksum, accepts only plain numeric dtypes, and maps the arrays onto the
 blob without copying them, so a large model loads at the speed of hashing it.
+Arrays of optional parts (user affinity, item categories) are absent when a
+model has none, so a part added later keeps older blobs readable.
 """
 import dataclasses
 import hashlib
@@ -14,6 +16,7 @@ import json
 import struct
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .exceptions import ModelFormatError
@@ -37,6 +40,8 @@ def to_bytes(model: SARModel) -> bytes:
     if model.user_affinity is not None:
         arrays.update(_csr_arrays("user_affinity", model.user_affinity))
         arrays.update(_string_arrays("user_ids", model.user_ids))
+    if model.item_categories is not None:
+        arrays.update(_category_arrays(model.item_categories))
     table, parts, offset = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
@@ -81,6 +86,7 @@ def from_bytes(blob: bytes) -> SARModel:
             user_ids=_strings(arrays, "user_ids") if has_users else None,
             user_affinity=_csr(arrays, "user_affinity") if has_users else None,
             statistics=header.get("statistics") or {},
+            item_categories=_categories(arrays) if "item_category_codes" in arrays else None,
         )
     except (KeyError, ValueError, TypeError, UnicodeDecodeError) as error:
         raise ModelFormatError(f"model payload is malformed: {error}") from error
@@ -128,6 +134,20 @@ def _csr(arrays, name) -> sp.csr_matrix:
     matrix = sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
     matrix.check_format(full_check=True)  # a crafted blob must fail here, not mid-request
     return matrix
+
+
+def _category_arrays(item_categories) -> dict:
+    """Each item's category as an int32 code (-1: none) and the distinct category names (added in format 2)."""
+    codes, names = pd.factorize(item_categories)
+    return {"item_category_codes": codes.astype(np.int32), **_string_arrays("item_category_names", names)}
+
+
+def _categories(arrays) -> np.ndarray:
+    codes = arrays["item_category_codes"]
+    names = _strings(arrays, "item_category_names")
+    if codes.size and not (-1 <= codes.min() and codes.max() < len(names)):
+        raise ValueError("item_category_codes point outside item_category_names")
+    return np.append(names, None)[codes]  # code -1 picks the None at the end
 
 
 def _string_arrays(name, strings) -> dict:

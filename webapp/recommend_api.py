@@ -1,10 +1,14 @@
-"""Recommend routes: item-to-item (GET) and personalized (POST), on a model or on the default model."""
+"""Recommend routes: item-to-item (GET), personalized (POST) and scores of given items (POST), on a model or on
+the default model. Recommend requests may carry business rules (recommender.rules)."""
 import math
+from contextlib import contextmanager
+from typing import Optional
 
 from flask import Blueprint, request
 
 from model_provider import ModelBlobNotFoundError, ModelCorruptError
 from recommender import event_weight
+from recommender.rules import CategoriesUnavailableError, Rules
 from registry import ModelRecord, ModelStatus
 
 from . import services
@@ -12,7 +16,8 @@ from .auth import require_role
 from .errors import ApiError, field_error
 from .models_api import get_default_record, get_record
 from .request_body import json_body
-from .schemas import item_recommend_query_schema, personalized_recommend_query_schema, usage_events_schema
+from .schemas import (item_recommend_query_schema, personalized_recommend_query_schema, query_arguments,
+                      recommend_request_schema, score_query_schema, score_request_schema, usage_events_schema)
 
 bp = Blueprint("recommend", __name__, url_prefix="/api/models")
 
@@ -21,7 +26,7 @@ bp = Blueprint("recommend", __name__, url_prefix="/api/models")
 @require_role("recommend")
 def recommend_items(model_id):
     """Items similar to itemId; popular items (backfill) without itemId."""
-    query = item_recommend_query_schema.load(request.args.to_dict())
+    query = item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, request.args))
     return _item_to_item(get_record(model_id, services.records()), query)
 
 
@@ -29,7 +34,7 @@ def recommend_items(model_id):
 @require_role("recommend")
 def recommend_items_default():
     """Item-to-item on the default model."""
-    query = item_recommend_query_schema.load(request.args.to_dict())
+    query = item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, request.args))
     return _item_to_item(get_default_record(services.records()), query)
 
 
@@ -37,37 +42,98 @@ def recommend_items_default():
 @require_role("recommend")
 def recommend_personalized(model_id):
     """Items for a user's stored history and/or the usage events in the body."""
-    query, events = _personalized_request()
-    return _personalized(get_record(model_id, services.records()), query, events)
+    query, body = _personalized_request()
+    return _personalized(get_record(model_id, services.records()), query, body)
 
 
 @bp.post("/default/recommend")
 @require_role("recommend")
 def recommend_personalized_default():
     """Personalized recommendations on the default model."""
-    query, events = _personalized_request()
-    return _personalized(get_default_record(services.records()), query, events)
+    query, body = _personalized_request()
+    return _personalized(get_default_record(services.records()), query, body)
+
+
+@bp.post("/<model_id:model_id>/scores")
+@require_role("recommend")
+def score_items(model_id):
+    """The score of each listed item for a user's stored history and/or the usage events in the body."""
+    query, body = _score_request()
+    return _scores(get_record(model_id, services.records()), query, body)
+
+
+@bp.post("/default/scores")
+@require_role("recommend")
+def score_items_default():
+    """Scores of listed items on the default model."""
+    query, body = _score_request()
+    return _scores(get_default_record(services.records()), query, body)
 
 
 def _personalized_request() -> tuple:
-    """The query and the usage events of a personalized request, validated before any model is looked up."""
+    """The query and the body (events and rules) of a personalized request, validated before any model is
+    looked up. The body is a list of usage events, or an object holding them and the rules."""
     query = personalized_recommend_query_schema.load(request.args.to_dict())
-    return query, usage_events_schema.load(json_body(default=[]))
+    body = json_body(default=[])
+    if isinstance(body, dict):
+        return query, recommend_request_schema.load(body)
+    return query, {"events": usage_events_schema.load(body)}
+
+
+def _score_request() -> tuple:
+    return score_query_schema.load(request.args.to_dict()), score_request_schema.load(json_body())
 
 
 def _item_to_item(record: ModelRecord, query: dict):
     recommender = _loaded_model(record)
-    return _to_json(recommender.similar_items(query["item_id"], query["recommendation_count"]))
+    with _category_rules_checked():
+        return _to_json(recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query)))
 
 
-def _personalized(record: ModelRecord, query: dict, events: list):
+def _personalized(record: ModelRecord, query: dict, body: dict):
     recommender = _loaded_model(record)
+    user_id = _user_id(recommender, query)
+    with _category_rules_checked():
+        return _to_json(recommender.recommend(user_id, _event_columns(body["events"]), query["recommendation_count"],
+                                              _rules(body)))
+
+
+def _scores(record: ModelRecord, query: dict, body: dict):
+    recommender = _loaded_model(record)
+    scores = recommender.scores(body["item_ids"], _user_id(recommender, query), _event_columns(body["events"]))
+    return [{"itemId": item_id, "score": score} for item_id, score in zip(body["item_ids"], scores)]
+
+
+def _user_id(recommender, query: dict) -> Optional[str]:
+    """The query's userId. :raise 400 UserRecommendationsDisabled: the model keeps no user histories"""
     user_id = query["user_id"]
     if user_id is not None and not recommender.params.enable_user_to_item:
         raise ApiError(400, "UserRecommendationsDisabled",
                        "this model was trained without enableUserToItemRecommendations; send usage events instead",
                        [field_error("userId", "UserRecommendationsDisabled", "not supported by this model")])
-    return _to_json(recommender.recommend(user_id, _event_columns(events), query["recommendation_count"]))
+    return user_id
+
+
+def _rules(data: dict) -> Optional[Rules]:
+    """The request's rules; None when it sets none (the unfiltered path, and its answer cache)."""
+    include, exclude, prefix = data.get("include_item_ids"), data.get("exclude_item_ids"), data.get("item_id_prefix")
+    if include is None and not exclude and not prefix and data.get("max_per_category") is None:
+        return None
+    return Rules(include_item_ids=None if include is None else tuple(include), exclude_item_ids=tuple(exclude or ()),
+                 item_id_prefix=prefix, max_per_category=data["max_per_category"],
+                 category_window=data["category_window"])
+
+
+@contextmanager
+def _category_rules_checked():
+    """:raise 400 CategoriesUnavailable: maxPerCategory asked of a model trained without a catalog"""
+    try:
+        yield
+    except CategoriesUnavailableError:
+        detail = field_error("maxPerCategory", "CategoriesUnavailable", "not supported by this model")
+        raise ApiError(400, "CategoriesUnavailable",
+                       "this model was trained without a catalog, so its items have no categories to cap",
+                       [detail]) from None
 
 
 def _event_columns(events: list):

@@ -12,6 +12,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from recommender import DEFAULT_EVENT_WEIGHTS, SimilarityFunction, CooccurrenceUnit
 from recommender.parameters import SUPPORT_THRESHOLD_RANGE
 from recommender.parsing import MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH
+from recommender.rules import MAX_LISTED_ITEM_IDS
 
 # Whole-value patterns (re.fullmatch; the spec anchors them with ^ and $).
 # Azure's container rule: 3-63 chars of lower-case letters, digits and single hyphens, not at either end.
@@ -32,6 +33,8 @@ CONTINUATION_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 """Tokens are unpadded base64url (registry.paging)."""
 RECOMMENDATION_COUNT_RANGE = (1, 100)
 DEFAULT_RECOMMENDATION_COUNT = 10
+CATEGORY_RULE_RANGE = (1, 100)
+"""maxPerCategory and categoryWindow: a list holds at most 100 items, so a larger value would change nothing."""
 
 
 class CodedMessage(str):
@@ -82,6 +85,11 @@ def length(low: Optional[int] = None, high: Optional[int] = None) -> validate.Le
     if low is None:
         return validate.Length(max=high, error=CodedMessage("must be at most {max} characters", "TooLong"))
     return validate.Length(low, high, error=CodedMessage("must be {min} to {max} characters", "InvalidLength"))
+
+
+def item_count(high: int) -> validate.Length:
+    """At most `high` items in a list, else TooManyItems."""
+    return validate.Length(max=high, error=CodedMessage("must hold at most {max} items", "TooManyItems"))
 
 
 def one_of(choices: list) -> validate.OneOf:
@@ -216,12 +224,75 @@ class UsageEventSchema(CamelCaseSchema):
     weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
 
 
-class ItemRecommendQuerySchema(CamelCaseSchema):
-    """Query string of GET .../recommend."""
+class ItemIdList(fields.List):
+    """A list of item ids, up to 1,000 of them per request: a list of valid ids is checked in one pass, and
+    only a list holding a bad one goes through marshmallow's per-item path, for its messages."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and all(type(item) is str and 0 < len(item) <= MAX_ITEM_ID_LENGTH
+                                           for item in value):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def item_id_list(**options) -> ItemIdList:
+    """A list of item ids (the list field's own messages get their codes from CamelCaseSchema)."""
+    item_id = fields.String(validate=length(1, MAX_ITEM_ID_LENGTH),
+                            error_messages={"invalid": CodedMessage("Not a valid string.", "InvalidType")})
+    return ItemIdList(item_id, **options)
+
+
+def rule_integer(kind=fields.Integer) -> fields.Integer:
+    return kind(load_default=None, allow_none=True, validate=in_range(*CATEGORY_RULE_RANGE))
+
+
+class RulesSchema(CamelCaseSchema):
+    """The business rules of a recommend request (recommender.rules), as GET query parameters.
+
+    The POST body object carries the same fields (RecommendRequestSchema). An include list may be empty
+    (nothing may come back); null or absent means no such rule.
+    """
+
+    include_item_ids = item_id_list(load_default=None, allow_none=True, validate=item_count(MAX_LISTED_ITEM_IDS))
+    exclude_item_ids = item_id_list(load_default=None, allow_none=True, validate=item_count(MAX_LISTED_ITEM_IDS))
+    item_id_prefix = fields.String(load_default=None, allow_none=True, validate=length(1, MAX_ITEM_ID_LENGTH))
+    max_per_category = rule_integer()
+    category_window = rule_integer()
+
+    @validates_schema
+    def check_rules(self, data, **kwargs):
+        """No id both included and excluded (a rule JSON Schema cannot state); a window needs a cap."""
+        both = set(data.get("include_item_ids") or ()) & set(data.get("exclude_item_ids") or ())
+        if both:
+            first = min(both)[:64]
+            raise ValidationError(CodedMessage(f"must not name {first!r}, which includeItemIds names",
+                                               "ConflictingItemIds"), "excludeItemIds")
+        if data.get("category_window") is not None and data.get("max_per_category") is None:
+            raise ValidationError(CodedMessage("is required when categoryWindow is given", "MissingField"),
+                                  "maxPerCategory")
+
+
+class ItemRecommendQuerySchema(RulesSchema):
+    """Query string of GET .../recommend: the seed item, the count and the rules."""
 
     item_id = fields.String(load_default=None, validate=length(1, MAX_ITEM_ID_LENGTH))
     recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
                                           validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+class RecommendRequestSchema(RulesSchema):
+    """The object form of a POST .../recommend body: usage events and the rules (JSON values only)."""
+
+    events = fields.List(fields.Nested(UsageEventSchema), load_default=list)
+    max_per_category = rule_integer(JsonInteger)
+    category_window = rule_integer(JsonInteger)
+
+
+class ScoreRequestSchema(CamelCaseSchema):
+    """POST .../scores body: the items to score, and usage events (with or instead of userId)."""
+
+    item_ids = item_id_list(required=True, validate=item_count(MAX_LISTED_ITEM_IDS))
+    events = fields.List(fields.Nested(UsageEventSchema), load_default=list)
 
 
 class PersonalizedRecommendQuerySchema(CamelCaseSchema):
@@ -230,6 +301,12 @@ class PersonalizedRecommendQuerySchema(CamelCaseSchema):
     user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
     recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
                                           validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+class ScoreQuerySchema(CamelCaseSchema):
+    """Query string of POST .../scores."""
+
+    user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
 
 
 class ModelListQuerySchema(CamelCaseSchema):
@@ -253,8 +330,17 @@ model_parameters_schema = ModelParametersSchema()
 usage_events_schema = UsageEventSchema(many=True)
 item_recommend_query_schema = ItemRecommendQuerySchema()
 personalized_recommend_query_schema = PersonalizedRecommendQuerySchema()
+recommend_request_schema = RecommendRequestSchema()
+score_query_schema = ScoreQuerySchema()
+score_request_schema = ScoreRequestSchema()
 model_list_query_schema = ModelListQuerySchema()
 set_default_query_schema = SetDefaultQuerySchema()
+
+
+def query_arguments(schema: Schema, args) -> dict:
+    """A query string (werkzeug MultiDict) as `schema` loads it: a list field gets every value of its parameter."""
+    lists = {field.data_key for field in schema.fields.values() if isinstance(field, fields.List)}
+    return {key: args.getlist(key) if key in lists else args[key] for key in args}
 
 
 def model_summary_to_json(summary) -> dict:

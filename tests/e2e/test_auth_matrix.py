@@ -15,7 +15,8 @@ from webapp.spec_api import SPEC_PATH
 SPEC = yaml.safe_load(SPEC_PATH.read_text())
 OPERATIONS = sorted((path, method) for path, item in SPEC["paths"].items() for method in item if method != "parameters")
 RECOMMEND_OPERATIONS = {("/api/models/{modelId}/recommend", "get"), ("/api/models/{modelId}/recommend", "post"),
-                        ("/api/models/default/recommend", "get"), ("/api/models/default/recommend", "post")}
+                        ("/api/models/default/recommend", "get"), ("/api/models/default/recommend", "post"),
+                        ("/api/models/{modelId}/scores", "post"), ("/api/models/default/scores", "post")}
 CALLERS = {
     "no key": None,
     "unknown key": "not-a-configured-key",
@@ -60,8 +61,9 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
     if method == "delete":  # each successful delete needs a model of its own
         model_id = requests.post(f"{stack.base_url}/api/models", headers=admin, timeout=10, json={
             "blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH}).json()["id"]
-    body = {"/api/models": {"blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH}}.get(
-        path, [{"itemId": "a1"}] if method == "post" else None)
+    body = {"/api/models": {"blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH},
+            "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]}
+            }.get(path, [{"itemId": "a1"}] if method == "post" else None)
     query = {"modelId": stack.model_id} if (path, method) == ("/api/models/default", "put") else {}
     headers = {} if CALLERS[caller] is None else {"x-api-key": CALLERS[caller]}
     return requests.request(method.upper(), stack.base_url + path.replace("{modelId}", model_id), params=query,
@@ -83,7 +85,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 11
+    assert len(outcomes) == len(OPERATIONS) == 13
 
 
 def test_no_key_reaches_the_log(stack):

@@ -3,13 +3,16 @@
 Format: ``userId,itemId[,timestamp[,eventType[,weight]]]``, no header. Line
 numbers in the report are 1-based physical lines of each file, blank lines included.
 """
+import weakref
 from datetime import datetime, timezone
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from recommender import TooManyParsingErrorsError
-from recommender.parsing import parse_usage_files
+from recommender import TooManyParsingErrorsError, parsing
+from recommender.csv_reader import UnreadableFileError
+from recommender.parsing import describe_no_events, parse_usage_files
 
 NEW_YEAR_2024 = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
 
@@ -205,3 +208,129 @@ def test_tolerance_counts_across_files():
         "MissingFields": (2, "a.csv", 1),
         "BadTimestampFormat": (1, "b.csv", 1),
     }
+
+
+# --- what pandas left to us: lines, encodings, odd bytes --------------------------------------
+
+
+def test_a_nul_byte_is_an_illegal_character_not_a_replacement():
+    # It used to become U+FFFD and the event trained under an altered id.
+    _, report = parse(lines("u\x001,i1", "u2,i\x002", "u3,i3,2024-01-01T00:00:00\x00Z", "u4,i4"))
+    assert errors_of(report) == {
+        "IllegalCharactersInUserId": (1, "usage.csv", 1),
+        "IllegalCharactersInItemId": (1, "usage.csv", 2),
+        "BadTimestampFormat": (1, "usage.csv", 3),
+    }
+
+
+def test_a_quoted_newline_does_not_shift_later_line_numbers():
+    # It used to: pandas counts records, and the report named the line before the bad one.
+    content = lines('u1,"item', 'one"', "u2,i2", '"user', '', 'three",i3', "u4", "u5,i5,,,,,x,y", "u6,i6,never")
+    events, report = parse(content)
+    assert events["item_id"].tolist() == ["item\none", "i2", "i3"]
+    assert errors_of(report) == {
+        "MissingFields": (1, "usage.csv", 7),
+        "MalformedLine": (1, "usage.csv", 8),
+        "BadTimestampFormat": (1, "usage.csv", 9),
+    }
+
+
+def test_line_numbers_hold_across_chunk_boundaries(monkeypatch):
+    monkeypatch.setattr(parsing, "USAGE_CHUNK_ROWS", 2)
+    rows = ["u1,i1", '"u\n2",i2', "bad", "u4,i4,,,,,x,y", "u5,i5", '"u\n\n6",i6', "u7,i7", "u8,i8,,,,,,,,", "late"]
+    events, report = parse(lines(*rows))
+    assert events["user_id"].tolist() == ["u1", "u\n2", "u5", "u\n\n6", "u7"]
+    assert errors_of(report) == {"MissingFields": (2, "usage.csv", 4), "MalformedLine": (2, "usage.csv", 5)}
+    _, report = parse(lines(*rows, "u,i,,,,,,,,"))  # a bad line after the last good one is still counted
+    assert report.errors["MalformedLine"][0] == 3
+
+
+def test_bytes_that_are_not_utf8_are_reported_not_replaced():
+    events, report = parse("u1,caf\u00e9\n".encode("utf-8") + "u2,caf\u00e9\n".encode("latin-1") + b"u3,i3\n")
+    assert events["item_id"].tolist() == ["caf\u00e9", "i3"]
+    assert errors_of(report) == {"InvalidUtf8": (1, "usage.csv", 2)}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_utf16_or_utf32_file_is_refused_by_name(encoding):
+    with pytest.raises(UnreadableFileError, match="usage.csv is UTF-16 or UTF-32"):
+        parse("u1,i1\n".encode(encoding))
+
+
+def test_an_unterminated_quote_is_one_malformed_line_and_what_precedes_it_is_kept(monkeypatch):
+    monkeypatch.setattr(parsing, "USAGE_CHUNK_ROWS", 2)  # the quote opens in a later chunk than the first
+    events, report = parse(lines("u1,i1", '"u\n2",i2', "u3,i3", "u4,i4", '"u5,i5', "u6,i6"))
+    assert events["user_id"].tolist() == ["u1", "u\n2", "u3", "u4"]
+    assert errors_of(report) == {"MalformedLine": (1, "usage.csv", 6)}
+
+
+def test_whitespace_is_trimmed_at_the_edges_only():
+    events, report = parse("\tu 1 ,\u00a0i1\u3000, 2024-01-01T00:00:00Z ,\tPurchase\n".encode("utf-8"))
+    assert report.errors == {}
+    assert (events["user_id"].iloc[0], events["item_id"].iloc[0], events["weight"].iloc[0]) == ("u 1", "i1", 4)
+
+
+def test_an_empty_file_is_named_and_gives_no_event():
+    events, report = parse_usage_files([("a.csv", b""), ("b.csv", b"\xef\xbb\xbf\r\n\r\n")])
+    assert events.empty and report.total_lines == 0
+    assert report.empty_files == ["a.csv", "b.csv"]
+    assert describe_no_events(report, "usage files") == "the usage files hold no line of data (a.csv, b.csv: empty)"
+
+
+def test_no_valid_line_names_the_errors_with_file_and_line():
+    _, report = parse(lines("", "u1", "u2,i2,yesterday"))
+    assert describe_no_events(report, "usage files") == (
+        "no valid line in the usage files: MissingFields (1 line, first in usage.csv line 2); "
+        "BadTimestampFormat (1 line, first in usage.csv line 3)")
+
+
+def test_items_missing_from_the_catalog_are_warnings_beyond_the_tolerance():
+    content = lines(*(f"u{n},unknown{n}" for n in range(5)), "u9,known", "u10")
+    events, report = parse_usage_files([("usage.csv", content)], max_errors=1, known_items=pd.Index(["known"]))
+    assert events["item_id"].tolist() == ["known"]
+    assert errors_of(report) == {"UnknownItemId": (5, "usage.csv", 1), "MissingFields": (1, "usage.csv", 7)}
+    assert report.error_count() == 1
+
+
+def test_files_are_read_one_at_a_time_from_a_generator():
+    asked = []
+
+    def files():
+        for name in ("a.csv", "b.csv"):
+            asked.append(name)
+            yield name, lines("u1,i1", "u2,i2")
+
+    seen = []
+    parse_usage_files(files(), progress=lambda name, read: seen.append((tuple(asked), name, read)))
+    assert seen == [(("a.csv",), "a.csv", 2), (("a.csv", "b.csv"), "b.csv", 4)]
+
+
+def test_ids_come_back_categorical_in_order_of_first_appearance(monkeypatch):
+    monkeypatch.setattr(parsing, "USAGE_CHUNK_ROWS", 2)  # ids repeat across chunks and files
+    files = [("a.csv", lines("u2,i9", "u1,i9", "u2,i1")), ("b.csv", lines("u3,i1", "u1,i7"))]
+    events, _ = parse_usage_files(files)
+    assert isinstance(events["user_id"].dtype, pd.CategoricalDtype)
+    assert events["user_id"].tolist() == ["u2", "u1", "u2", "u3", "u1"]
+    assert events["item_id"].tolist() == ["i9", "i9", "i1", "i1", "i7"]
+    assert events["user_id"].cat.categories.tolist() == ["u2", "u1", "u3"]
+    assert events["item_id"].cat.categories.tolist() == ["i9", "i1", "i7"]
+
+
+def test_a_file_is_let_go_before_the_next_one_is_asked_for():
+    # The one-copy promise: while file n+1 downloads, nothing holds the bytes of file n any more.
+    class Blob(bytearray):  # bytearray itself cannot be weakly referenced
+        pass
+
+    previous = []
+
+    def files():
+        for name in ("a.csv", "b.csv", "c.csv"):
+            alive = [ref() is not None for ref in previous]
+            assert not any(alive), f"a file was still held when {name} was asked for"
+            blob = Blob(lines("u1,i1", '"u\n2",i2', "u3,i3,,,,,x"))
+            previous.append(weakref.ref(blob))
+            yield name, blob
+            del blob
+
+    events, _ = parse_usage_files(files())
+    assert len(events) == 6

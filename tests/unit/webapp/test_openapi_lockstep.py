@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from marshmallow import fields, validate
+from marshmallow import fields, missing, validate
 # The OpenAPI 3.1 meta-schema that schemathesis bundles (nothing to download); pinned schemathesis <5.
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
@@ -30,9 +30,12 @@ QUERY_SCHEMAS = {
     ("/api/models/{modelId}/recommend", "post"): schemas.personalized_recommend_query_schema,
     ("/api/models/default/recommend", "get"): schemas.item_recommend_query_schema,
     ("/api/models/default/recommend", "post"): schemas.personalized_recommend_query_schema,
+    ("/api/models/{modelId}/scores", "post"): schemas.score_query_schema,
+    ("/api/models/default/scores", "post"): schemas.score_query_schema,
     ("/api/openapi.yaml", "get"): schemas.no_query_schema,
 }
-BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema()}
+BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema(),
+                "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema}
 
 
 def resolve(node: dict) -> dict:
@@ -46,7 +49,10 @@ def resolve(node: dict) -> dict:
 
 
 def spec_rules(node: dict) -> dict:
-    """The facts a JSON Schema property states, normalised: types, bounds, lengths, enum, pattern, default."""
+    """The facts a JSON Schema property states, normalised: types, bounds, lengths, enum, pattern, default;
+    for an array, the facts of its items (or the name of the schema they refer to)."""
+    if "$ref" in node.get("items", {}) and node["items"]["$ref"].startswith("#/components/schemas/"):
+        node = {**node, "items": {"schema": node["items"]["$ref"].rsplit("/", 1)[1]}}
     node = resolve(node)
     facts = {"types": set()}
     for alternative in map(spec_rules, node.get("oneOf", [])):  # e.g. a RelativePath or null
@@ -56,9 +62,12 @@ def spec_rules(node: dict) -> dict:
     if "enum" in node:
         facts["enum"] = {value for value in node["enum"] if value is not None}
         facts["types"] |= {"string"} | ({"null"} if None in node["enum"] else set())
-    for key in ("minimum", "maximum", "minLength", "maxLength", "pattern", "default", "format"):
+    for key in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "default",
+                "format"):
         if key in node:
             facts[key] = node[key]
+    if "items" in node:
+        facts["items"] = node["items"] if "schema" in node["items"] else spec_rules(node["items"])
     return facts
 
 
@@ -69,12 +78,16 @@ def field_rules(field: fields.Field) -> dict:
         facts["format"] = "date-time"
     if isinstance(field, schemas.RelativePath):
         facts.update(maxLength=schemas.MAX_BLOB_PATH_LENGTH, pattern=f"^{schemas.RELATIVE_PATH.pattern}$")
+    if isinstance(field, fields.List):
+        inner = field.inner
+        facts["items"] = ({"schema": inner.nested.__name__.removesuffix("Schema")} if isinstance(inner, fields.Nested)
+                          else field_rules(inner))
     for validator in field.validators:
         if isinstance(validator, validate.Range):
             facts.update(minimum=validator.min, maximum=validator.max)
         elif isinstance(validator, validate.Length):
-            facts.update({key: value for key, value in (("minLength", validator.min), ("maxLength", validator.max))
-                          if value is not None})
+            names = ("minItems", "maxItems") if isinstance(field, fields.List) else ("minLength", "maxLength")
+            facts.update({key: value for key, value in zip(names, (validator.min, validator.max)) if value is not None})
         elif isinstance(validator, validate.OneOf):
             facts["enum"] = set(validator.choices)
         elif isinstance(validator, schemas.FullMatch):
@@ -83,14 +96,14 @@ def field_rules(field: fields.Field) -> dict:
                 facts["format"] = "uuid"
         else:
             raise AssertionError(f"{field.data_key}: no spec rule known for {validator!r}")
-    if field.load_default is not None and not callable(field.load_default) and not field.required:
+    if field.load_default not in (None, missing) and not callable(field.load_default) and not field.required:
         facts["default"] = field.load_default
     return facts
 
 
 def _json_type(field: fields.Field) -> str:
     for kind, name in ((fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Float, "number"),
-                       (fields.String, "string"), (schemas.Rfc3339DateTime, "string")):
+                       (fields.String, "string"), (schemas.Rfc3339DateTime, "string"), (fields.List, "array")):
         if isinstance(field, kind):
             return name
     raise AssertionError(f"no JSON type known for {field!r}")
@@ -141,7 +154,7 @@ def test_body_schemas_follow_the_marshmallow_schemas(name):
     loaded = {field.data_key: field for field in BODY_SCHEMAS[name].fields.values()}
     assert spec["additionalProperties"] is False  # marshmallow: unknown = RAISE
     assert set(spec["properties"]) == set(loaded)
-    assert set(spec["required"]) == {key for key, field in loaded.items() if field.required}
+    assert set(spec.get("required", [])) == {key for key, field in loaded.items() if field.required}
     for key, field in loaded.items():
         assert spec_rules(spec["properties"][key]) == field_rules(field), key
 

@@ -148,7 +148,8 @@ def test_item_recommend_query_rules(client, parts, query, field, code):
 @pytest.mark.parametrize("query, body, field, code", [
     ("userId=" + "u" * 256, [], "userId", "InvalidLength"),
     ("itemId=x", [], "itemId", "UnknownField"),
-    ("", {"itemId": "x"}, "body", "InvalidType"),
+    ("", "x", "body", "InvalidType"),
+    ("", {"itemId": "x"}, "itemId", "UnknownField"),  # an object is the events-and-rules form (issue 11)
     ("", [{"itemId": "x", "bogus": 1}], "[0].bogus", "UnknownField"),
     ("", [{"itemId": "x"}, {"weight": 1}], "[1].itemId", "MissingField"),
     ("", [{"itemId": ""}], "[0].itemId", "InvalidLength"),

@@ -1,0 +1,178 @@
+"""Business rules at request time: which items may come back, and at most how many of one category.
+
+- ``include_item_ids``: a candidate list; only these may come back (an empty list: none may).
+- ``exclude_item_ids``: never these.
+- ``item_id_prefix``: only ids that start with it.
+- ``max_per_category`` with an optional ``category_window``: at most N items of one catalog category
+  among the first M results (among all of them without a window). Items without a category are never
+  capped. Items held back from the window follow it, in rank order.
+
+Rules act while the top k is chosen, never on a list already cut to k, so a
+filtered request still returns k items when k eligible items exist; backfilled
+items obey the same rules. Ids a model does not know are ignored.
+"""
+import bisect
+from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
+from typing import Optional
+
+import numpy as np
+
+from .exceptions import RecommenderError
+
+MAX_LISTED_ITEM_IDS = 1000
+"""Most ids one include or exclude list may hold."""
+
+
+class InvalidRulesError(RecommenderError, ValueError):
+    """A set of rules contradicts itself or holds a value out of range."""
+
+
+class CategoriesUnavailableError(RecommenderError, ValueError):
+    """A category cap was asked of a model that holds no item categories (trained without a catalog)."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules of one request; hashable, so that answers may be cached by them."""
+
+    include_item_ids: Optional[tuple] = None
+    exclude_item_ids: tuple = ()
+    item_id_prefix: Optional[str] = None
+    max_per_category: Optional[int] = None
+    category_window: Optional[int] = None
+
+    def __post_init__(self):
+        for name in ("include_item_ids", "exclude_item_ids"):
+            ids = getattr(self, name)
+            if ids is not None and len(ids) > MAX_LISTED_ITEM_IDS:
+                raise InvalidRulesError(f"{name} lists {len(ids)} ids; at most {MAX_LISTED_ITEM_IDS} are allowed")
+        for name in ("max_per_category", "category_window"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise InvalidRulesError(f"{name} must be at least 1, not {value}")
+        if self.category_window is not None and self.max_per_category is None:
+            raise InvalidRulesError("category_window needs max_per_category")
+        both = set(self.include_item_ids or ()) & set(self.exclude_item_ids)
+        if both:
+            raise InvalidRulesError(f"item {sorted(both)[0]!r} is both included and excluded")
+
+    @property
+    def lists_items(self) -> bool:
+        """Does a rule name items one by one (a key too varied to cache answers by)?"""
+        return self.include_item_ids is not None or bool(self.exclude_item_ids)
+
+
+class ItemIdPrefixes:
+    """Item indices by id prefix: the ids sorted once, so a prefix is two binary searches."""
+
+    def __init__(self, item_ids: np.ndarray):
+        self._order = np.argsort(item_ids, kind="stable")
+        self._sorted = item_ids[self._order].tolist()
+
+    def items_with(self, prefix: str) -> np.ndarray:
+        """Indices of the items whose id starts with `prefix`."""
+        # Ids that start with the prefix are contiguous in sorted order: cut each id to the prefix's length.
+        head = itemgetter(slice(len(prefix)))
+        low = bisect.bisect_left(self._sorted, prefix, key=head)
+        high = bisect.bisect_right(self._sorted, prefix, lo=low, key=head)
+        return self._order[low:high]
+
+
+@dataclass
+class ItemFilter:
+    """Rules compiled against one model's item indices.
+
+    Attributes
+    ----------
+    allowed : bool array, shape (n_items,), the items the id rules let through; one mask, so that a row,
+        a dense score vector or the popular items are filtered by one gather (it is the request's own:
+        the caller may refuse more items in it)
+    category_codes : int array, shape (n_items,), each item's category (-1: none); None without a cap
+    max_per_category, category_window : the cap (window None: the whole list)
+    """
+
+    allowed: np.ndarray
+    category_codes: Optional[np.ndarray] = None
+    max_per_category: int = 0
+    category_window: Optional[int] = None
+
+    @classmethod
+    def build(cls, rules: Rules, model) -> "ItemFilter":
+        """Compile `rules` for `model` (a SARModel). :raise CategoriesUnavailableError:"""
+        if rules.include_item_ids is not None:
+            allowed = np.zeros(model.n_items, dtype=bool)
+            allowed[_known_indices(rules.include_item_ids, model.item_index)] = True
+        else:
+            allowed = np.ones(model.n_items, dtype=bool)
+        if rules.item_id_prefix:
+            with_prefix = np.zeros(model.n_items, dtype=bool)
+            with_prefix[model.item_id_prefixes.items_with(rules.item_id_prefix)] = True
+            allowed &= with_prefix
+        if rules.exclude_item_ids:
+            allowed[_known_indices(rules.exclude_item_ids, model.item_index)] = False
+        codes = None
+        if rules.max_per_category is not None:
+            codes = model.category_codes
+            if codes is None:
+                raise CategoriesUnavailableError("this model holds no item categories (trained without a catalog)")
+        return cls(allowed, codes, rules.max_per_category or 0, rules.category_window)
+
+    @property
+    def caps_categories(self) -> bool:
+        return self.category_codes is not None
+
+    def keep(self, items: np.ndarray, scores: np.ndarray):
+        """The (items, scores) the id rules let through."""
+        keep = self.allowed[items]
+        return items[keep], scores[keep]
+
+    def zero_disallowed(self, scores: np.ndarray):
+        """Set the dense scores of every item the id rules refuse to 0 (in place), so they are never ranked."""
+        np.multiply(scores, self.allowed, out=scores)
+
+    def allowed_except(self, refused: list) -> np.ndarray:
+        """A copy of the mask with the items of each array in `refused` refused too."""
+        allowed = self.allowed.copy()
+        for items in refused:
+            allowed[items] = False
+        return allowed
+
+    def choose(self, items: np.ndarray, k: int, complete: bool) -> Optional[np.ndarray]:
+        """Positions in `items` (candidates, best first) of the k to return under the category cap.
+
+        None when the candidates given cannot settle the answer and more of them exist (`complete` is false).
+        """
+        if not self.caps_categories:
+            return np.arange(min(k, items.size))
+        codes = self.category_codes[items]
+        fits = (codes < 0) | (_rank_within_category(codes) < self.max_per_category)
+        fitting = np.flatnonzero(fits)
+        window = k if self.category_window is None else min(self.category_window, k)
+        if fitting.size < window:
+            # The window is not full yet: more candidates may fill it; without more it ends the list.
+            return None if not complete else fitting
+        last = fitting[window - 1]
+        held_back = np.flatnonzero(~fits[:last + 1])
+        after_window = np.concatenate([held_back, np.arange(last + 1, items.size)])[:k - window]
+        if window + after_window.size < k and not complete:
+            return None
+        return np.concatenate([fitting[:window], after_window])
+
+
+def _known_indices(item_ids, item_index: dict) -> np.ndarray:
+    """Indices of the ids the model knows (unknown ones are ignored)."""
+    codes = np.fromiter(map(item_index.get, item_ids, repeat(-1)), dtype=np.int64, count=len(item_ids))
+    return codes[codes >= 0]
+
+
+def _rank_within_category(codes: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions hold the same code."""
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    group_start = np.repeat(starts, np.diff(np.append(starts, codes.size)))
+    ranks = np.empty(codes.size, dtype=np.int64)
+    ranks[order] = np.arange(codes.size) - group_start
+    return ranks
