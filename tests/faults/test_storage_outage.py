@@ -81,7 +81,9 @@ def test_workers_recover_from_a_30_s_storage_outage(private_azurite, tmp_path):
         idle.wait_for_completion(small_model, timeout=30)
         stopped.wait_for_completion(stopped_model, timeout=60)
         assert "storage unavailable" in idle.fleet.logs()  # it did notice the outage
-        assert [delivery for _, delivery in training.fleet.trainings_started()] == [1]  # it went on, not again
+        # The training reads its usage files one at a time: cut off mid-download, that attempt fails and the
+        # message's next delivery starts it once more. Never a third time, never two at once.
+        assert [delivery for _, delivery in training.fleet.trainings_started()] in ([1], [1, 2])
         for world in (training, idle, stopped):
             wait_until(lambda: world.queues.train.get_queue_properties().approximate_message_count == 0, 10,
                        "drained queues")
