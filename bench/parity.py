@@ -2,7 +2,7 @@
 
 Run in the reference venv (bash bench/setup_reference_env.sh):
 
-    .bench/reference-venv/bin/python bench/parity.py [--similarity jaccard|lift|cooccurrence|all]
+    .bench/reference-venv/bin/python bench/parity.py [--similarity jaccard|lift|cooccurrence|all] [--distributed]
 
 One stratified split (the reference splitter, ratio 0.75, seed 42, rows in file
 order); both models fit the same train frame; both recommend the top 10 unseen
@@ -17,9 +17,14 @@ and after both full rankings were put in one canonical order (ties by item id),
 which takes tie-breaking out. Exit status 1 when any list differs, when a
 canonical metric differs at 4 decimals, or when a raw metric does while some
 list differs beyond ties; 0 otherwise.
+
+With --distributed, ours trains on a Dask LocalCluster of 2 single-threaded
+workers (distributed_sar), from the train frame cut into DISTRIBUTED_PARTS
+tables in row order: the same comparison, through the cluster path.
 """
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -40,6 +45,7 @@ from recommender import SARModel, SARParameters, SimilarityFunction  # noqa: E40
 logger = logging.getLogger(__name__)
 
 TOP_K = 10
+DISTRIBUTED_PARTS = 4
 SEED = 42
 TIE_TOLERANCE = 1e-9
 """Scores within 1e-9 (relative to the score, for scores above 1) count as tied."""
@@ -67,8 +73,8 @@ def fit_reference(train: pd.DataFrame, similarity: str) -> SAR:
     return model
 
 
-def fit_ours(train: pd.DataFrame, similarity: str) -> SARModel:
-    """Fit our SAR on the same frame with the parameters that mirror the reference."""
+def fit_ours(train: pd.DataFrame, similarity: str, client=None) -> SARModel:
+    """Fit our SAR on the same frame with the parameters that mirror the reference (on the cluster of `client`)."""
     events = pd.DataFrame({
         "user_id": train["userID"].astype(str).to_numpy(),
         "item_id": train["itemID"].astype(str).to_numpy(),
@@ -78,7 +84,16 @@ def fit_ours(train: pd.DataFrame, similarity: str) -> SARModel:
     params = SARParameters(support_threshold=1, similarity_function=SIMILARITIES[similarity],
                            decay_period_days=30, enable_user_affinity=True, enable_user_to_item=True,
                            allow_seed_items=False, enable_backfilling=False)
-    return SARModel.fit(events, params)
+    if client is None:
+        return SARModel.fit(events, params)
+    from distributed_sar import load_event_frames
+
+    bounds = np.linspace(0, len(events), DISTRIBUTED_PARTS + 1).astype(int)
+    usage = load_event_frames(client, [events.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+    try:
+        return usage.fit(params)
+    finally:
+        usage.release()
 
 
 def reference_rankings(model: SAR, test: pd.DataFrame, users: list) -> tuple:
@@ -183,14 +198,14 @@ def print_metrics(title: str, ref: dict, ours: dict) -> int:
     return differing
 
 
-def run_one(similarity: str, train: pd.DataFrame, test: pd.DataFrame) -> bool:
+def run_one(similarity: str, train: pd.DataFrame, test: pd.DataFrame, client=None) -> bool:
     """Fit, recommend and compare one similarity function; return whether parity holds."""
     users = list(test["userID"].unique())
     started = time.perf_counter()
     ref_top, ref_full = reference_rankings(fit_reference(train, similarity), test, users)
     ref_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    our_top, our_full = our_rankings(fit_ours(train, similarity), users, train["itemID"].nunique())
+    our_top, our_full = our_rankings(fit_ours(train, similarity, client), users, train["itemID"].nunique())
     our_seconds = time.perf_counter() - started
 
     verdicts = [compare_lists(ref_top[u], our_top[u]) for u in users]
@@ -214,15 +229,28 @@ def main(argv=None) -> int:
     """Run the parity check; return the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--similarity", choices=[*SIMILARITIES, "all"], default="all")
+    parser.add_argument("--distributed", action="store_true", help="train ours on a Dask LocalCluster (2 workers)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     ratings = load_ratings()
     train, test = python_stratified_split(ratings, ratio=0.75, seed=SEED, **COLUMNS)
     print(f"MovieLens 100k: {len(ratings)} ratings; train {len(train)} rows, test {len(test)} rows")
     chosen = list(SIMILARITIES) if args.similarity == "all" else [args.similarity]
-    failed = [name for name in chosen if not run_one(name, train, test)]
+    with contextlib.ExitStack() as stack:
+        client = _local_cluster_client(stack) if args.distributed else None
+        failed = [name for name in chosen if not run_one(name, train, test, client)]
     print(f"\nparity {'FAILED for ' + ', '.join(failed) if failed else 'holds'}")
     return 1 if failed else 0
+
+
+def _local_cluster_client(stack: contextlib.ExitStack):
+    """A client of a LocalCluster of 2 single-threaded worker processes, closed with the stack."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # dask sets its own loggers to INFO on import
+    cluster = stack.enter_context(LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None))
+    print("ours trains on a Dask LocalCluster of 2 single-threaded workers")
+    return stack.enter_context(Client(cluster, set_as_default=False))
 
 
 if __name__ == "__main__":

@@ -22,12 +22,14 @@ DEPENDENCY_PINS=(
     "pandas==2.2.3"
     "scipy==1.13.1"
     "scikit-learn==1.5.2"
+    # bench/parity.py --distributed trains ours on a Dask LocalCluster (distributed_sar).
+    "dask[distributed]==2026.8.0"
 )
 STAMP="$VENV/.reference-pins"
 WANTED="$REFERENCE_PIN ${DEPENDENCY_PINS[*]}"
 
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$WANTED" ]] \
-    && "$VENV/bin/python" -c "import recommenders.models.sar, sklearn" 2>/dev/null; then
+    && "$VENV/bin/python" -c "import recommenders.models.sar, sklearn, distributed" 2>/dev/null; then
     echo "reference venv up to date: $VENV"
     exit 0
 fi
@@ -40,7 +42,7 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${DEPENDENCY_PINS[@]}"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$REFERENCE_PIN"
 "$VENV/bin/python" - <<'EOF'
-import numpy, pandas, scipy, sklearn
+import distributed, numpy, pandas, scipy, sklearn
 from recommenders.models.sar import SAR  # noqa: F401
 from recommenders.datasets.python_splitters import python_stratified_split  # noqa: F401
 from recommenders.evaluation import python_evaluation  # noqa: F401

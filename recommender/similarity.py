@@ -7,6 +7,11 @@ threshold are dropped. C is computed in blocks of item rows so that no block
 of pair counts, thresholded or not, ever exists whole, and each kept block is
 appended to arrays that grow in place: memory stays in proportion to the
 pairs kept, the result never exists twice, and nothing items x items is dense.
+
+The steps are separate functions because units can be split into disjoint
+parts (users on different machines): occurrences, pair costs and the counts
+of a block of rows are then sums over the parts, and `similarity_rows` turns
+the summed counts into similarities exactly as the single-machine loop does.
 """
 from typing import Callable, Optional
 
@@ -70,58 +75,110 @@ def item_similarity(
     sorted indices.
     """
     n_items = unit_items.shape[1]
-    unit_items = unit_items.astype(np.int32, copy=False)  # exact counts at half the bytes of float64
-    item_units = unit_items.T.tocsr()  # (items x units): row slices are cheap
-    occurrences = np.diff(item_units.indptr).astype(np.float64)  # c_ii
-    similarity_of = SIMILARITY_FUNCTIONS[similarity_function]
-    indptr = np.zeros(n_items + 1, dtype=np.int64)
-    indices, data = _GrowingArray(np.int32), _GrowingArray(np.float64)
-    for start, stop in _row_blocks(item_units, unit_items):
-        counts = (item_units[start:stop] @ unit_items).tocsr()
-        counts.data[counts.data < support_threshold] = 0
-        counts.eliminate_zeros()
-        counts.sort_indices()
-        row_occurrences = np.repeat(occurrences[start:stop], np.diff(counts.indptr))
-        values = similarity_of(counts.data.astype(np.float64), row_occurrences, occurrences[counts.indices])
-        indptr[start + 1 : stop + 1] = indptr[start] + counts.indptr[1:]
-        indices.extend(counts.indices)
-        data.extend(values)
-        del counts, row_occurrences, values  # before the next block is computed
+    unit_items, item_units = unit_and_item_rows(unit_items)
+    occurrences = item_occurrences(item_units)
+    rows = SimilarityRows(n_items)
+    for start, stop in row_blocks(pair_costs(unit_items, item_units), PAIRS_PER_BLOCK):
+        counts = cooccurrence_counts(unit_items, item_units, start, stop)
+        rows.append(similarity_rows(counts, start, occurrences, support_threshold, similarity_function))
+        del counts  # before the next block is computed
         if progress is not None:
             progress(stop / n_items)
-    if indptr[-1] <= np.iinfo(np.int32).max:
-        indptr = indptr.astype(np.int32)
-    return sp.csr_matrix((data.array, indices.array, indptr), shape=(n_items, n_items))
+    return rows.matrix()
 
 
-class _GrowingArray:
-    """A 1-D array that blocks are appended to in place.
+def unit_and_item_rows(unit_items: sp.csr_matrix) -> tuple:
+    """(units x items, items x units): int32 CSR both ways, so that row slices of either are cheap.
 
-    ndarray.resize reallocates, which for arrays this large moves pages
-    (mremap) instead of copying them: the result is never held twice.
+    int32 counts are exact at half the bytes of float64.
     """
-
-    def __init__(self, dtype):
-        self.array = np.empty(0, dtype=dtype)
-
-    def extend(self, values: np.ndarray):
-        size = self.array.size
-        self.array.resize(size + values.size, refcheck=False)
-        self.array[size:] = values
+    unit_items = unit_items.astype(np.int32, copy=False)
+    return unit_items, unit_items.T.tocsr()
 
 
-def _row_blocks(item_units: sp.csr_matrix, unit_items: sp.csr_matrix):
-    """Yield (start, stop) item-row ranges whose pair products stay under PAIRS_PER_BLOCK."""
+def item_occurrences(item_units: sp.csr_matrix) -> np.ndarray:
+    """c_ii, float64, shape (n_items,): the units that hold each item (a sum over disjoint sets of units)."""
+    return np.diff(item_units.indptr).astype(np.float64)
+
+
+def pair_costs(unit_items: sp.csr_matrix, item_units: sp.csr_matrix) -> np.ndarray:
+    """Pair products of each row of C: the summed sizes of the units that hold the item, float64, shape (n_items,)."""
     n_items = item_units.shape[0]
     unit_sizes = np.diff(unit_items.indptr)
     item_of_entry = np.repeat(np.arange(n_items), np.diff(item_units.indptr))
-    # Row i of C costs the summed sizes of all the units that hold item i.
-    products = np.bincount(item_of_entry, weights=unit_sizes[item_units.indices], minlength=n_items)
-    cumulative = np.cumsum(products)
-    start = 0
+    return np.bincount(item_of_entry, weights=unit_sizes[item_units.indices], minlength=n_items)
+
+
+def row_blocks(costs: np.ndarray, pairs_per_block: float) -> list:
+    """(start, stop) item-row ranges whose summed costs stay under `pairs_per_block` (at least one row each)."""
+    n_items = costs.size
+    cumulative = np.cumsum(costs)
+    blocks, start = [], 0
     while start < n_items:
         base = cumulative[start - 1] if start else 0.0
-        stop = int(np.searchsorted(cumulative, base + PAIRS_PER_BLOCK, side="right"))
+        stop = int(np.searchsorted(cumulative, base + pairs_per_block, side="right"))
         stop = min(max(stop, start + 1), n_items)
-        yield start, stop
+        blocks.append((start, stop))
         start = stop
+    return blocks
+
+
+def cooccurrence_counts(unit_items: sp.csr_matrix, item_units: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
+    """Rows start..stop of C = U^T U, int32 CSR, shape (stop - start, n_items), unsorted, nothing dropped."""
+    return (item_units[start:stop] @ unit_items).tocsr()
+
+
+def similarity_rows(counts: sp.csr_matrix, start: int, occurrences: np.ndarray, support_threshold: int,
+                    similarity_function: SimilarityFunction) -> sp.csr_matrix:
+    """Similarity rows from the co-occurrence counts of rows start.. (all units summed): float64 CSR.
+
+    Counts below `support_threshold` are dropped; indices come out sorted. `counts` is consumed:
+    its index array is the result's, its values are dropped.
+    """
+    counts.data[counts.data < support_threshold] = 0
+    counts.eliminate_zeros()
+    counts.sort_indices()
+    row_occurrences = np.repeat(occurrences[start:start + counts.shape[0]], np.diff(counts.indptr))
+    values = SIMILARITY_FUNCTIONS[similarity_function](
+        counts.data.astype(np.float64), row_occurrences, occurrences[counts.indices])
+    return sp.csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
+
+
+class SimilarityRows:
+    """The similarity matrix, built from consecutive blocks of rows appended in order.
+
+    The blocks' indices and values go to arrays that grow in place: ndarray.resize
+    reallocates, which for arrays this large moves pages (mremap) instead of
+    copying them, so the result is never held twice.
+    """
+
+    def __init__(self, n_items: int):
+        self.n_items = n_items
+        self._indptr = np.zeros(n_items + 1, dtype=np.int64)
+        self.n_rows = 0  # rows appended so far
+        self._indices = np.empty(0, dtype=np.int32)
+        self._data = np.empty(0, dtype=np.float64)
+
+    def append(self, block: sp.csr_matrix):
+        """Add the next block of rows (CSR with sorted indices)."""
+        start, stop = self.n_rows, self.n_rows + block.shape[0]
+        self._indptr[start + 1:stop + 1] = self._indptr[start] + block.indptr[1:]
+        self._indices = _extended(self._indices, block.indices)
+        self._data = _extended(self._data, block.data)
+        self.n_rows = stop
+
+    def matrix(self) -> sp.csr_matrix:
+        """The (n_items x n_items) CSR matrix once every row is in; its arrays are this builder's."""
+        if self.n_rows != self.n_items:
+            raise ValueError(f"only {self.n_rows} of {self.n_items} similarity rows were appended")
+        indptr = self._indptr
+        if indptr[-1] <= np.iinfo(np.int32).max:
+            indptr = indptr.astype(np.int32)
+        return sp.csr_matrix((self._data, self._indices, indptr), shape=(self.n_items, self.n_items))
+
+
+def _extended(array: np.ndarray, values: np.ndarray) -> np.ndarray:
+    size = array.size
+    array.resize(size + values.size, refcheck=False)
+    array[size:] = values
+    return array

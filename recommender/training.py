@@ -1,4 +1,10 @@
-"""SAR training: event table in, SARModel out, in named steps."""
+"""SAR training: event table in, SARModel out, in named steps.
+
+The steps past indexing are public functions of (codes, timestamps, weights)
+arrays, so that a trainer holding disjoint groups of users (one per machine)
+builds its parts with exactly these formulas: popularity and occurrences are
+then sums over the groups, and user affinity rows belong to one group each.
+"""
 from typing import Callable, Optional
 
 import numpy as np
@@ -8,6 +14,7 @@ import scipy.sparse as sp
 from .affinity import affinity_matrix, event_affinities
 from .events import EVENT_COLUMNS, latest_timestamp
 from .exceptions import NoValidEventsError
+from .indexing import first_appearance_codes
 from .model import SARModel
 from .parameters import CooccurrenceUnit, SARParameters
 from .similarity import item_similarity
@@ -31,20 +38,20 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
     if events.empty:
         raise NoValidEventsError("there is no event with both a user id and an item id to train on")
     report("Indexing", 0.0)
-    item_codes, item_ids = _factorize(events["item_id"])
-    user_codes, user_ids = _factorize(events["user_id"])
+    item_codes, item_ids = first_appearance_codes(events["item_id"])
+    user_codes, user_ids = first_appearance_codes(events["user_id"])
     timestamps = events["timestamp"].to_numpy(dtype=np.float64)
-    n_items = len(item_ids)
-    user_items = affinity_matrix(user_codes, item_codes, np.ones(len(item_codes), np.int32), (len(user_ids), n_items), binary=True)
-    popularity = np.diff(user_items.tocsc().indptr)  # distinct users per item
-    units = user_items if params.cooccurrence_unit == CooccurrenceUnit.USER else _basket_items(user_codes, item_codes, timestamps, n_items)
+    shape = (len(user_ids), len(item_ids))
+    user_items = binary_user_items(user_codes, item_codes, shape)
+    popularity = item_popularity(user_items)
+    units = unit_items(user_items, user_codes, item_codes, timestamps, params.cooccurrence_unit)
     del user_items  # held by `units` only when users are the unit
     reference_time = latest_timestamp(timestamps)
     user_affinity = None
     if params.enable_user_to_item:
         report("Computing user affinity", 0.0)
-        contributions = event_affinities(timestamps, events["weight"].to_numpy(dtype=np.float64), reference_time, params)
-        user_affinity = affinity_matrix(user_codes, item_codes, contributions, (len(user_ids), n_items), binary=not params.enable_user_affinity)
+        user_affinity = user_affinity_matrix(user_codes, item_codes, timestamps, events["weight"], reference_time,
+                                             shape, params)
     del user_codes, item_codes, timestamps  # the events are not needed past this point
 
     report("Counting co-occurrences", 0.0)
@@ -57,23 +64,41 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
         params=params,
         item_ids=np.asarray(item_ids, dtype=object),
         similarity=similarity,
-        popularity=popularity.astype(np.int64),
+        popularity=popularity,
         reference_time=reference_time,
         user_ids=np.asarray(user_ids, dtype=object) if user_affinity is not None else None,
         user_affinity=user_affinity,
     )
 
 
+def binary_user_items(user_codes, item_codes, shape) -> sp.csr_matrix:
+    """Binary (users x items) CSR: which user used which item."""
+    return affinity_matrix(user_codes, item_codes, np.ones(len(item_codes), np.int32), shape, binary=True)
+
+
+def item_popularity(user_items: sp.csr_matrix) -> np.ndarray:
+    """Distinct users per item, int64, from a binary (users x items) CSR matrix."""
+    return np.bincount(user_items.indices, minlength=user_items.shape[1]).astype(np.int64, copy=False)
+
+
+def unit_items(user_items: sp.csr_matrix, user_codes, item_codes, timestamps, unit: CooccurrenceUnit) -> sp.csr_matrix:
+    """The binary (units x items) matrix co-occurrences are counted in: users, or their baskets."""
+    if unit == CooccurrenceUnit.USER:
+        return user_items
+    return _basket_items(user_codes, item_codes, timestamps, user_items.shape[1])
+
+
+def user_affinity_matrix(user_codes, item_codes, timestamps, weights, reference_time: float, shape,
+                         params: SARParameters) -> sp.csr_matrix:
+    """(users x items) affinity: decayed weights summed per user and item, or 1 per pair without user affinity."""
+    contributions = event_affinities(timestamps, np.asarray(weights, dtype=np.float64), reference_time, params)
+    return affinity_matrix(user_codes, item_codes, contributions, shape, binary=not params.enable_user_affinity)
+
+
 def _check_columns(events: pd.DataFrame):
     missing = [column for column in EVENT_COLUMNS if column not in events.columns]
     if missing:
         raise ValueError(f"the event table lacks the columns {missing}")
-
-
-def _factorize(ids: pd.Series):
-    """(int32 codes, unique ids), in order of first appearance; categorical columns are cheap here."""
-    codes, uniques = pd.factorize(ids)
-    return codes.astype(np.int32), uniques
 
 
 def _basket_items(user_codes, item_codes, timestamps, n_items) -> sp.csr_matrix:

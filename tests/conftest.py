@@ -65,3 +65,18 @@ def _remove_resources(settings):
         except ResourceNotFoundError:
             pass
     storage.blobs.delete_container(settings.models_container)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A client of one Dask LocalCluster (tests/distributed) shared by the tests that leave its workers alive.
+
+    Here and not in tests/distributed/conftest.py: a second conftest module would shadow this one for
+    the tests that import KEYS from it.
+    """
+    import distributed
+
+    from cluster_data import local_cluster
+
+    with local_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        yield client

@@ -33,6 +33,10 @@ class Worker:
     def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None):
         self._settings, self._registry, self._store = settings, registry, store
         self._queues, self._container = queues, models_container
+        if trainer_factory is None and settings.dask_scheduler_address:  # issue 12: train on a Dask cluster
+            from .distributed_training import cluster_trainer_factory  # the optional `distributed` extra
+
+            trainer_factory = cluster_trainer_factory(settings, blobs, store)
         trainer_factory = trainer_factory or (
             lambda report_progress: ModelTrainer(blobs, store, report_progress, settings.max_parsing_errors))
         self._job = TrainingJob(settings, registry, store, models_container, trainer_factory)

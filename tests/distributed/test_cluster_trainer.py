@@ -1,0 +1,118 @@
+"""The worker's trainer on a Dask cluster (DASK_SCHEDULER_ADDRESS): the statistics and model of a local training."""
+import socket
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from distributed import get_task_stream
+
+import webjob.distributed_training
+from cluster_data import upload, usage_files
+from model_provider import BlobModelStore
+from recommender import from_bytes
+from registry import ModelRecord, ModelStatus
+from test_cluster_parity import assert_same_model
+from webjob.distributed_training import DistributedModelTrainer
+from webjob.training import ModelTrainer, TrainingFailedError
+
+PARAMETERS = {"supportThreshold": 2, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard",
+              "enableUserAffinity": True, "enableUserToItemRecommendations": True,
+              "allowSeedItemsInRecommendations": False, "enableBackfilling": True, "decayPeriodInDays": 30}
+TIMINGS = ("duration", "Duration")
+
+
+def record_for(container: str, **paths) -> ModelRecord:
+    return ModelRecord(id=str(uuid.uuid4()), description=None, creation_time=datetime.now(timezone.utc),
+                       status=ModelStatus.IN_PROGRESS, status_message="claimed",
+                       parameters={"blobContainerName": container, **PARAMETERS, **paths})
+
+
+def without_timings(value, approximate: bool = False):
+    """The statistics with every duration left out (and with approximate, floats as pytest.approx to 1e-9):
+    what two trainings of the same data agree on (evaluation averages over users met in another order)."""
+    if isinstance(value, dict):
+        return {key: without_timings(item, approximate) for key, item in value.items() if not key.endswith(TIMINGS)}
+    if isinstance(value, list):
+        return [without_timings(item, approximate) for item in value]
+    if approximate and isinstance(value, float):
+        return pytest.approx(value, rel=1e-9, abs=1e-12)
+    return value
+
+
+@pytest.fixture
+def trainers(dask_client, settings, storage):
+    store = BlobModelStore(storage.blobs.get_container_client(settings.models_container))
+    messages = []
+    local = ModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors)
+    cluster = DistributedModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors,
+                                      scheduler_address=dask_client.scheduler.address,
+                                      connection_string=settings.azure_storage_connection_string)
+    return local, cluster, store, messages
+
+
+def test_trains_the_model_and_statistics_of_a_local_training(trainers, usage_container):
+    local, cluster, store, messages = trainers
+    files = usage_files(seed=4, n_files=3)
+    upload(usage_container, files[:2])
+    upload(usage_container, [("test/held-out.csv", files[2][1])])  # evaluation: users with training history
+    local_record = record_for(usage_container.container_name, usageRelativePath="usage",
+                              evaluationUsageRelativePath="test/held-out.csv")
+    cluster_record = record_for(usage_container.container_name, usageRelativePath="usage",
+                                evaluationUsageRelativePath="test/held-out.csv")
+
+    expected = local.train(local_record)
+    messages.clear()
+    statistics = cluster.train(cluster_record)
+
+    assert without_timings(statistics) == without_timings(expected, approximate=True)
+    assert statistics["evaluation"]["metrics"]["rankingMetrics"][0]["usersInTest"] > 100
+    assert any("on the Dask cluster" in message for message in messages)
+    assert_same_model(from_bytes(store.load(cluster_record.id)), from_bytes(store.load(local_record.id)))
+
+
+def test_bad_input_fails_the_model_with_the_file_and_line(trainers, usage_container):
+    _, cluster, _, _ = trainers
+    upload(usage_container, [("bad.csv", b"u1,i1\n" + b"one-field\n" * 101)])
+    with pytest.raises(TrainingFailedError) as failure:
+        cluster.train(record_for(usage_container.container_name, usageRelativePath="bad.csv"))
+    assert "MissingFields" in str(failure.value) and "bad.csv line 2" in str(failure.value)
+    assert failure.value.statistics["usageEventsParsing"]["errors"][0]["count"] == 101
+
+
+def test_an_unreachable_scheduler_fails_the_attempt_quickly(settings, storage, usage_container, monkeypatch):
+    monkeypatch.setattr(webjob.distributed_training, "CONNECT_TIMEOUT_SECONDS", 1.0)
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{unused.getsockname()[1]}"
+    trainer = DistributedModelTrainer(storage.blobs, None, lambda message: None, settings.max_parsing_errors,
+                                      scheduler_address=address,
+                                      connection_string=settings.azure_storage_connection_string)
+    with pytest.raises(OSError):  # a failed attempt: the train message is retried later, like any other
+        trainer.train(record_for(usage_container.container_name, usageRelativePath="usage"))
+
+
+def test_a_worker_with_a_scheduler_address_trains_on_the_cluster(dask_client, settings, storage, usage_container):
+    from dataclasses import replace
+
+    from common.queues import ModelQueues
+    from registry import TableModelRegistry
+    from webjob.worker import Worker
+
+    registry = TableModelRegistry(storage.tables.get_table_client(settings.models_table))
+    store = BlobModelStore(storage.blobs.get_container_client(settings.models_container))
+    worker = Worker.from_storage(replace(settings, dask_scheduler_address=dask_client.scheduler.address), storage,
+                                 registry=registry, store=store)
+    upload(usage_container, usage_files(seed=8, n_files=2, lines_per_file=300))
+    record = record_for(usage_container.container_name, usageRelativePath="usage")
+    registry.create(replace(record, status=ModelStatus.CREATED, status_message="created"))
+    ModelQueues(storage.queues, settings).send_train(record.id)
+
+    with get_task_stream(client=dask_client) as stream:
+        assert worker.work(burst=True) is True
+
+    trained = registry.get(record.id)
+    assert trained.status == ModelStatus.COMPLETED, trained.status_message
+    assert trained.statistics["numberOfUsers"] > 200
+    parsed = [task for task in stream.data if str(task["key"]).startswith("parse_part-usage/part-")]
+    assert len(parsed) == 2  # one parsing task per usage file, on the cluster
+    assert from_bytes(store.load(record.id)).n_items == trained.statistics["numberOfUsageItems"]
