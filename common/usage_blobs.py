@@ -23,3 +23,14 @@ def list_usage_blobs(container: ContainerClient, relative_path: str) -> list:
     prefix = path + "/"
     names = [item.name for item in container.list_blobs(name_starts_with=prefix)]
     return sorted(name for name in names if "/" not in name[len(prefix):])
+
+
+def download_blob_bytes(container, name: str) -> bytearray:
+    """A blob's bytes, written in place into one buffer of its size (readall would hold two copies at its end)."""
+    downloader = container.download_blob(name)
+    content = bytearray(downloader.size)
+    position = 0
+    for chunk in downloader.chunks():
+        content[position:position + len(chunk)] = chunk
+        position += len(chunk)
+    return content

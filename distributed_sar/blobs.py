@@ -35,15 +35,10 @@ class BlobFiles:
         from azure.storage.blob import BlobServiceClient
 
         from common.storage import STORAGE_RETRIES, STORAGE_TIMEOUT_SECONDS
+        from common.usage_blobs import download_blob_bytes
 
         service = BlobServiceClient.from_connection_string(
             str(self.connection_string), connection_timeout=STORAGE_TIMEOUT_SECONDS,
             read_timeout=STORAGE_TIMEOUT_SECONDS, retry_total=STORAGE_RETRIES)
         with service:
-            downloader = service.get_container_client(self.container).download_blob(name)
-            content = bytearray(downloader.size)
-            position = 0
-            for chunk in downloader.chunks():
-                content[position:position + len(chunk)] = chunk
-                position += len(chunk)
-        return content
+            return download_blob_bytes(service.get_container_client(self.container), name)

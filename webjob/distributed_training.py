@@ -6,7 +6,6 @@ catalog, the evaluation files, the reports and the trained model, as in a local 
 killing Dask workers fails the model with that reason; a scheduler that cannot be reached, or drops the
 training, fails the attempt, and the train message is retried like any failed attempt.
 """
-import logging
 import time
 
 import pandas as pd
@@ -16,12 +15,9 @@ from common.usage_blobs import ContainerNotFoundError, list_usage_blobs
 from distributed_sar import BlobFiles, WorkerLostError, load_usage_blobs
 from recommender import NoValidEventsError, TooManyParsingErrorsError, to_bytes
 from recommender.csv_reader import UnreadableFileError
-from recommender.evaluation import evaluate
 from recommender.parsing import describe_no_events
 
 from .training import ModelTrainer, TrainingFailedError, _InputError, sar_parameters
-
-logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 30.0
 """How long to try reaching the Dask scheduler before the attempt fails (and is retried later)."""
@@ -55,8 +51,9 @@ class DistributedModelTrainer(ModelTrainer):
             try:
                 model = self._fit(usage, parameters, catalog, statistics)
                 if parameters.get("evaluationUsageRelativePath"):
-                    statistics["evaluation"] = self._evaluate_on_cluster(
-                        model, usage, container, parameters["evaluationUsageRelativePath"], catalog)
+                    statistics["evaluation"] = self._evaluate(  # the test users' events come from the cluster
+                        model, lambda test_events: usage.events_of(test_events["user_id"].unique()), container,
+                        parameters["evaluationUsageRelativePath"], catalog)
             finally:
                 usage.release()
         self._report_progress("Storing the model")
@@ -110,28 +107,6 @@ class DistributedModelTrainer(ModelTrainer):
                 model = self._place_cold_items(model, catalog, parameters, statistics)
         statistics["trainingDuration"] = time.perf_counter() - training_started
         return model
-
-    def _evaluate_on_cluster(self, model, usage, container: str, path: str, catalog) -> dict:
-        """ModelTrainer's evaluation block, with the test users' training events fetched from the cluster."""
-        started = time.perf_counter()
-        block = {}
-        try:
-            test_events, report = self._read_usage(container, path, catalog, "evaluation usage files", block,
-                                                   "usageEventsParsing")
-            if test_events.empty:
-                raise _InputError(describe_no_events(report, "evaluation usage files"))
-        except _InputError as error:
-            logger.warning("evaluation skipped: %s", error)
-            return {"duration": time.perf_counter() - started, **block, "skipReason": str(error)}
-        self._report_progress("Evaluating the trained model")
-        history = usage.events_of(test_events["user_id"].unique())
-        metrics = evaluate(model, history, test_events,
-                           progress=lambda fraction: self._report_progress(
-                               f"Evaluating the trained model ({fraction:.0%} of test users)"))
-        result = {"duration": time.perf_counter() - started, **block, "metrics": metrics}
-        if metrics is None:
-            result["skipReason"] = "no user of the evaluation files has training events"
-        return result
 
 
 def cluster_trainer_factory(settings, blobs, store):

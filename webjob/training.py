@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
-from common.usage_blobs import ContainerNotFoundError, list_usage_blobs
+from common.usage_blobs import ContainerNotFoundError, download_blob_bytes, list_usage_blobs
 from recommender import NoValidEventsError, SARModel, SARParameters, TooManyParsingErrorsError, to_bytes
 from recommender.catalog import parse_catalog_files
 from recommender.cold_items import place_cold_items
@@ -95,7 +95,7 @@ class ModelTrainer:
             model = model.with_item_categories(catalog.item_ids, catalog.categories)  # for per-category caps
         statistics["trainingDuration"] = time.perf_counter() - training_started
         if parameters.get("evaluationUsageRelativePath"):
-            statistics["evaluation"] = self._evaluate(model, events, container,
+            statistics["evaluation"] = self._evaluate(model, lambda test_events: events, container,
                                                       parameters["evaluationUsageRelativePath"], catalog)
         del events  # the evaluation was the last user; free it before serializing
         self._report_progress("Storing the model")
@@ -151,8 +151,11 @@ class ModelTrainer:
                           coldItemPlacementDuration=time.perf_counter() - started)
         return placement.model
 
-    def _evaluate(self, model, events, container: str, path: str, catalog) -> dict:
-        """The evaluation block; a failed evaluation parse skips evaluation only (the block says why)."""
+    def _evaluate(self, model, training_events_for, container: str, path: str, catalog) -> dict:
+        """The evaluation block; a failed evaluation parse skips evaluation only (the block says why).
+
+        `training_events_for(test_events)` gives the training events of (at least) the test users.
+        """
         started = time.perf_counter()
         block = {}
         try:
@@ -164,7 +167,7 @@ class ModelTrainer:
             logger.warning("evaluation skipped: %s", error)
             return {"duration": time.perf_counter() - started, **block, "skipReason": str(error)}
         self._report_progress("Evaluating the trained model")
-        metrics = evaluate(model, events, test_events,
+        metrics = evaluate(model, training_events_for(test_events), test_events,
                            progress=lambda fraction: self._report_progress(
                                f"Evaluating the trained model ({fraction:.0%} of test users)"))
         result = {"duration": time.perf_counter() - started, **block, "metrics": metrics}
@@ -183,21 +186,10 @@ class ModelTrainer:
             raise _InputError(f"no {what.split()[0]} blob at '{container_name}/{path}'")
         for number, name in enumerate(names, start=1):
             self._report_progress(f"Downloading {what}: {name} ({number} of {len(names)})")
-            yield name, _download(container, name)
+            yield name, download_blob_bytes(container, name)
 
     def _parsing_progress(self, what: str):
         return lambda name, lines: self._report_progress(f"Parsing {what}: {name} ({lines:,} lines read)")
 
     def _on_training_progress(self, stage: str, fraction: float):
         self._report_progress(f"Core training: {stage} ({fraction:.0%})")
-
-
-def _download(container, name: str) -> bytearray:
-    """A blob's bytes, written in place into one buffer of its size (readall would hold two copies at its end)."""
-    downloader = container.download_blob(name)
-    content = bytearray(downloader.size)
-    position = 0
-    for chunk in downloader.chunks():
-        content[position:position + len(chunk)] = chunk
-        position += len(chunk)
-    return content
