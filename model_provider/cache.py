@@ -43,6 +43,10 @@ class SlidingCache(TTLCache):
                 self.popitem()
             return True
 
+    def __len__(self):
+        with self._lock:  # metrics read it from another thread
+            return super().__len__()
+
     def discard(self, key) -> None:
         with self._lock:
             self.pop(key, None)

@@ -50,7 +50,8 @@ class ModelProvider:
         recommender = self.cache.lookup(model_id)
         if recommender is not None:
             return recommender
-        with self._load_lock(model_id):
+        lock = self._load_lock(model_id)
+        with lock:
             try:
                 recommender = self.cache.lookup(model_id)  # loaded by another thread while we waited
                 if recommender is None:
@@ -61,7 +62,8 @@ class ModelProvider:
                 return recommender
             finally:
                 with self._locks_lock:
-                    self._load_locks.pop(model_id, None)  # waiters hold it already; keeps the dict small
+                    if self._load_locks.get(model_id) is lock:  # not a newer one, made after an eviction
+                        del self._load_locks[model_id]  # waiters hold it already; keeps the dict small
 
     def forget(self, model_id: str) -> None:
         """Drop a model from the cache (it was deleted)."""

@@ -12,7 +12,7 @@ personalized request depends on the events it carries and is never cached.
 """
 import sys
 import time
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from recommender import Recommendation, SARModel
 from recommender.rules import Rules
@@ -28,8 +28,20 @@ def count_bucket(count: int) -> int:
     return 5 if count <= 5 else -(-count // 10) * 10
 
 
-def answer_size(answer: list) -> int:
-    return sum(RECOMMENDATION_BYTES + sys.getsizeof(item_id) for item_id, _ in answer) + 64
+UNKNOWN_ITEM = ("unknown item",)
+"""Answer-cache key of every item id the model does not know: they all get the same answer."""
+
+
+class Answer(NamedTuple):
+    """A cached ranked list and its approximate size, measured once (the cache asks on every hit)."""
+
+    recommendations: list
+    nbytes: int
+
+    @classmethod
+    def of(cls, recommendations: list) -> "Answer":
+        return cls(recommendations, sum(RECOMMENDATION_BYTES + sys.getsizeof(item_id)
+                                        for item_id, _ in recommendations) + 64)
 
 
 class Recommender:
@@ -39,7 +51,7 @@ class Recommender:
                  clock: Callable[[], float] = time.monotonic):
         self.model = model
         self.answers = SlidingCache(max_entries=max_answers, max_bytes=max_answer_bytes, idle_seconds=idle_seconds,
-                                    size_of=answer_size, clock=clock)
+                                    size_of=lambda answer: answer.nbytes, clock=clock)
 
     @property
     def params(self):
@@ -57,12 +69,13 @@ class Recommender:
         """
         if rules is not None and rules.lists_items:
             return self._similar_items(item_id, count, rules)
-        key = (item_id, count_bucket(count)) if rules is None else (item_id, count_bucket(count), rules)
+        known = item_id is None or item_id in self.model.item_index
+        key = (item_id if known else UNKNOWN_ITEM, count_bucket(count), rules)  # unknown ids must not flood it
         answer = self.answers.lookup(key)
         if answer is None:
-            answer = self._similar_items(item_id, key[1], rules)
+            answer = Answer.of(self._similar_items(item_id, key[1], rules))
             self.answers.store(key, answer)
-        return answer[:count]
+        return answer.recommendations[:count]
 
     def recommend(self, user_id: Optional[str], events, count: int,
                   rules: Optional[Rules] = None) -> list[Recommendation]:

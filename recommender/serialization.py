@@ -8,7 +8,8 @@ arrays (name, dtype, length, offset in the payload). Loading checks the
 checksum, accepts only plain numeric dtypes, and maps the arrays onto the
 blob without copying them, so a large model loads at the speed of hashing it.
 Arrays of optional parts (user affinity, item categories) are absent when a
-model has none, so a part added later keeps older blobs readable.
+model has none, so a blob without a part added later still loads. Blobs of
+format 1 (an .npz payload) are refused: such models must be trained again.
 """
 import dataclasses
 import hashlib
@@ -28,6 +29,8 @@ FORMAT_VERSION = 2
 ALIGNMENT = 64
 ALLOWED_DTYPES = {"<i4", "<i8", "<f8", "|u1"}
 """Plain numbers only: an object dtype (the way pickle gets into numpy files) is refused."""
+INTEGER_SUFFIXES = ("_indptr", "_indices", "_offsets", "_codes", "_shape")
+"""Arrays that index other arrays: a float there would fail mid-request instead of at load."""
 
 
 def to_bytes(model: SARModel) -> bytes:
@@ -77,7 +80,7 @@ def from_bytes(blob: bytes) -> SARModel:
         arrays = _arrays(blob, payload_start, len(payload), header["arrays"])
         has_users = "user_affinity_indptr" in arrays
         reference_time = header["referenceTime"]
-        return SARModel(
+        model = SARModel(
             params=SARParameters(**header["parameters"]),
             item_ids=_strings(arrays, "item_ids"),
             similarity=_csr(arrays, "similarity"),
@@ -88,8 +91,23 @@ def from_bytes(blob: bytes) -> SARModel:
             statistics=header.get("statistics") or {},
             item_categories=_categories(arrays) if "item_category_codes" in arrays else None,
         )
-    except (KeyError, ValueError, TypeError, UnicodeDecodeError) as error:
+        _check_shapes(model)
+        return model
+    except (KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError) as error:
         raise ModelFormatError(f"model payload is malformed: {error}") from error
+
+
+def _check_shapes(model: SARModel):
+    """The arrays must fit together: a crafted blob fails here, not with an IndexError mid-request."""
+    n_items = len(model.item_ids)
+    if model.similarity.shape != (n_items, n_items) or len(model.popularity) != n_items:
+        raise ValueError(f"similarity {model.similarity.shape} and popularity ({len(model.popularity)}) "
+                         f"do not fit {n_items} items")
+    if model.user_affinity is not None and model.user_affinity.shape != (len(model.user_ids), n_items):
+        raise ValueError(f"user affinity {model.user_affinity.shape} does not fit {len(model.user_ids)} users "
+                         f"and {n_items} items")
+    if model.item_categories is not None and len(model.item_categories) != n_items:
+        raise ValueError(f"{len(model.item_categories)} item categories for {n_items} items")
 
 
 def _split(blob: bytes):
@@ -114,6 +132,8 @@ def _arrays(blob: bytes, payload_start: int, payload_length: int, table) -> dict
         name, dtype, length, offset = entry["name"], entry["dtype"], entry["length"], entry["offset"]
         if dtype not in ALLOWED_DTYPES:
             raise ModelFormatError(f"array {name!r} has the dtype {dtype!r}; only plain numbers are allowed")
+        if name.endswith(INTEGER_SUFFIXES) and np.dtype(dtype).kind != "i":
+            raise ModelFormatError(f"array {name!r} holds positions and must be of integers, not {dtype!r}")
         if not (isinstance(length, int) and isinstance(offset, int) and length >= 0 and offset >= 0):
             raise ModelFormatError(f"array {name!r} has a bad length or offset")
         if offset + length * np.dtype(dtype).itemsize > payload_length:

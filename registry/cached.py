@@ -45,9 +45,14 @@ class CachedRecordReader:
         return default[0]
 
     def forget(self, model_id: str) -> None:
-        """Drop what this process knows of a model and of the default (it changed here)."""
+        """Drop what this process knows of a model and of the default (the model was deleted here)."""
         with self._lock:
             self._cache.pop(model_id, None)
+            self._cache.pop(DEFAULT_KEY, None)
+
+    def forget_default(self) -> None:
+        """Drop the cached default id (a new default was set here)."""
+        with self._lock:
             self._cache.pop(DEFAULT_KEY, None)
 
     def _cached(self, key):

@@ -96,7 +96,7 @@ def set_default_model():
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {model_id} is {record.status.value}, not Completed")
     services.registry().set_default_id(model_id)
-    services.records().forget(model_id)  # this process serves the new default at once
+    services.records().forget_default()  # this process serves the new default at once
     return model_to_json(record)
 
 

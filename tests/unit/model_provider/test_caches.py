@@ -130,6 +130,8 @@ def test_item_to_item_answers_are_cached_per_count_bucket_and_equal_direct_scori
         assert recommender.similar_items("A", count) == model.similar_items("A", count)
     assert (recommender.answers.misses, recommender.answers.hits) == (1, 3)  # counts 1..5 share bucket 5
     assert recommender.similar_items(None, 3) == model.recommend(k=3)
+    assert recommender.similar_items("nope", 3) == recommender.similar_items("nada", 3) == model.similar_items("x", 3)
+    assert len(recommender.answers) == 3  # A, popular items, and one entry for every unknown id
 
 
 def test_answer_cache_slides_on_its_own_clock():
@@ -175,5 +177,5 @@ def test_record_reader_caches_the_default_id_and_forgets_on_demand():
     registry.create(record("m", ModelStatus.COMPLETED))
     registry.set_default_id("m")
     assert reader.get_default_id() is None  # "no default" is cached too
-    reader.forget("m")
+    reader.forget_default()
     assert reader.get_default_id() == "m"

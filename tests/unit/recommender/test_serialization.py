@@ -214,3 +214,20 @@ def test_bad_array_table_entries_are_refused(change):
     table[0].update(change)
     with pytest.raises(ModelFormatError):
         from_bytes(join({**header, "arrays": table}, payload))
+
+
+def test_arrays_that_do_not_fit_together_are_refused_at_load():
+    header, payload = split(to_bytes(make_model()))
+    table = [dict(entry) for entry in header["arrays"]]
+    popularity = next(entry for entry in table if entry["name"] == "popularity")
+    popularity["length"] -= 1  # one item without a popularity
+    with pytest.raises(ModelFormatError, match="popularity"):
+        from_bytes(join({**header, "arrays": table}, payload))
+
+
+def test_position_arrays_must_be_integers():
+    header, payload = split(to_bytes(make_model()))
+    table = [dict(entry) for entry in header["arrays"]]
+    next(entry for entry in table if entry["name"] == "item_ids_offsets")["dtype"] = "<f8"
+    with pytest.raises(ModelFormatError, match="integers"):
+        from_bytes(join({**header, "arrays": table}, payload))
