@@ -223,7 +223,7 @@ def train_on_cluster(files, params, result: dict, worker_gib: float):
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # worker restarts are counted, not logged
     started = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                       memory_limit=f"{worker_gib}GiB") as cluster, Client(cluster, set_as_default=False) as client:
         pids = client.run(os.getpid)
         # Warm workers, as a long-running cluster's are; the one process too imported all this before its clock.

@@ -248,7 +248,8 @@ def _local_cluster_client(stack: contextlib.ExitStack):
     from distributed import Client, LocalCluster
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # dask sets its own loggers to INFO on import
-    cluster = stack.enter_context(LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None))
+    cluster = stack.enter_context(LocalCluster(n_workers=2, threads_per_worker=1,
+                                               dashboard_address="127.0.0.1:0"))  # loopback, a free port
     print("ours trains on a Dask LocalCluster of 2 single-threaded workers")
     return stack.enter_context(Client(cluster, set_as_default=False))
 

@@ -1,8 +1,13 @@
-"""Usage data for the cluster tests: seeded, skewed, with ties, a few bad lines, spread over several blobs."""
+"""Usage data for the cluster tests (seeded, skewed, with ties, a few bad lines, spread over several blobs),
+and the comparison of a cluster-trained model with a single-process one."""
 import numpy as np
 
+from common.secret import Secret
 from distributed_sar import BlobFiles
+from recommender import SARModel
 from recommender.parsing import parse_usage_files
+
+SCORE_TOLERANCE = 1e-9
 
 EVENT_TYPES = ["Click", "RecommendationClick", "AddShopCart", "RemoveShopCart", "Purchase", ""]
 
@@ -35,8 +40,6 @@ def upload(container, files: list) -> list:
 
 def blob_files(azurite, container, names) -> BlobFiles:
     """BlobFiles the Dask workers read with the session Azurite's connection string."""
-    from common.secret import Secret
-
     return BlobFiles.of(Secret(azurite.connection_string), container, names)
 
 
@@ -49,8 +52,38 @@ MEMORY_LIMIT = "1GiB"
 
 
 def local_cluster(**options):
-    """2 worker processes, one thread each, no dashboard: a small stand-in for a real cluster."""
+    """2 worker processes, one thread each: a small stand-in for a real cluster."""
     import distributed
 
-    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                    memory_limit=MEMORY_LIMIT, **options)
+    # The scheduler's HTTP server on a free loopback port (None would still take :8787, on every address).
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                    dashboard_address="127.0.0.1:0", memory_limit=MEMORY_LIMIT, **options)
+
+
+def assert_same_model(ours: SARModel, single: SARModel):
+    """Same ids in the same order, the same matrices, and the same answers to every question."""
+    assert list(ours.item_ids) == list(single.item_ids)
+    np.testing.assert_array_equal(ours.popularity, single.popularity)
+    assert ours.reference_time == single.reference_time or np.isnan([ours.reference_time, single.reference_time]).all()
+    for name in ("similarity", "user_affinity"):
+        mine, theirs = getattr(ours, name), getattr(single, name)
+        if theirs is None:
+            assert mine is None
+            continue
+        assert mine.shape == theirs.shape and mine.nnz == theirs.nnz
+        np.testing.assert_array_equal(mine.indptr, theirs.indptr)
+        np.testing.assert_array_equal(mine.indices, theirs.indices)
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=0, atol=SCORE_TOLERANCE)
+    for item in single.item_ids:
+        assert_same_answers(ours.similar_items(item, k=10), single.similar_items(item, k=10))
+    if single.user_ids is not None:
+        assert list(ours.user_ids) == list(single.user_ids)
+        users = list(single.user_ids)
+        for mine, theirs in zip(ours.recommend_for_users(users, k=10), single.recommend_for_users(users, k=10)):
+            assert_same_answers(mine, theirs)
+
+
+def assert_same_answers(mine: list, theirs: list):
+    assert [item for item, _ in mine] == [item for item, _ in theirs]
+    np.testing.assert_allclose([score for _, score in mine], [score for _, score in theirs], rtol=0,
+                               atol=SCORE_TOLERANCE)

@@ -8,10 +8,9 @@ import distributed
 import pytest
 
 import distributed_sar.similarity
-from cluster_data import blob_files, local_cluster, parse_locally, upload, usage_files
+from cluster_data import assert_same_model, blob_files, local_cluster, parse_locally, upload, usage_files
 from distributed_sar import BlobFiles, WorkerLostError, load_usage_blobs
 from recommender import SARModel, SARParameters
-from test_cluster_parity import assert_same_model
 
 FAILURE_DEADLINE_SECONDS = 60.0
 

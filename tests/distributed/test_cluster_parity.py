@@ -3,11 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cluster_data import blob_files, parse_locally, upload, usage_files
+from cluster_data import assert_same_model, blob_files, parse_locally, upload, usage_files
 from distributed_sar import load_event_frames, load_usage_blobs
 from recommender import SARModel, SARParameters, TooManyParsingErrorsError
-
-SCORE_TOLERANCE = 1e-9
 
 PARAMETER_SETS = [
     SARParameters(support_threshold=1, enable_user_to_item=True),
@@ -15,35 +13,6 @@ PARAMETER_SETS = [
                   enable_user_affinity=False),
     SARParameters(support_threshold=2, similarity_function="Cooccurrence", cooccurrence_unit="Timestamp"),
 ]
-
-
-def assert_same_model(ours: SARModel, single: SARModel):
-    """Same ids in the same order, the same matrices, and the same answers to every question."""
-    assert list(ours.item_ids) == list(single.item_ids)
-    np.testing.assert_array_equal(ours.popularity, single.popularity)
-    assert ours.reference_time == single.reference_time or np.isnan(single.reference_time)
-    for name in ("similarity", "user_affinity"):
-        mine, theirs = getattr(ours, name), getattr(single, name)
-        if theirs is None:
-            assert mine is None
-            continue
-        assert mine.shape == theirs.shape and mine.nnz == theirs.nnz
-        np.testing.assert_array_equal(mine.indptr, theirs.indptr)
-        np.testing.assert_array_equal(mine.indices, theirs.indices)
-        np.testing.assert_allclose(mine.data, theirs.data, rtol=0, atol=SCORE_TOLERANCE)
-    for item in single.item_ids:
-        assert_same_answers(ours.similar_items(item, k=10), single.similar_items(item, k=10))
-    if single.user_ids is not None:
-        assert list(ours.user_ids) == list(single.user_ids)
-        users = list(single.user_ids)
-        for mine, theirs in zip(ours.recommend_for_users(users, k=10), single.recommend_for_users(users, k=10)):
-            assert_same_answers(mine, theirs)
-
-
-def assert_same_answers(mine: list, theirs: list):
-    assert [item for item, _ in mine] == [item for item, _ in theirs]
-    np.testing.assert_allclose([score for _, score in mine], [score for _, score in theirs], rtol=0,
-                               atol=SCORE_TOLERANCE)
 
 
 @pytest.fixture

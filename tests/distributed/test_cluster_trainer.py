@@ -1,19 +1,21 @@
 """The worker's trainer on a Dask cluster (DASK_SCHEDULER_ADDRESS): the statistics and model of a local training."""
 import socket
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 from distributed import get_task_stream
 
 import webjob.distributed_training
-from cluster_data import upload, usage_files
+from cluster_data import assert_same_model, upload, usage_files
+from common.queues import ModelQueues
 from model_provider import BlobModelStore
 from recommender import from_bytes
-from registry import ModelRecord, ModelStatus
-from test_cluster_parity import assert_same_model
+from registry import ModelRecord, ModelStatus, TableModelRegistry
 from webjob.distributed_training import DistributedModelTrainer
 from webjob.training import ModelTrainer, TrainingFailedError
+from webjob.worker import Worker
 
 PARAMETERS = {"supportThreshold": 2, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard",
               "enableUserAffinity": True, "enableUserToItemRecommendations": True,
@@ -92,12 +94,6 @@ def test_an_unreachable_scheduler_fails_the_attempt_quickly(settings, storage, u
 
 
 def test_a_worker_with_a_scheduler_address_trains_on_the_cluster(dask_client, settings, storage, usage_container):
-    from dataclasses import replace
-
-    from common.queues import ModelQueues
-    from registry import TableModelRegistry
-    from webjob.worker import Worker
-
     registry = TableModelRegistry(storage.tables.get_table_client(settings.models_table))
     store = BlobModelStore(storage.blobs.get_container_client(settings.models_container))
     worker = Worker.from_storage(replace(settings, dask_scheduler_address=dask_client.scheduler.address), storage,
