@@ -11,7 +11,6 @@ import time
 import pandas as pd
 from distributed import Client
 
-from common.usage_blobs import ContainerNotFoundError, list_usage_blobs
 from distributed_sar import BlobFiles, WorkerLostError, load_usage_blobs
 from recommender import NoValidEventsError, TooManyParsingErrorsError, to_bytes
 from recommender.csv_reader import UnreadableFileError
@@ -64,13 +63,7 @@ class DistributedModelTrainer(ModelTrainer):
         return statistics
 
     def _load_usage(self, client, container_name: str, path: str, catalog, statistics: dict):
-        container = self._blobs.get_container_client(container_name)
-        try:
-            names = list_usage_blobs(container, path)
-        except ContainerNotFoundError as error:
-            raise _InputError(f"{error}") from None
-        if not names:
-            raise _InputError(f"no usage blob at '{container_name}/{path}'")
+        container, names = self._blob_names(container_name, path, "usage files")
         files = BlobFiles.of(self._connection_string, container, names)
         try:
             usage = load_usage_blobs(

@@ -175,8 +175,8 @@ class ModelTrainer:
             result["skipReason"] = "no user of the evaluation files has training events"
         return result
 
-    def _files(self, container_name: str, path: str, what: str) -> Iterator:
-        """(name, bytes) of each blob the path means, downloaded one at a time, when asked for."""
+    def _blob_names(self, container_name: str, path: str, what: str) -> tuple:
+        """(container client, names of the blobs the path means). :raise _InputError: none there"""
         container = self._blobs.get_container_client(container_name)
         try:
             names = list_usage_blobs(container, path)
@@ -184,6 +184,11 @@ class ModelTrainer:
             raise _InputError(f"{error}") from None
         if not names:
             raise _InputError(f"no {what.split()[0]} blob at '{container_name}/{path}'")
+        return container, names
+
+    def _files(self, container_name: str, path: str, what: str) -> Iterator:
+        """(name, bytes) of each blob the path means, downloaded one at a time, when asked for."""
+        container, names = self._blob_names(container_name, path, what)
         for number, name in enumerate(names, start=1):
             self._report_progress(f"Downloading {what}: {name} ({number} of {len(names)})")
             yield name, download_blob_bytes(container, name)
