@@ -44,7 +44,8 @@ def test_a_worker_killed_while_counting_is_survived(azurite, usage_container, mo
             model = usage.fit(params, progress=kill_one_worker_once)
         finally:
             usage.release()
-        assert killed and killed[0] not in client.run(os.getpid).values()  # it did die (and was replaced)
+        # It did die: it no longer answers (the scheduler may not have noticed yet, so a failed call is dropped).
+        assert killed and killed[0] not in client.run(os.getpid, on_error="ignore").values()
     assert_same_model(model, SARModel.fit(parse_locally(files)[0], params))
 
 

@@ -59,11 +59,12 @@ def test_kill_9_during_training_repeated_loses_no_model_and_trains_none_twice(fl
     fleet.start("worker-2")
     kills, rng = 0, random.Random(7)
     for restart in itertools.count(1):
-        name, model_id = fleet.wait_for_a_training()
+        name, _ = fleet.wait_for_a_training()
         time.sleep(rng.uniform(0.2, 1.0))  # somewhere in download, parsing or co-occurrence counting
         fleet.processes[name].kill()
-        if registry.get(model_id).status == ModelStatus.IN_PROGRESS:
-            kills += 1  # it died mid-training (not just after completing)
+        killed_training = fleet.training_now(name)  # by its final log: it may have moved on to another model
+        if killed_training and registry.get(killed_training).status == ModelStatus.IN_PROGRESS:
+            kills += 1  # it died mid-training (not after completing, nor between two trainings)
         fleet.start(f"worker-restart-{restart}", wait=False)
         if kills == 3:
             break
@@ -75,7 +76,8 @@ def test_kill_9_during_training_repeated_loses_no_model_and_trains_none_twice(fl
     for model_id in models:
         assert model_blobs(storage, settings, model_id) == [f"{model_id}/model.sar"]
         assert from_bytes(store.load(model_id)).n_items == records[model_id].statistics["numberOfUsageItems"]
-    assert sorted(fleet.completions()) == sorted(models)  # each completed once
+    completions = fleet.completions()  # a worker killed just after writing Completed never logs it
+    assert len(completions) == len(set(completions)) and set(completions) <= set(models), completions
     time.sleep(4)  # longer than the visibility: a message left behind would be trained again by now
     started = fleet.trainings_started()
     assert len(started) == len(models) + kills, started  # one restart per kill, no duplicate training
