@@ -60,7 +60,7 @@ def scoring_breakdown(model, seeds: list, requests: list, top: int = 12) -> dict
 
     from recommender.ranking import top_k_dense
 
-    parts = {"recommend: _seed_affinities (map ids, decay, sum)": [], "recommend: _score (rows.T @ a)": [],
+    parts = {"recommend: _seed_affinities (map ids, decay, sum)": [], "recommend: _score (weighted_row_sum)": [],
              "recommend: top_k_dense": []}
     for events in requests:
         t0 = time.perf_counter_ns()
@@ -71,7 +71,7 @@ def scoring_breakdown(model, seeds: list, requests: list, top: int = 12) -> dict
         top_k_dense(scores, 10)
         t3 = time.perf_counter_ns()
         parts["recommend: _seed_affinities (map ids, decay, sum)"].append(t1 - t0)
-        parts["recommend: _score (rows.T @ a)"].append(t2 - t1)
+        parts["recommend: _score (weighted_row_sum)"].append(t2 - t1)
         parts["recommend: top_k_dense"].append(t3 - t2)
     profiles = {}
     for name, call, arguments in (("recommend", lambda events: model.recommend(events=events, k=10), requests),

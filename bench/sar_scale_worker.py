@@ -114,8 +114,6 @@ def percentiles(samples_ns: list) -> dict:
 
 def score_ours(model, frame: pd.DataFrame, n: int, profile: bool = False) -> dict:
     """Latency of similar_items(k=10) and recommend(events of 20, k=10), one call at a time, in process."""
-    from recommender import make_events
-
     rng = np.random.default_rng(SCORING_SEED)
     seeds = rng.choice(np.asarray(model.item_ids, dtype=object), size=n, replace=True).tolist()
 
@@ -126,8 +124,9 @@ def score_ours(model, frame: pd.DataFrame, n: int, profile: bool = False) -> dic
     requests = []
     for _, history in chosen.groupby("user_id", sort=False):
         latest = history.sort_values("timestamp").tail(USER_EVENTS)
-        requests.append(make_events([None] * len(latest), latest["item_id"].tolist(),
-                                    latest["timestamp"].to_numpy(), latest["weight"].to_numpy()))
+        # The columns as lists, the form the web app passes a request's events in.
+        requests.append({"item_id": latest["item_id"].tolist(), "timestamp": latest["timestamp"].tolist(),
+                         "weight": latest["weight"].tolist()})
 
     def timed(call, arguments):
         for argument in arguments[:SCORING_WARMUP]:

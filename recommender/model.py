@@ -12,6 +12,7 @@ from .affinity import event_affinities, sum_by_item
 from .events import latest_timestamp
 from .parameters import SARParameters
 from .ranking import Recommendation, backfill, top_k_dense, top_k_excluding
+from .row_sums import weighted_row_sum
 from .rules import ItemFilter, ItemIdPrefixes, Rules
 
 CAP_DEPTH = 4
@@ -158,8 +159,7 @@ class SARModel:
         seeds, affinities = self._seed_affinities(user_id, events)
         values = np.zeros(codes.size)
         if seeds.size and known.any():
-            # Only the asked columns of the seeds' rows: sum_j a_j * S[j, item].
-            values[known] = self.similarity[seeds][:, codes[known]].T @ affinities
+            values[known] = self._score(seeds, affinities)[codes[known]]  # bit for bit what recommend ranks by
         return [float(value) if is_known else None for value, is_known in zip(values.tolist(), known.tolist())]
 
     def recommend_for_users(self, user_ids: Sequence[str], k: int = 10) -> list:
@@ -170,9 +170,11 @@ class SARModel:
         """(seed item indices, their affinities) from history and request events."""
         parts_items, parts_values = [], []
         reference_time = self.reference_time
-        if events is not None and len(events["item_id"]):
+        # Each column read once, as an array: a DataFrame's column access and iteration cost more than the scoring.
+        item_ids = np.asarray(events["item_id"], dtype=object) if events is not None else ()
+        if len(item_ids):
             # A dict lookup per event: request lists are short, and pandas' map costs more here.
-            codes = np.array([self.item_index.get(item_id, -1) for item_id in events["item_id"]], dtype=np.int64)
+            codes = np.array([self.item_index.get(item_id, -1) for item_id in item_ids.tolist()], dtype=np.int64)
             known = codes >= 0
             timestamps = np.asarray(events["timestamp"], dtype=np.float64)[known]
             reference_time = np.fmax(reference_time, latest_timestamp(timestamps))
@@ -198,7 +200,7 @@ class SARModel:
 
     def _score(self, seeds: np.ndarray, affinities: np.ndarray) -> np.ndarray:
         """Dense scores of every item: sum_j a_j * S[j, :], one pass over the seeds' rows."""
-        return self.similarity[seeds].T @ affinities
+        return weighted_row_sum(self.similarity, seeds, affinities)
 
     def _item_filter(self, rules: Optional[Rules]) -> Optional[ItemFilter]:
         return ItemFilter.build(rules, self) if rules is not None else None
