@@ -1,12 +1,16 @@
 """Recommended gunicorn settings: `gunicorn "webapp:create_app()"` picks this file up from the working directory.
 
-Scoring is CPU-bound numpy work, so one process per core; a few threads per
-process overlap the storage calls (registry reads, model downloads).
+Scoring is CPU-bound Python and numpy work, so one process per core, and one thread per process by
+default (GUNICORN_THREADS): threads of one process take turns on the GIL, and each short release (a
+numpy call, a socket write) can cost a request a whole switch interval of waiting.
 Settings are checked here, before any process starts; logs are JSON lines; the master serves the
 ops port (METRICS_PORT: /metrics summed over the workers, /health/*), see docs/operations.md.
 """
+import gc
 import os
 import sys
+
+from gunicorn.glogging import Logger
 
 from common import logging_setup, metrics_multiprocess
 from common.settings import Settings, SettingsError
@@ -30,14 +34,32 @@ keepalive = 5
 limit_request_line = 8190
 # gunicorn 25+'s control socket lives in $HOME, which a read-only container has not; nothing here uses it.
 control_socket_disable = True
-# No gunicorn access log: the app logs each request as a JSON line with its route, status and request id.
-accesslog = None
 logconfig_dict = logging_setup.gunicorn_logconfig(_settings)
+
+
+class AppLogsRequests(Logger):
+    """gunicorn's logger without its access line: the app logs each request as a JSON line with its route,
+    status and request id (webapp/ops.py). With a logconfig_dict, gunicorn would build every access line's
+    fields (a few percent of a request) even with its access logger silenced."""
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+accesslog = None
+logger_class = AppLogsRequests
 
 
 def when_ready(server):
     from common.ops_server import start_ops_server  # imports prometheus_client: only now
     start_ops_server(_settings, storage_gauges=True)
+
+
+def post_worker_init(worker):
+    # Everything the worker holds once the app is loaded (modules, classes, the app) lives as long as the
+    # process: out of reach of the cycle collector, whose full passes would otherwise walk it all (tens of
+    # milliseconds, in the middle of some request) again and again.
+    gc.freeze()
 
 
 def child_exit(server, worker):

@@ -5,6 +5,7 @@ gunicorn.conf.py through common/metrics_multiprocess.py) and the master's ops po
 `python -m webjob` is one process and serves its own.
 """
 import logging
+import math
 import os
 import threading
 import time
@@ -59,11 +60,14 @@ class CacheMetrics:
     The caches count in plain integers (model_provider/cache.py); publish() adds what changed since its
     previous call, so that every gunicorn process's counts reach the files a scrape adds up. Level 2 is
     the answer cache of each loaded model; a model's cache that left level 1 takes its counts since the
-    last publish with it, which publishing after every request keeps small.
+    last publish with it, which publishing often keeps small. Called after every request, it publishes at
+    most once per `min_interval` seconds (CACHE_METRICS_SECONDS): the sums cost more than a cached answer.
     """
 
-    def __init__(self, provider):
+    def __init__(self, provider, min_interval: float = 0.0, clock=time.monotonic):
         self._cache = getattr(provider, "cache", None)  # None for a provider without caches (a test's fake)
+        self._min_interval, self._clock = min_interval, clock
+        self._next_publish = -math.inf
         self._seen = {}  # id(cache) -> (weak reference, (hits, misses, evictions)) at the last publish
         self._lock = threading.Lock()
         for counter in (CACHE_HITS, CACHE_MISSES, CACHE_EVICTIONS):
@@ -71,9 +75,11 @@ class CacheMetrics:
                 counter.labels(level)  # every series exists from the start, at 0
 
     def publish(self) -> None:
-        """Add the counts since the last call to the counters, and set the entry gauges."""
-        if self._cache is None:
+        """Add the counts since the last publish to the counters, and set the entry gauges; nothing when the
+        last publish was less than `min_interval` seconds ago."""
+        if self._cache is None or self._clock() < self._next_publish:
             return
+        self._next_publish = self._clock() + self._min_interval
         recommenders = _cached_values(self._cache)
         caches = [(MODEL_CACHE, self._cache)] + [(ANSWER_CACHE, r.answers) for r in recommenders]
         with self._lock:

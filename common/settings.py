@@ -58,6 +58,8 @@ class Settings:
     registry_cache_seconds: float = 5.0
     """How long a web process trusts a Completed model record or the default id it read: the longest
     a deleted model can still be served by another process."""
+    cache_metrics_seconds: float = 1.0
+    """How often, at most, a web process adds its cache counts to /metrics (on a request); 0: after each one."""
     max_request_bytes: int = 1_048_576
     """Largest request body the web app accepts (413 above)."""
     log_level: str = "INFO"
@@ -66,8 +68,9 @@ class Settings:
     """Where gunicorn listens for the API (gunicorn.conf.py; the image sets 0.0.0.0:8000)."""
     web_concurrency: int = 0
     """gunicorn worker processes; 0: one per core."""
-    gunicorn_threads: int = 4
-    """Threads per gunicorn worker process."""
+    gunicorn_threads: int = 1
+    """Threads per gunicorn worker process. One: scoring holds the GIL, and threads that take turns on it wait
+    for each other (docs/benchmarks.md measured 4 threads at half the throughput and twice the p99)."""
     metrics_port: int = 0
     """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
     metrics_host: str = "127.0.0.1"
@@ -103,6 +106,8 @@ class Settings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
+        if self.cache_metrics_seconds < 0:
+            raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
         if self.max_parsing_errors < 0:
             raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:

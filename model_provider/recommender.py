@@ -33,15 +33,24 @@ UNKNOWN_ITEM = ("unknown item",)
 
 
 class Answer(NamedTuple):
-    """A cached ranked list and its approximate size, measured once (the cache asks on every hit)."""
+    """A cached ranked list and its approximate size, measured once (the cache asks on every hit).
 
-    recommendations: list
+    The list is kept as plain (item id, score) tuples, which Python's cycle collector stops tracking:
+    a full collection walks every tracked object, and 100,000 cached answers of 10 Recommendation
+    objects each would make it a pause of a tenth of a second in the middle of a request.
+    """
+
+    pairs: tuple
     nbytes: int
 
     @classmethod
     def of(cls, recommendations: list) -> "Answer":
-        return cls(recommendations, sum(RECOMMENDATION_BYTES + sys.getsizeof(item_id)
-                                        for item_id, _ in recommendations) + 64)
+        return cls(tuple(map(tuple, recommendations)),
+                   sum(RECOMMENDATION_BYTES + sys.getsizeof(item_id) for item_id, _ in recommendations) + 64)
+
+    def recommendations(self, count: int) -> list[tuple[str, float]]:
+        """The best `count` (item id, score) pairs (a Recommendation is such a pair, with names)."""
+        return list(self.pairs[:count])
 
 
 class Recommender:
@@ -63,7 +72,8 @@ class Recommender:
         return self.model.nbytes
 
     def similar_items(self, item_id: Optional[str], count: int, rules: Optional[Rules] = None) -> list:
-        """Items similar to `item_id` (popular items when None), best first, under `rules`.
+        """(item id, score) pairs of the items similar to `item_id` (popular items when None), best first,
+        under `rules`.
 
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
@@ -75,7 +85,7 @@ class Recommender:
         if answer is None:
             answer = Answer.of(self._similar_items(item_id, key[1], rules))
             self.answers.store(key, answer)
-        return answer.recommendations[:count]
+        return answer.recommendations(count)
 
     def recommend(self, user_id: Optional[str], events, count: int,
                   rules: Optional[Rules] = None) -> list[Recommendation]:

@@ -7,6 +7,10 @@ SAMPLE_STRIDE = 16
 """Scores are sampled every this many items to bound their k-th best from below."""
 
 
+FEW_EXCLUDED = 32
+"""Up to this many excluded items are compared one by one; more go through np.isin."""
+
+
 class Recommendation(NamedTuple):
     """One recommended item and its raw SAR score (0 for a backfilled item)."""
 
@@ -40,9 +44,7 @@ def top_k(items: np.ndarray, scores: np.ndarray, k: int):
 def top_k_excluding(items: np.ndarray, scores: np.ndarray, k: int, excluded: np.ndarray):
     """top_k over the items with a positive score that are not in `excluded` (a few items)."""
     best_items, best_scores = top_k(items, scores, k + excluded.size)
-    keep = best_scores > 0
-    for item in excluded.tolist():  # a seed or two: cheaper than np.isin
-        keep &= best_items != item
+    keep = (best_scores > 0) & _outside(best_items, excluded)
     return best_items[keep][:k], best_scores[keep][:k]
 
 
@@ -51,6 +53,17 @@ def top_k_dense(scores: np.ndarray, k: int):
     floor = _sampled_floor(scores, k)
     candidates = np.flatnonzero(scores >= floor) if floor is not None and floor > 0 else np.flatnonzero(scores > 0)
     return top_k(candidates, scores[candidates], k)
+
+
+def _outside(items: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """Mask of the items not in `excluded`: a comparison per excluded item when they are few (a request's
+    seeds), as np.isin's set-up alone costs more than the rest of an item-to-item answer."""
+    if excluded.size > FEW_EXCLUDED:
+        return ~np.isin(items, excluded)
+    keep = np.ones(items.size, dtype=bool)
+    for item in excluded.tolist():
+        keep &= items != item
+    return keep
 
 
 def _sampled_floor(scores: np.ndarray, k: int):
@@ -78,7 +91,7 @@ def backfill(popular_items: np.ndarray, excluded: np.ndarray, count: int, allowe
         if allowed is not None:
             head = head[allowed[head]]
         if excluded.size:
-            head = head[~np.isin(head, excluded)]
+            head = head[_outside(head, excluded)]
         picked = head[:count]
         if picked.size == count or size >= popular_items.size:
             return picked

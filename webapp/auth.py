@@ -10,21 +10,28 @@ from .errors import ApiError
 API_KEY_HEADER = "x-api-key"
 
 
+ROLES = ("admin", "recommend")
+
+
 def role_of(key: str):
     """'admin', 'recommend' or None; every configured key is compared, in constant time."""
-    settings = current_app.config["SETTINGS"]
     given = _digest(key)  # equal lengths: compare_digest then leaks not even the key's length
-    matches = {role: False for role in ("admin", "recommend")}
-    for role in matches:
-        for configured in _configured_digests(settings, role):
+    matches = {role: False for role in ROLES}
+    for role, configured_digests in _configured_digests().items():
+        for configured in configured_digests:
             matches[role] |= hmac.compare_digest(given, configured)
     return "admin" if matches["admin"] else "recommend" if matches["recommend"] else None
 
 
-@functools.lru_cache(maxsize=8)
-def _configured_digests(settings, role: str) -> tuple:
-    """Digests of a role's configured keys, computed once per (frozen) Settings."""
-    return tuple(_digest(key) for key in settings.api_keys(role))
+def _configured_digests() -> dict:
+    """role -> digests of its configured keys, computed on the app's first request (not hashing the
+    settings on every request, as a cache keyed by them would)."""
+    digests = current_app.extensions.get("api_key_digests")
+    if digests is None:
+        settings = current_app.config["SETTINGS"]
+        digests = {role: tuple(_digest(key) for key in settings.api_keys(role)) for role in ROLES}
+        current_app.extensions["api_key_digests"] = digests  # idempotent: a racing thread computes the same
+    return digests
 
 
 def _digest(key: str) -> bytes:

@@ -4,6 +4,7 @@
 App Service's health check call them there); /metrics is on the separate ops port (METRICS_PORT),
 served by the gunicorn master (gunicorn.conf.py, common/ops_server.py).
 """
+import functools
 import logging
 import time
 
@@ -40,7 +41,7 @@ def ready():
 def init_app(app: Flask, settings) -> None:
     """The probes, and a log line and metrics per request. After errors.init_app (it sets the request id)."""
     app.extensions["storage_probe"] = StorageProbe(settings)
-    app.extensions["cache_metrics"] = CacheMetrics(app.extensions["provider"])
+    app.extensions["cache_metrics"] = CacheMetrics(app.extensions["provider"], settings.cache_metrics_seconds)
     app.register_blueprint(bp)
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -50,25 +51,35 @@ def init_app(app: Flask, settings) -> None:
 def _start_request():
     g.started = time.perf_counter()
     model_id = (request.view_args or {}).get("model_id", "")
-    context = {"requestId": g.get("request_id"), "method": request.method, "route": _route()}
+    context = {"requestId": g.get("request_id"), "method": request.method, "route": _route(request)}
     if GUID.fullmatch(model_id):
         context["modelId"] = model_id.lower()
     g.log_context = logging_setup.bind_context(**context)
 
 
 def _finish_request(response):
-    duration = time.perf_counter() - g.get("started", time.perf_counter())
-    route, status = _route(), str(response.status_code)
-    HTTP_REQUESTS.labels(route, request.method, status).inc()
-    HTTP_REQUEST_DURATION.labels(route, request.method, status).observe(duration)
-    if request.blueprint == "recommend" and response.status_code == 200:
-        RECOMMENDATIONS_SERVED.labels(RECOMMEND_KINDS[request.method]).inc()
+    # The request and g through their proxies once each: every proxy access costs a context lookup.
+    current, request_globals = request._get_current_object(), g._get_current_object()
+    duration = time.perf_counter() - request_globals.get("started", time.perf_counter())
+    method, status = current.method, response.status_code
+    requests_counted, durations = _request_metrics(_route(current), method, str(status))
+    requests_counted.inc()
+    durations.observe(duration)
+    if current.blueprint == "recommend" and status == 200:
+        RECOMMENDATIONS_SERVED.labels(RECOMMEND_KINDS[method]).inc()
     current_app.extensions["cache_metrics"].publish()
     # The path, never the query string or the body: no usage event and no user id reaches the log.
-    level = logging.DEBUG if request.blueprint == bp.name else logging.INFO  # probes every few seconds: noise
-    logger.log(level, '"%s %s %s" %s', request.method, request.path, request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                status, extra={"status": response.status_code, "durationMs": round(duration * 1000, 3)})
+    level = logging.DEBUG if current.blueprint == bp.name else logging.INFO  # probes every few seconds: noise
+    logger.log(level, '"%s %s %s" %s', method, current.path, current.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+               status, extra={"status": status, "durationMs": round(duration * 1000, 3)})
     return response
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_metrics(route: str, method: str, status: str) -> tuple:
+    """The request counter and duration histogram of a (route, method, status): looked up once, not per request
+    (a route is a template and statuses are few, so the combinations are bounded)."""
+    return HTTP_REQUESTS.labels(route, method, status), HTTP_REQUEST_DURATION.labels(route, method, status)
 
 
 def _end_log_context(_error=None):
@@ -77,5 +88,5 @@ def _end_log_context(_error=None):
         logging_setup.unbind_context(token)
 
 
-def _route() -> str:
-    return request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
+def _route(current) -> str:
+    return current.url_rule.rule if current.url_rule is not None else UNMATCHED_ROUTE

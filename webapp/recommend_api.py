@@ -16,8 +16,8 @@ from .auth import require_role
 from .errors import ApiError, field_error
 from .models_api import get_default_record, get_record
 from .request_body import json_body
-from .schemas import (item_recommend_query_schema, personalized_recommend_query_schema, query_arguments,
-                      recommend_request_schema, score_query_schema, score_request_schema, usage_events_schema)
+from .schemas import (load_item_query, personalized_recommend_query_schema, recommend_request_schema,
+                      score_query_schema, score_request_schema, usage_events_schema)
 
 bp = Blueprint("recommend", __name__, url_prefix="/api/models")
 
@@ -26,16 +26,14 @@ bp = Blueprint("recommend", __name__, url_prefix="/api/models")
 @require_role("recommend")
 def recommend_items(model_id):
     """Items similar to itemId; popular items (backfill) without itemId."""
-    query = item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, request.args))
-    return _item_to_item(get_record(model_id, services.records()), query)
+    return _item_to_item(get_record(model_id, services.records()), load_item_query(request.args))
 
 
 @bp.get("/default/recommend")
 @require_role("recommend")
 def recommend_items_default():
     """Item-to-item on the default model."""
-    query = item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, request.args))
-    return _item_to_item(get_default_record(services.records()), query)
+    return _item_to_item(get_default_record(services.records()), load_item_query(request.args))
 
 
 @bp.post("/<model_id:model_id>/recommend")

@@ -343,6 +343,30 @@ def query_arguments(schema: Schema, args) -> dict:
     return {key: args.getlist(key) if key in lists else args[key] for key in args}
 
 
+_PLAIN_ITEM_QUERY = frozenset({"itemId", "recommendationCount"})
+_ITEM_QUERY_DEFAULTS = item_recommend_query_schema.load({})
+
+
+def load_item_query(args) -> dict:
+    """The query string of an item-to-item GET, validated as item_recommend_query_schema loads it.
+
+    The usual query (an itemId and a recommendationCount in digits, both valid, nothing else) is read
+    directly: marshmallow costs more than the answer from the cache. Any other query goes through the
+    schema, which also words every error.
+    """
+    if args.keys() <= _PLAIN_ITEM_QUERY:
+        item_id, count = args.get("itemId"), args.get("recommendationCount")
+        count = DEFAULT_RECOMMENDATION_COUNT if count is None else int(count) if _is_digits(count) else None
+        if (item_id is None or 1 <= len(item_id) <= MAX_ITEM_ID_LENGTH) and count is not None and \
+                RECOMMENDATION_COUNT_RANGE[0] <= count <= RECOMMENDATION_COUNT_RANGE[1]:
+            return {**_ITEM_QUERY_DEFAULTS, "item_id": item_id, "recommendation_count": count}
+    return item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, args))
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 4
+
+
 def model_summary_to_json(summary) -> dict:
     """A registry summary (or record) as the API's ModelSummary."""
     return {"id": summary.id, "description": summary.description,

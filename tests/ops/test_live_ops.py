@@ -32,7 +32,8 @@ def ops_stack(azurite, tmp_path_factory):
     suffix = uuid.uuid4().hex[:10]
     names = {"models_table": f"models{suffix}", "models_container": f"models-{suffix}",
              "train_queue": f"train-{suffix}", "delete_queue": f"delete-{suffix}"}
-    environ = service_environ(azurite.connection_string, KEYS, queue_poll_seconds=0.1, **names)
+    environ = service_environ(azurite.connection_string, KEYS, queue_poll_seconds=0.1, cache_metrics_seconds=0,
+                              **names)
     web_ops, worker_ops = free_port(), free_port()
     storage = StorageClients.from_settings(Settings.from_environ(environ))
     usage = storage.blobs.create_container(f"usage-{suffix}")
@@ -145,6 +146,7 @@ def test_every_log_line_is_json_with_the_request_fields_and_no_key_or_payload(op
     requests_logged = {record["requestId"]: record for record in records if "durationMs" in record}
     for request_id in ops_stack["request_ids"]:
         assert request_id in requests_logged
+    assert not [record for record in records if record["logger"] == "gunicorn.access"]  # the app's line only
     recommend = requests_logged[ops_stack["request_ids"][0]]
     assert (recommend["route"], recommend["status"], recommend["modelId"]) == \
         (RECOMMEND_ROUTE, 200, ops_stack["model_id"])

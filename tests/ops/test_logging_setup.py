@@ -105,7 +105,6 @@ def test_configure_installs_one_json_handler_however_often_it_is_called():
 def test_gunicorn_logconfig_is_accepted_by_dictconfig():
     import logging.config
     config = logging_setup.gunicorn_logconfig(SETTINGS)
-    assert config["loggers"]["gunicorn.access"]["handlers"] == []  # the app logs requests itself
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
@@ -114,7 +113,6 @@ def test_gunicorn_logconfig_is_accepted_by_dictconfig():
         assert isinstance(handler.formatter, logging_setup.JsonFormatter)
         assert isinstance(handler.filters[0], logging_setup.RedactingFilter)
     finally:
-        for name in ("gunicorn.error", "gunicorn.access"):
-            logging.getLogger(name).handlers.clear()
+        logging.getLogger("gunicorn.error").handlers.clear()
         root.handlers[:], level = saved
         root.setLevel(level)

@@ -106,3 +106,22 @@ def test_the_worker_counts_completed_and_failed_trainings_from_its_registry_writ
     assert sample("recsvc_trainings_total", outcome="failed") - before["failed"] == 1
     assert sample("recsvc_training_duration_seconds_count", stage="total") - durations == 1
     assert registry.get(created.id).status == ModelStatus.FAILED
+
+
+def test_publishing_waits_out_its_interval_then_adds_everything_since():
+    model = to_bytes(SARModel.fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    provider = ModelProvider(BytesStore({"m1": model}), CacheLimits(max_models=1))
+    now = [100.0]
+    metrics = CacheMetrics(provider, min_interval=1.0, clock=lambda: now[0])
+    recommender = provider.get("m1")
+    recommender.similar_items("x", 5)  # an answer-cache miss
+    before = cache_samples()
+    metrics.publish()
+    assert cache_samples()[("misses", ANSWER_CACHE)] == before[("misses", ANSWER_CACHE)] + 1
+    recommender.similar_items("x", 5)  # a hit, within the interval: not yet published
+    now[0] += 0.5
+    metrics.publish()
+    assert cache_samples()[("hits", ANSWER_CACHE)] == before[("hits", ANSWER_CACHE)]
+    now[0] += 0.5  # the interval is over: the hit is added
+    metrics.publish()
+    assert cache_samples()[("hits", ANSWER_CACHE)] == before[("hits", ANSWER_CACHE)] + 1

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from recommender.ranking import SAMPLE_STRIDE, backfill, top_k, top_k_dense, top_k_excluding
+from recommender.ranking import FEW_EXCLUDED, SAMPLE_STRIDE, backfill, top_k, top_k_dense, top_k_excluding
 
 
 def full_sort(items, scores, k):
@@ -52,6 +52,18 @@ def test_top_k_dense_when_the_sample_misses_the_best_items():
 def test_backfill_skips_excluded_items_in_popularity_order():
     assert backfill(np.array([4, 2, 0, 1, 3]), np.array([2, 1]), 2).tolist() == [4, 0]
     assert backfill(np.array([4, 2]), np.array([4, 2]), 3).tolist() == []
+
+
+@pytest.mark.parametrize("excluded_count", [0, 1, FEW_EXCLUDED, FEW_EXCLUDED + 1, 200])
+def test_few_and_many_exclusions_skip_the_same_items(excluded_count):
+    rng = np.random.default_rng(excluded_count)
+    popular, items = rng.permutation(1000), rng.permutation(1000)[:300]
+    scores = rng.uniform(-0.2, 1.0, items.size)
+    excluded = rng.choice(1000, size=excluded_count, replace=False)
+    kept = [i for i in popular.tolist() if i not in set(excluded.tolist())]
+    assert backfill(popular, excluded, 50).tolist() == kept[:50]
+    expected = [i for i in full_sort(items, scores, 300)[0] if i not in set(excluded.tolist())][:20]
+    assert top_k_excluding(items, scores, 20, excluded)[0].tolist() == expected
 
 
 @pytest.mark.parametrize("seed", range(10))
