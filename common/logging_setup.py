@@ -26,6 +26,8 @@ _CONTEXT = contextvars.ContextVar("log_context", default=None)
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _MODEL_IN_MESSAGE = re.compile(rf"\bmodel ({_GUID})\b")
 _EXTRA_FIELDS = ("requestId", "method", "route", "modelId", "status", "durationMs")
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+"""Built once: json.dumps with options builds a new encoder for every line."""
 
 
 def bind_context(**fields) -> contextvars.Token:
@@ -55,7 +57,7 @@ class JsonFormatter(logging.Formatter):
                 line["modelId"] = named[1].lower()
         if record.exc_info:
             line["exception"] = _truncate(record.exc_text or self.formatException(record.exc_info))
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _LINE_ENCODER.encode(line)
 
 
 class RedactingFilter(logging.Filter):
