@@ -53,6 +53,17 @@ def test_every_configured_key_is_compared_whatever_the_key_sent(client, monkeypa
     assert counts[0] == counts[1] == counts[2] == [(32, 32)] * 4  # four keys; digests of equal length
 
 
+def test_only_valid_keys_are_remembered_and_a_wrong_key_is_compared_every_time(client, monkeypatch):
+    compared = []
+    real = auth._compared_role
+    monkeypatch.setattr(auth, "_compared_role", lambda key: compared.append(key) or real(key))
+    for headers in (ADMIN, ADMIN, {"x-api-key": "wrong"}, {"x-api-key": "wrong"}, RECOMMEND, RECOMMEND):
+        client.get("/api/models", headers=headers)
+    assert compared == ["admin-1", "wrong", "wrong", "recommend-1"]
+    assert client.application.extensions["api_key_roles"] == {"admin-1": "admin", "recommend-1": "recommend"}
+    assert client.get("/api/models", headers=RECOMMEND).status_code == 403  # a remembered key keeps its role
+
+
 def test_keys_are_never_echoed_nor_logged(client, caplog):
     sent = {"x-api-key": "a-guessed-key-1234"}
     with caplog.at_level(logging.DEBUG):
