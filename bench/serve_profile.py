@@ -22,7 +22,7 @@ STDLIB = re.compile(r"^.*/lib/python3\.\d+/")
 # whatever called them.
 COMPONENTS = [
     ("JSON encoding", "/json/"),
-    ("logging (gunicorn's access log)", "/logging/"),
+    ("logging (the JSON request line)", "/logging/"),
     ("logging (gunicorn's access log)", "/gunicorn/glogging.py"),
     ("gunicorn (HTTP parsing, socket, thread pool)", "/gunicorn/"),
     ("Flask/werkzeug (routing, request/response)", "/flask/"),

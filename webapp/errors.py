@@ -3,6 +3,7 @@ import logging
 import re
 import uuid
 
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -70,9 +71,19 @@ def init_app(app: Flask):
         return error_response(400, "InvalidRequest", f"the request is not valid: {fields}", details)
 
     @app.errorhandler(StorageUnavailableError)
+    @app.errorhandler(ServiceRequestError)
+    @app.errorhandler(ServiceResponseError)
     def handle_storage_unavailable(error):
         logger.warning("storage unavailable (request %s): %s", g.get("request_id"), error)
         return error_response(503, "StorageUnavailable", "storage is unavailable; retry later")
+
+    @app.errorhandler(HttpResponseError)
+    def handle_storage_error(error: HttpResponseError):
+        """Blob and queue calls outside the registry (the creation check, a model download, a queue send):
+        storage's own failures are 503 like the registry's; anything else is ours, a 500."""
+        if error.status_code is not None and error.status_code >= 500:
+            return handle_storage_unavailable(error)
+        return handle_unexpected(error)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):

@@ -1,9 +1,11 @@
 """Every failure has one shape, {"error": {"code", "message", "details"}}, and every answer a request id."""
 import logging
+from types import SimpleNamespace
 
 import pytest
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
-from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, completed_model, make_client, make_parts
+from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
 from model_provider import ModelCorruptError
 from registry import StorageUnavailableError
 
@@ -93,6 +95,24 @@ def test_storage_trouble_is_503(client, parts):
         raise StorageUnavailableError("table storage unreachable")
     parts["registry"].get = unavailable
     assert_error(client.get(f"/api/models/{MODEL}", headers=ADMIN), 503, "StorageUnavailable")
+
+
+@pytest.mark.parametrize("error, status, code", [
+    (ServiceRequestError("connection refused"), 503, "StorageUnavailable"),
+    (ServiceResponseError("connection reset"), 503, "StorageUnavailable"),
+    (HttpResponseError(response=SimpleNamespace(status_code=503, reason="Server Busy", headers={},
+                                                 text=lambda *args: "")), 503, "StorageUnavailable"),
+    (HttpResponseError(response=SimpleNamespace(status_code=403, reason="Forbidden", headers={},
+                                                 text=lambda *args: "")), 500, "InternalError"),
+])
+def test_blob_storage_trouble_on_the_creation_check_is_503_and_our_own_mistakes_500(client, parts, error, status,
+                                                                                      code):
+    def failing(container, path):
+        raise error
+    parts["usage_locator"] = failing
+    client = make_client(parts)
+    assert_error(client.post("/api/models", json=VALID_BODY, headers=ADMIN), status, code)
+    assert parts["registry"].list_page(10).summaries == []  # nothing was created
 
 
 def test_request_ids_are_new_per_request_or_the_clients_when_safe(client):
