@@ -59,7 +59,15 @@ def post_worker_init(worker):
     # Everything the worker holds once the app is loaded (modules, classes, the app) lives as long as the
     # process: out of reach of the cycle collector, whose full passes would otherwise walk it all (tens of
     # milliseconds, in the middle of some request) again and again.
+    gc.collect()  # garbage of the start-up first: frozen, it would never be collected
     gc.freeze()
+
+
+def worker_exit(server, worker):
+    # Cache counts reach the metrics at most once a second: the last second's, before the worker goes.
+    cache_metrics = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("cache_metrics")
+    if cache_metrics is not None:
+        cache_metrics.publish(force=True)
 
 
 def child_exit(server, worker):

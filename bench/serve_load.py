@@ -86,6 +86,8 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy on the workers during max-throughput runs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    if args.max_rounds < 1:
+        parser.error("--max-rounds must be at least 1")
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk (the Debian package `wrk`)", file=sys.stderr)
         return 2

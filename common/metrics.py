@@ -74,10 +74,10 @@ class CacheMetrics:
             for level in (MODEL_CACHE, ANSWER_CACHE):
                 counter.labels(level)  # every series exists from the start, at 0
 
-    def publish(self) -> None:
+    def publish(self, force: bool = False) -> None:
         """Add the counts since the last publish to the counters, and set the entry gauges; nothing when the
-        last publish was less than `min_interval` seconds ago."""
-        if self._cache is None or self._clock() < self._next_publish:
+        last publish was less than `min_interval` seconds ago, unless `force` (a worker about to exit)."""
+        if self._cache is None or (self._clock() < self._next_publish and not force):
             return
         self._next_publish = self._clock() + self._min_interval
         recommenders = _cached_values(self._cache)

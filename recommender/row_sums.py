@@ -7,7 +7,11 @@ column pointer is the row's [start, stop] in the CSR arrays, and adds it into on
 """
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import _sparsetools  # private, but its kernels' signatures have been stable for a decade
+
+try:
+    from scipy.sparse import _sparsetools  # private, but its kernels' signatures have been stable for a decade
+except ImportError:  # a scipy without it: the public product, slower but the same numbers
+    _sparsetools = None
 
 __all__ = ["weighted_row_sum"]
 
@@ -18,6 +22,9 @@ def weighted_row_sum(matrix: sp.csr_matrix, rows: np.ndarray, weights: np.ndarra
     `rows` are distinct row indices. The rows are added in ascending order, as `matrix[rows].T @ weights`
     adds them for ascending rows: the result is the same to the last bit.
     """
+    if _sparsetools is None:
+        ascending = np.argsort(rows)
+        return np.asarray(matrix[np.asarray(rows)[ascending]].T @ np.asarray(weights, np.float64)[ascending])
     sums = np.zeros(matrix.shape[1])
     indptr, indices, data = matrix.indptr, matrix.indices, np.asarray(matrix.data, dtype=np.float64)
     bounds, weight = np.empty(2, dtype=indices.dtype), np.empty(1)

@@ -65,8 +65,9 @@ def _finish_request(response):
     requests_counted, durations = _request_metrics(_route(current), method, str(status))
     requests_counted.inc()
     durations.observe(duration)
-    if current.blueprint == "recommend" and status == 200:
-        RECOMMENDATIONS_SERVED.labels(RECOMMEND_KINDS[method]).inc()
+    kind = RECOMMEND_KINDS.get(method)  # None for HEAD, which werkzeug adds to every GET route
+    if kind is not None and current.blueprint == "recommend" and status == 200:
+        RECOMMENDATIONS_SERVED.labels(kind).inc()
     current_app.extensions["cache_metrics"].publish()
     # The path, never the query string or the body: no usage event and no user id reaches the log.
     level = logging.DEBUG if current.blueprint == bp.name else logging.INFO  # probes every few seconds: noise
@@ -77,8 +78,8 @@ def _finish_request(response):
 
 @functools.lru_cache(maxsize=1024)
 def _request_metrics(route: str, method: str, status: str) -> tuple:
-    """The request counter and duration histogram of a (route, method, status): looked up once, not per request
-    (a route is a template and statuses are few, so the combinations are bounded)."""
+    """The request counter and duration histogram of a (route, method, status): looked up once, not per request.
+    The method is the client's word, so the combinations are not bounded: the cache is (the metrics are not)."""
     return HTTP_REQUESTS.labels(route, method, status), HTTP_REQUEST_DURATION.labels(route, method, status)
 
 

@@ -24,6 +24,18 @@ class PoisonedBlobFiles(BlobFiles):
         return super().read(name)
 
 
+def assert_replaced(client, dead_pid: int, workers: int, timeout: float = 30.0):
+    """The killed process is gone and the nanny restarted a worker in its place (until then the scheduler may
+    still list the dead one: its failed call is dropped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = set(client.run(os.getpid, on_error="ignore").values())
+        if dead_pid not in pids and len(pids) == workers:
+            return
+        assert time.monotonic() < deadline, f"worker {dead_pid} not replaced within {timeout} s: {pids}"
+        time.sleep(0.2)
+
+
 def test_a_worker_killed_while_counting_is_survived(azurite, usage_container, monkeypatch):
     monkeypatch.setattr(distributed_sar.similarity, "PAIRS_PER_BLOCK", 20_000)  # many blocks: time to kill one
     files = usage_files(seed=9, n_files=4)
@@ -44,8 +56,8 @@ def test_a_worker_killed_while_counting_is_survived(azurite, usage_container, mo
             model = usage.fit(params, progress=kill_one_worker_once)
         finally:
             usage.release()
-        # It did die: it no longer answers (the scheduler may not have noticed yet, so a failed call is dropped).
-        assert killed and killed[0] not in client.run(os.getpid, on_error="ignore").values()
+        assert killed
+        assert_replaced(client, killed[0], len(worker_pids))
     assert_same_model(model, SARModel.fit(parse_locally(files)[0], params))
 
 

@@ -21,7 +21,7 @@ PARAMETERS = {"supportThreshold": 2, "cooccurrenceUnit": "User", "similarityFunc
               "enableUserAffinity": True, "enableUserToItemRecommendations": False,
               "allowSeedItemsInRecommendations": False, "enableBackfilling": True, "decayPeriodInDays": 30}
 STARTED = re.compile(r"model (\S+): training started \(delivery (\d+) of \d+\)")
-ENDED = re.compile(r"model (\S+)(?::)? (?:completed in|failed|was deleted|training cancelled|training abandoned)")
+ENDED = re.compile(r"model (\S+?):? (?:completed in|failed|was deleted|training cancelled|training abandoned)")
 
 
 @lru_cache(maxsize=None)

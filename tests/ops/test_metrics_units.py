@@ -125,3 +125,6 @@ def test_publishing_waits_out_its_interval_then_adds_everything_since():
     now[0] += 0.5  # the interval is over: the hit is added
     metrics.publish()
     assert cache_samples()[("hits", ANSWER_CACHE)] == before[("hits", ANSWER_CACHE)] + 1
+    recommender.similar_items("x", 5)  # another hit, then the worker exits within the interval
+    metrics.publish(force=True)
+    assert cache_samples()[("hits", ANSWER_CACHE)] == before[("hits", ANSWER_CACHE)] + 2

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from recommender import row_sums
 from recommender.row_sums import weighted_row_sum
 
 
@@ -15,8 +16,15 @@ def random_matrix(rng, n=300, density=0.05, index_dtype=np.int32, empty_row=5):
     return matrix
 
 
+@pytest.fixture(params=["compiled kernel", "public fallback"])
+def kernel(request, monkeypatch):
+    if request.param == "public fallback":
+        monkeypatch.setattr(row_sums, "_sparsetools", None)
+    return request.param
+
+
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
-def test_it_equals_the_rows_weighted_sum_for_any_rows(index_dtype):
+def test_it_equals_the_rows_weighted_sum_for_any_rows(index_dtype, kernel):
     rng = np.random.default_rng(3)
     matrix = random_matrix(rng, index_dtype=index_dtype)
     for rows in (np.array([5]), np.array([0, 299]), np.array([10, 11, 12]), np.array([200, 3, 150, 5, 42]),
@@ -27,7 +35,7 @@ def test_it_equals_the_rows_weighted_sum_for_any_rows(index_dtype):
         np.testing.assert_array_equal(weighted_row_sum(matrix, rows, weights), expected)  # to the last bit
 
 
-def test_exact_on_exactly_representable_values_and_untouched_columns_stay_zero():
+def test_exact_on_exactly_representable_values_and_untouched_columns_stay_zero(kernel):
     dense = np.array([[0, 1, 0, 2],
                       [3, 0, 0, 0],
                       [0, 4, 0, 5],
@@ -39,7 +47,7 @@ def test_exact_on_exactly_representable_values_and_untouched_columns_stay_zero()
     np.testing.assert_array_equal(weighted_row_sum(matrix, np.array([3]), np.array([1.0])), dense[3])
 
 
-def test_no_rows_give_zeros_and_the_matrix_is_left_as_it_was():
+def test_no_rows_give_zeros_and_the_matrix_is_left_as_it_was(kernel):
     matrix = random_matrix(np.random.default_rng(4), n=50)
     before = (matrix.data.copy(), matrix.indices.copy(), matrix.indptr.copy())
     np.testing.assert_array_equal(weighted_row_sum(matrix, np.empty(0, np.int64), np.empty(0)), np.zeros(50))

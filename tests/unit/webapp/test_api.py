@@ -46,6 +46,12 @@ def test_item_to_item_and_personalized(client, parts):
     assert personalized.json[0]["recommendedItemId"] == "x"
 
 
+def test_head_on_a_recommend_route_answers_like_get_without_a_body(client, parts):
+    model_id = completed_model(client, parts)
+    head = client.head(f"/api/models/{model_id}/recommend?itemId=x", headers=RECOMMEND)
+    assert (head.status_code, head.data) == (200, b"")
+
+
 def test_recommendation_count_defaults_to_10_and_allows_1_to_100(client, parts):
     model_id = completed_model(client, parts)
     base = f"/api/models/{model_id}/recommend"

@@ -1,5 +1,6 @@
 """Every failure has one shape, {"error": {"code", "message", "details"}}, and every answer a request id."""
 import logging
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -113,6 +114,18 @@ def test_blob_storage_trouble_on_the_creation_check_is_503_and_our_own_mistakes_
     client = make_client(parts)
     assert_error(client.post("/api/models", json=VALID_BODY, headers=ADMIN), status, code)
     assert parts["registry"].list_page(10).summaries == []  # nothing was created
+
+
+def test_a_forked_process_numbers_its_requests_under_a_prefix_of_its_own():
+    from webapp.errors import new_request_id
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker forked after the import
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child, parent = os.read(read, 64).decode(), new_request_id()
+    assert len(child) == len(parent) == 32 and child[:16] != parent[:16]
 
 
 def test_request_ids_are_new_per_request_or_the_clients_when_safe(client):
