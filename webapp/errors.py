@@ -4,11 +4,12 @@ import logging
 import os
 import re
 
-from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from azure.core.exceptions import AzureError
 from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from common.storage_errors import is_transient
 from registry import StorageUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -88,19 +89,15 @@ def init_app(app: Flask):
         return error_response(400, "InvalidRequest", f"the request is not valid: {fields}", details)
 
     @app.errorhandler(StorageUnavailableError)
-    @app.errorhandler(ServiceRequestError)
-    @app.errorhandler(ServiceResponseError)
-    def handle_storage_unavailable(error):
+    @app.errorhandler(AzureError)
+    def handle_storage_error(error):
+        """The registry's StorageUnavailableError, and the SDK's own errors from the blob and queue calls
+        outside it (the creation check, a model download, a queue send): an outage, which the worker would
+        retry, is 503; anything else is ours, a 500."""
+        if not is_transient(error):
+            return handle_unexpected(error)
         logger.warning("storage unavailable (request %s): %s", g.get("request_id"), error)
         return error_response(503, "StorageUnavailable", "storage is unavailable; retry later")
-
-    @app.errorhandler(HttpResponseError)
-    def handle_storage_error(error: HttpResponseError):
-        """Blob and queue calls outside the registry (the creation check, a model download, a queue send):
-        storage's own failures are 503 like the registry's; anything else is ours, a 500."""
-        if error.status_code is not None and error.status_code >= 500:
-            return handle_storage_unavailable(error)
-        return handle_unexpected(error)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):

@@ -1,25 +1,12 @@
-"""Telling a passing storage outage from an error that retrying the same call cannot fix.
+"""The worker's boundary with azure.core: it calls the queue and blob SDKs itself (messages, leases).
 
-The worker calls the queue and blob SDKs itself (messages, leases), so this is its boundary with azure.core.
+Which errors pass is common/storage_errors.py's is_transient, shared with the web app.
 """
-from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
-
-from registry import StorageUnavailableError
 
 NO_SDK_RETRIES = {"retry_total": 0}
 """Per-call options for the worker's own queue and lease calls. The worker retries those itself (its
 backoff loop, the heartbeat's next beat); the storage SDK's default policy would block one call for about
 85 s (15 + 18 + 24 + ... s) while storage is down, which a heartbeat or a shutdown cannot wait for."""
-
-TRANSIENT_STATUS_CODES = {408, 429, 500, 502, 503, 504}
-
-
-def is_transient(error: BaseException) -> bool:
-    """True for connection failures, timeouts, throttling and server errors: worth trying again later."""
-    if isinstance(error, (StorageUnavailableError, ServiceRequestError, ServiceResponseError,
-                          ConnectionError, TimeoutError)):
-        return True
-    return isinstance(error, HttpResponseError) and error.status_code in TRANSIENT_STATUS_CODES
 
 
 def describe_error(error: BaseException, limit: int = 300) -> str:
