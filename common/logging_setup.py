@@ -10,11 +10,12 @@ appears, and a message (or traceback) is cut at MAX_MESSAGE_CHARS, so a
 usage payload that reached a message by accident is not logged whole.
 """
 import contextvars
-import json
 import logging
 import re
 import sys
-from datetime import datetime, timezone
+import time
+
+from .json_text import compact_encoder
 
 MAX_MESSAGE_CHARS = 2000
 """Longest message (and, separately, traceback) a line keeps."""
@@ -26,8 +27,9 @@ _CONTEXT = contextvars.ContextVar("log_context", default=None)
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _MODEL_IN_MESSAGE = re.compile(rf"\bmodel ({_GUID})\b")
 _EXTRA_FIELDS = ("requestId", "method", "route", "modelId", "status", "durationMs")
-_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
-"""Built once: json.dumps with options builds a new encoder for every line."""
+_line_text = compact_encoder(default=str, ensure_ascii=False)
+_current_second = (None, "")
+"""(second, its date and time formatted): a line's timestamp formats only its milliseconds."""
 
 
 def bind_context(**fields) -> contextvars.Token:
@@ -45,19 +47,22 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         message = _truncate(record.getMessage())
-        line = {"timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                "level": record.levelname, "logger": record.name, "message": message}
-        line.update(_CONTEXT.get() or {})
+        line = {"timestamp": _utc_timestamp(record.created), "level": record.levelname, "logger": record.name,
+                "message": message}
+        context = _CONTEXT.get()
+        if context:
+            line.update(context)
+        fields = record.__dict__
         for name in _EXTRA_FIELDS:
-            if hasattr(record, name):
-                line[name] = getattr(record, name)
+            if name in fields:
+                line[name] = fields[name]
         if "modelId" not in line:
             named = _MODEL_IN_MESSAGE.search(message)
             if named:
                 line["modelId"] = named[1].lower()
         if record.exc_info:
             line["exception"] = _truncate(record.exc_text or self.formatException(record.exc_info))
-        return _LINE_ENCODER.encode(line)
+        return _line_text(line)
 
 
 class RedactingFilter(logging.Filter):
@@ -98,6 +103,17 @@ class StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, _value):
         pass  # always the current sys.stderr
+
+    def emit(self, record):
+        # StreamHandler.emit, with sys.stderr looked up once and flushed under the lock handle() holds already.
+        try:
+            stream = sys.stderr
+            stream.write(self.format(record) + self.terminator)
+            stream.flush()
+        except RecursionError:
+            raise
+        except Exception:  # logging's rule: a line that fails to write must not fail the caller
+            self.handleError(record)
 
 
 def secrets_of(settings) -> list:
@@ -154,6 +170,17 @@ def gunicorn_logconfig(settings) -> dict:
             "azure": {"level": max(logging.WARNING, logging.getLevelName(settings.log_level))},
         },
     }
+
+
+def _utc_timestamp(created: float) -> str:
+    """ISO 8601 in UTC to the millisecond: 2026-11-23T21:48:05.123+00:00."""
+    global _current_second
+    whole, microseconds = divmod(round(created * 1_000_000), 1_000_000)  # cut, as isoformat cuts, to ms
+    second, formatted = _current_second
+    if whole != second:
+        formatted = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _current_second = (whole, formatted)  # one assignment: a thread reads the old pair or the new one
+    return f"{formatted}.{microseconds // 1000:03d}+00:00"
 
 
 def _truncate(text: str) -> str:

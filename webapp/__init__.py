@@ -14,6 +14,7 @@ from registry import TableModelRegistry
 from registry.cached import CachedRecordReader
 
 from . import dashboard, errors, models_api, ops, recommend_api, spec_api
+from .json_provider import CompactJSONProvider
 from .services import ModelIdConverter
 
 
@@ -25,7 +26,7 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     # No automatic OPTIONS answers: a method the contract does not list is a 405 like any other.
     app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes,
                             PROVIDE_AUTOMATIC_OPTIONS=False)
-    app.json.sort_keys = False
+    app.json = CompactJSONProvider(app)
     app.url_map.converters["model_id"] = ModelIdConverter
     if None in (registry, provider, queues, usage_locator):
         storage = StorageClients.from_settings(settings)
@@ -40,7 +41,7 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     app.extensions.update(registry=registry, records=records, provider=provider, queues=queues,
                           usage_locator=usage_locator)
     errors.init_app(app)
-    ops.init_app(app, settings)  # probes, request log lines and metrics (after errors: it reads the request id)
+    ops.init_app(app, settings)  # probes, and request ids, log lines and metrics
     app.register_blueprint(models_api.bp)
     app.register_blueprint(recommend_api.bp)
     app.register_blueprint(spec_api.bp)

@@ -1,8 +1,5 @@
-"""One error shape for every failure: {"error": {"code", "message", "details"}}, and a request id on every answer."""
-import itertools
+"""One error shape for every failure: {"error": {"code", "message", "details"}}."""
 import logging
-import os
-import re
 
 from azure.core.exceptions import AzureError
 from flask import Flask, g, jsonify, request
@@ -13,10 +10,6 @@ from common.storage_errors import is_transient
 from registry import StorageUnavailableError
 
 logger = logging.getLogger(__name__)
-
-REQUEST_ID_HEADER = "X-Request-Id"
-# A request id a proxy sent is kept only when it cannot forge a log line.
-CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _HTTP_CODES = {400: "InvalidRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
@@ -45,34 +38,9 @@ def error_response(status: int, code: str, message: str, details=None):
     return response
 
 
-def _new_process_prefix():
-    global _PROCESS_PREFIX
-    _PROCESS_PREFIX = os.urandom(8).hex()
-
-
-_new_process_prefix()
-os.register_at_fork(after_in_child=_new_process_prefix)  # gunicorn --preload forks workers after the import
-_REQUEST_NUMBERS = itertools.count()
-
-
-def new_request_id() -> str:
-    """32 hex digits: a random prefix per process and a counter, unique like uuid4's but a sixth of the cost
-    (an identifier to find a request's log lines by, not a secret)."""
-    return f"{_PROCESS_PREFIX}{next(_REQUEST_NUMBERS):016x}"
-
-
 def init_app(app: Flask):
-    """Register request ids and the app-level error handlers (routing 404/405 never reach a blueprint)."""
-
-    @app.before_request
-    def assign_request_id():
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = given if CLIENT_REQUEST_ID.match(given) else new_request_id()
-
-    @app.after_request
-    def add_request_id(response):
-        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        return response
+    """Register the app-level error handlers (routing 404/405 never reach a blueprint). Messages name the
+    request id that webapp/ops.py gives every request."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):

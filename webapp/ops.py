@@ -1,11 +1,15 @@
-"""Running the web app as a service: health probes, one JSON log line and the metrics of every request.
+"""Running the web app as a service: health probes, and a request id, one JSON log line and the metrics of
+every request.
 
 /health/live and /health/ready answer on the API's own port without an API key (load balancers and
 App Service's health check call them there); /metrics is on the separate ops port (METRICS_PORT),
 served by the gunicorn master (gunicorn.conf.py, common/ops_server.py).
 """
 import functools
+import itertools
 import logging
+import os
+import re
 import time
 
 from flask import Blueprint, Flask, current_app, g, request
@@ -23,6 +27,10 @@ bp = Blueprint("ops", __name__, url_prefix="/health")
 UNMATCHED_ROUTE = "unmatched"
 """The route label of a request no route matched (404, 405): its path would make a label per URL."""
 RECOMMEND_KINDS = {"GET": "item_to_item", "POST": "personalized"}
+REQUEST_ID_HEADER = "X-Request-Id"
+_CLIENT_REQUEST_ID_KEY = "HTTP_X_REQUEST_ID"  # the header in the WSGI environ
+# A request id a proxy sent is kept only when it cannot forge a log line.
+CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 @bp.get("/live")
@@ -39,7 +47,10 @@ def ready():
 
 
 def init_app(app: Flask, settings) -> None:
-    """The probes, and a log line and metrics per request. After errors.init_app (it sets the request id)."""
+    """The probes, and a request id, a log line and metrics per request.
+
+    One hook before and one after each request: Flask checks every hook for a coroutine on every call.
+    """
     app.extensions["storage_probe"] = StorageProbe(settings)
     app.extensions["cache_metrics"] = CacheMetrics(app.extensions["provider"], settings.cache_metrics_seconds)
     app.register_blueprint(bp)
@@ -48,29 +59,50 @@ def init_app(app: Flask, settings) -> None:
     app.teardown_request(_end_log_context)
 
 
+def new_request_id() -> str:
+    """32 hex digits: a random prefix per process and a counter, unique like uuid4's but a sixth of the cost
+    (an identifier to find a request's log lines by, not a secret)."""
+    return f"{_PROCESS_PREFIX}{next(_REQUEST_NUMBERS):016x}"
+
+
+def _new_process_prefix():
+    global _PROCESS_PREFIX
+    _PROCESS_PREFIX = os.urandom(8).hex()
+
+
+_new_process_prefix()
+os.register_at_fork(after_in_child=_new_process_prefix)  # gunicorn --preload forks workers after the import
+_REQUEST_NUMBERS = itertools.count()
+
+
 def _start_request():
-    g.started = time.perf_counter()
-    model_id = (request.view_args or {}).get("model_id", "")
-    context = {"requestId": g.get("request_id"), "method": request.method, "route": _route(request)}
+    # The request and g through their proxies once each: every proxy access costs a context lookup.
+    current, request_globals = request._get_current_object(), g._get_current_object()
+    request_globals.started = time.perf_counter()
+    given = current.environ.get(_CLIENT_REQUEST_ID_KEY, "")
+    request_globals.request_id = request_id = given if CLIENT_REQUEST_ID.match(given) else new_request_id()
+    model_id = (current.view_args or {}).get("model_id", "")
+    context = {"requestId": request_id, "method": current.method, "route": _route(current)}
     if GUID.fullmatch(model_id):
         context["modelId"] = model_id.lower()
-    g.log_context = logging_setup.bind_context(**context)
+    request_globals.log_context = logging_setup.bind_context(**context)
 
 
 def _finish_request(response):
-    # The request and g through their proxies once each: every proxy access costs a context lookup.
     current, request_globals = request._get_current_object(), g._get_current_object()
     duration = time.perf_counter() - request_globals.get("started", time.perf_counter())
+    response.headers[REQUEST_ID_HEADER] = request_globals.get("request_id", "")
     method, status = current.method, response.status_code
     requests_counted, durations = _request_metrics(_route(current), method, str(status))
     requests_counted.inc()
     durations.observe(duration)
+    blueprint = current.blueprint
     kind = RECOMMEND_KINDS.get(method)  # None for HEAD, which werkzeug adds to every GET route
-    if kind is not None and current.blueprint == "recommend" and status == 200:
-        RECOMMENDATIONS_SERVED.labels(kind).inc()
+    if kind is not None and blueprint == "recommend" and status == 200:
+        _recommendations_served(kind).inc()
     current_app.extensions["cache_metrics"].publish()
     # The path, never the query string or the body: no usage event and no user id reaches the log.
-    level = logging.DEBUG if current.blueprint == bp.name else logging.INFO  # probes every few seconds: noise
+    level = logging.DEBUG if blueprint == bp.name else logging.INFO  # probes every few seconds: noise
     logger.log(level, '"%s %s %s" %s', method, current.path, current.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
                status, extra={"status": status, "durationMs": round(duration * 1000, 3)})
     return response
@@ -81,6 +113,11 @@ def _request_metrics(route: str, method: str, status: str) -> tuple:
     """The request counter and duration histogram of a (route, method, status): looked up once, not per request.
     The method is the client's word, so the combinations are not bounded: the cache is (the metrics are not)."""
     return HTTP_REQUESTS.labels(route, method, status), HTTP_REQUEST_DURATION.labels(route, method, status)
+
+
+@functools.lru_cache(maxsize=len(RECOMMEND_KINDS))
+def _recommendations_served(kind: str):
+    return RECOMMENDATIONS_SERVED.labels(kind)
 
 
 def _end_log_context(_error=None):

@@ -38,6 +38,19 @@ def test_a_line_is_one_json_object_with_the_standard_fields(log_lines):
     assert line["timestamp"].endswith("+00:00") and "T" in line["timestamp"]
 
 
+@pytest.mark.parametrize("created, timestamp", [
+    (0.0, "1970-01-01T00:00:00.000+00:00"),
+    (1795470485.1239, "2026-11-23T21:48:05.123+00:00"),  # milliseconds are cut, as isoformat cuts them
+    (1795470485.9999996, "2026-11-23T21:48:06.000+00:00"),  # rounded to the microsecond first: the next second
+    (1795470486.5, "2026-11-23T21:48:06.500+00:00")])
+def test_the_timestamp_is_utc_to_the_millisecond(log_lines, created, timestamp):
+    logger, lines = log_lines
+    record = logger.makeRecord(logger.name, logging.INFO, "", 0, "at a known time", (), None)
+    record.created = created
+    logger.handle(record)
+    assert lines()[0]["timestamp"] == timestamp
+
+
 def test_the_request_context_and_extra_fields_reach_every_line(log_lines):
     logger, lines = log_lines
     token = logging_setup.bind_context(requestId="r-1", route="/api/models/<model_id:model_id>", method="GET")

@@ -117,7 +117,7 @@ def test_blob_storage_trouble_on_the_creation_check_is_503_and_our_own_mistakes_
 
 
 def test_a_forked_process_numbers_its_requests_under_a_prefix_of_its_own():
-    from webapp.errors import new_request_id
+    from webapp.ops import new_request_id
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: a gunicorn worker forked after the import
