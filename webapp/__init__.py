@@ -14,6 +14,7 @@ from registry import TableModelRegistry
 from registry.cached import CachedRecordReader
 
 from . import dashboard, errors, models_api, ops, recommend_api, spec_api
+from .api_request import ApiRequest
 from .json_provider import CompactJSONProvider
 from .services import ModelIdConverter
 
@@ -23,6 +24,7 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     settings = settings or Settings.from_environ(os.environ)
     logging_setup.configure(settings)  # JSON lines, secrets redacted (common/logging_setup.py)
     app = Flask(__name__, static_folder=None)  # no app-wide /static route: nothing answers that no one wrote
+    app.request_class = ApiRequest
     # No automatic OPTIONS answers: a method the contract does not list is a 405 like any other.
     app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes,
                             PROVIDE_AUTOMATIC_OPTIONS=False)
