@@ -343,24 +343,54 @@ def query_arguments(schema: Schema, args) -> dict:
     return {key: args.getlist(key) if key in lists else args[key] for key in args}
 
 
-_PLAIN_ITEM_QUERY = frozenset({"itemId", "recommendationCount"})
 _ITEM_QUERY_DEFAULTS = item_recommend_query_schema.load({})
+_DIRECT_ID_LISTS = {"includeItemIds": "include_item_ids", "excludeItemIds": "exclude_item_ids"}
+_DIRECT_NUMBERS = {"recommendationCount": ("recommendation_count", RECOMMENDATION_COUNT_RANGE),
+                   "maxPerCategory": ("max_per_category", CATEGORY_RULE_RANGE),
+                   "categoryWindow": ("category_window", CATEGORY_RULE_RANGE)}
+_DIRECT_IDS = {"itemId": "item_id", "itemIdPrefix": "item_id_prefix"}
 
 
 def load_item_query(args) -> dict:
     """The query string of an item-to-item GET, validated as item_recommend_query_schema loads it.
 
-    The usual query (an itemId and a recommendationCount in digits, both valid, nothing else) is read
-    directly: marshmallow costs more than the answer from the cache. Any other query goes through the
-    schema, which also words every error.
+    A plainly valid query (ids of valid lengths, numbers in digits and in range, lists within their limit,
+    no id both included and excluded) is read directly: marshmallow costs more than the answer from the
+    cache, and for a list of 100 ids more than the filtering. Any other query goes through the schema,
+    which also words every error.
     """
-    if args.keys() <= _PLAIN_ITEM_QUERY:
-        item_id, count = args.get("itemId"), args.get("recommendationCount")
-        count = DEFAULT_RECOMMENDATION_COUNT if count is None else int(count) if _is_digits(count) else None
-        if (item_id is None or 1 <= len(item_id) <= MAX_ITEM_ID_LENGTH) and count is not None and \
-                RECOMMENDATION_COUNT_RANGE[0] <= count <= RECOMMENDATION_COUNT_RANGE[1]:
-            return {**_ITEM_QUERY_DEFAULTS, "item_id": item_id, "recommendation_count": count}
-    return item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, args))
+    query = _direct_item_query(args)
+    if query is None:
+        query = item_recommend_query_schema.load(query_arguments(item_recommend_query_schema, args))
+    return query
+
+
+def _direct_item_query(args) -> Optional[dict]:
+    """The loaded query if it is plainly valid, else None. A single parameter given twice counts once, as in
+    query_arguments (the first value)."""
+    query = dict(_ITEM_QUERY_DEFAULTS)
+    for key, values in args.lists():
+        if key in _DIRECT_IDS:
+            if not 1 <= len(values[0]) <= MAX_ITEM_ID_LENGTH:
+                return None
+            query[_DIRECT_IDS[key]] = values[0]
+        elif key in _DIRECT_NUMBERS:
+            name, (low, high) = _DIRECT_NUMBERS[key]
+            number = int(values[0]) if _is_digits(values[0]) else None
+            if number is None or not low <= number <= high:
+                return None
+            query[name] = number
+        elif key in _DIRECT_ID_LISTS:
+            if len(values) > MAX_LISTED_ITEM_IDS or not all(0 < len(item) <= MAX_ITEM_ID_LENGTH for item in values):
+                return None
+            query[_DIRECT_ID_LISTS[key]] = values
+        else:
+            return None
+    include, exclude = query["include_item_ids"], query["exclude_item_ids"]
+    if (include and exclude and not set(include).isdisjoint(exclude)) or \
+            (query["category_window"] is not None and query["max_per_category"] is None):
+        return None
+    return query
 
 
 def _is_digits(text: str) -> bool:
