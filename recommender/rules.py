@@ -146,33 +146,28 @@ class ItemFilter:
         """
         if not self.caps_categories:
             return np.arange(min(k, items.size))
-        codes = self.category_codes[items]
-        fits = (codes < 0) | (_rank_within_category(codes) < self.max_per_category)
-        fitting = np.flatnonzero(fits)
+        # A loop, not array operations: it stops where the window fills, a few dozen candidates in.
         window = k if self.category_window is None else min(self.category_window, k)
-        if fitting.size < window:
-            # The window is not full yet: more candidates may fill it; without more it ends the list.
-            return None if not complete else fitting
-        last = fitting[window - 1]
-        held_back = np.flatnonzero(~fits[:last + 1])
-        after_window = np.concatenate([held_back, np.arange(last + 1, items.size)])[:k - window]
-        if window + after_window.size < k and not complete:
+        taken_per_category, fitting, held_back = {}, [], []
+        for position, code in enumerate(self.category_codes[items].tolist()):
+            if code >= 0:
+                taken = taken_per_category.get(code, 0)
+                taken_per_category[code] = taken + 1
+                if taken >= self.max_per_category:
+                    held_back.append(position)
+                    continue
+            fitting.append(position)
+            if len(fitting) == window:
+                break
+        else:  # the window is not full yet: more candidates may fill it; without more it ends the list
+            return None if not complete else np.array(fitting, dtype=np.int64)
+        after_window = (held_back + list(range(position + 1, min(items.size, position + 1 + k))))[:k - window]
+        if window + len(after_window) < k and not complete:
             return None
-        return np.concatenate([fitting[:window], after_window])
+        return np.array(fitting + after_window, dtype=np.int64)
 
 
 def _known_indices(item_ids, item_index: dict) -> np.ndarray:
     """Indices of the ids the model knows (unknown ones are ignored)."""
     codes = np.fromiter(map(item_index.get, item_ids, repeat(-1)), dtype=np.int64, count=len(item_ids))
     return codes[codes >= 0]
-
-
-def _rank_within_category(codes: np.ndarray) -> np.ndarray:
-    """For each position, how many earlier positions hold the same code."""
-    order = np.argsort(codes, kind="stable")
-    ordered = codes[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-    group_start = np.repeat(starts, np.diff(np.append(starts, codes.size)))
-    ranks = np.empty(codes.size, dtype=np.int64)
-    ranks[order] = np.arange(codes.size) - group_start
-    return ranks

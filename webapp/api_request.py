@@ -17,5 +17,9 @@ class ApiRequest(Request):
         query = self.query_string
         if b"%" in query or b"+" in query:
             return Request.args.fget(self)  # werkzeug's parse
-        fields = query.decode().split("&") if query else ()
-        return self.parameter_storage_class(field.partition("=")[::2] for field in fields if field)
+        values_by_name = {}  # werkzeug's MultiDict takes a dict of lists without a step per value
+        for field in query.decode().split("&") if query else ():
+            if field:
+                name, _, value = field.partition("=")
+                values_by_name.setdefault(name, []).append(value)
+        return self.parameter_storage_class(values_by_name)

@@ -381,7 +381,8 @@ def _direct_item_query(args) -> Optional[dict]:
                 return None
             query[name] = number
         elif key in _DIRECT_ID_LISTS:
-            if len(values) > MAX_LISTED_ITEM_IDS or not all(0 < len(item) <= MAX_ITEM_ID_LENGTH for item in values):
+            lengths = list(map(len, values))  # (a query's values are strings)
+            if len(values) > MAX_LISTED_ITEM_IDS or min(lengths) < 1 or max(lengths) > MAX_ITEM_ID_LENGTH:
                 return None
             query[_DIRECT_ID_LISTS[key]] = values
         else:
