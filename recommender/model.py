@@ -15,8 +15,9 @@ from .ranking import Recommendation, backfill, top_k_dense, top_k_excluding
 from .row_sums import weighted_row_sum
 from .rules import ItemFilter, ItemIdPrefixes, Rules
 
-CAP_DEPTH = 4
-"""Under a category cap, candidates are ranked this many times k deep at first, and 4 times deeper on each retry."""
+CAP_DEPTH = 16
+"""Under a category cap, candidates are ranked this many times k deep at first, and this many times deeper on
+each retry: a ranking costs a pass over the scores whatever its depth, so a deep first one spares retries."""
 
 
 @dataclass(eq=False)

@@ -224,6 +224,21 @@ class UsageEventSchema(CamelCaseSchema):
     weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
 
 
+class UsageEventList(fields.List):
+    """A list of usage events: a List of Nested UsageEventSchema (so the spec check reads it as one); a list of
+    objects is loaded by one UsageEventSchema(many=True), which gives the same events and errors for a third
+    less work than a Nested field per event."""
+
+    def __init__(self, **options):
+        super().__init__(fields.Nested(UsageEventSchema), **options)
+        self._events = UsageEventSchema(many=True)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and all(type(event) is dict for event in value):
+            return self._events.load(value)
+        return super()._deserialize(value, attr, data, **kwargs)  # not a list of objects: List's own messages
+
+
 class ItemIdList(fields.List):
     """A list of item ids, up to 1,000 of them per request: a list of valid ids is checked in one pass, and
     only a list holding a bad one goes through marshmallow's per-item path, for its messages."""
@@ -283,7 +298,7 @@ class ItemRecommendQuerySchema(RulesSchema):
 class RecommendRequestSchema(RulesSchema):
     """The object form of a POST .../recommend body: usage events and the rules (JSON values only)."""
 
-    events = fields.List(fields.Nested(UsageEventSchema), load_default=list)
+    events = UsageEventList(load_default=list)
     max_per_category = rule_integer(JsonInteger)
     category_window = rule_integer(JsonInteger)
 
@@ -292,7 +307,7 @@ class ScoreRequestSchema(CamelCaseSchema):
     """POST .../scores body: the items to score, and usage events (with or instead of userId)."""
 
     item_ids = item_id_list(required=True, validate=item_count(MAX_LISTED_ITEM_IDS))
-    events = fields.List(fields.Nested(UsageEventSchema), load_default=list)
+    events = UsageEventList(load_default=list)
 
 
 class PersonalizedRecommendQuerySchema(CamelCaseSchema):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from recommender import ModelFormatError, SARModel, SARParameters, from_bytes, make_events, to_bytes
+from recommender.model import CAP_DEPTH
 from recommender.rules import (MAX_LISTED_ITEM_IDS, CategoriesUnavailableError, InvalidRulesError, ItemFilter,
                                ItemIdPrefixes, Rules)
 from rules_data import CATEGORIES, CO_USERS, usage_pairs
@@ -228,19 +229,20 @@ def test_the_selection_equals_the_plain_definition_on_random_models(seed):
 
 
 def test_the_cap_ranks_deeper_when_the_first_candidates_are_all_of_one_category():
-    # 30 items of category A score above 5 of category B: k=3 with one item per category needs the B items,
-    # far past the first CAP_DEPTH * k candidates.
+    # More items of category A than the first CAP_DEPTH * k candidates score above 5 of category B: k=3 with
+    # one item per category needs a B item, past the first ranking.
+    k, n_a = 3, CAP_DEPTH * 3 + 12
     users, items = [], []
-    for rank in range(35):
-        for user in range(40 - rank):
+    for rank in range(n_a + 5):
+        for user in range(n_a + 10 - rank):
             users += [f"{rank}-{user}"] * 2
-            items += ["s", f"x{rank:02d}"]
+            items += ["s", f"x{rank:03d}"]
     model = SARModel.fit(make_events(users, items), SARParameters(support_threshold=1,
                                                                   similarity_function="Cooccurrence",
                                                                   enable_backfilling=False))
-    model = model.with_item_categories([f"x{rank:02d}" for rank in range(35)], ["A"] * 30 + ["B"] * 5)
-    assert ids(model.similar_items("s", 3, Rules(max_per_category=1))) == ["x00", "x30"]
-    assert ids(model.similar_items("s", 3, Rules(max_per_category=2, category_window=2))) == ["x00", "x01", "x02"]
+    model = model.with_item_categories([f"x{rank:03d}" for rank in range(n_a + 5)], ["A"] * n_a + ["B"] * 5)
+    assert ids(model.similar_items("s", k, Rules(max_per_category=1))) == ["x000", f"x{n_a:03d}"]
+    assert ids(model.similar_items("s", k, Rules(max_per_category=2, category_window=2))) == ["x000", "x001", "x002"]
 
 
 def test_choose_asks_for_more_candidates_only_while_more_exist():
