@@ -1,6 +1,6 @@
 """Serving under load: the real stack on Azurite, driven by wrk, against the targets of issues 8 and 11.
 
-    .venv/bin/python bench/serve_load.py [--profile] [--duration 20] [--rule-duration 7] [--rule-rounds 3]
+    .venv/bin/python bench/serve_load.py [--profile] [--duration 20] [--rule-duration 6] [--rule-rounds 5]
                                          [--max-duration 10] [--max-rounds 5] [--connections 16]
                                          [--max-connections 64] [--json OUT]
 
@@ -80,11 +80,11 @@ TRAINING_TIMEOUT_SECONDS = 300
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds of each paced run (default 20)")
-    parser.add_argument("--rule-duration", type=int, default=7,
-                        help="seconds of each run of the filtered/unfiltered rounds (default 7)")
-    parser.add_argument("--rule-rounds", type=int, default=3,
+    parser.add_argument("--rule-duration", type=int, default=6,
+                        help="seconds of each run of the filtered/unfiltered rounds (default 6)")
+    parser.add_argument("--rule-rounds", type=int, default=5,
                         help="rounds of an unfiltered then a filtered paced run, per request kind; the median "
-                             "round's p99 ratio is the figure (default 3)")
+                             "round's p99 ratio is the figure (default 5)")
     parser.add_argument("--max-duration", type=int, default=10, help="seconds of each max-throughput run (default 10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections of the paced runs (default 16)")
     parser.add_argument("--max-connections", type=int, default=64,
@@ -252,11 +252,14 @@ class Bench:
                    "-s", str(WRK_DIR / f"{script}.lua"), url, "--", f"rate={rate}", "threads=1",
                    *[f"{name}={value}" for name, value in options.items()]]
         say(f"wrk {script} {f'at {rate} req/s' if rate else 'as fast as it goes'} for {seconds} s")
+        cpu_before = _cpu_ticks()
         done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=seconds + 30)
+        stolen = _stolen_share(cpu_before, _cpu_ticks())
         line = next((line for line in done.stdout.splitlines() if line.startswith("WRK_RESULT ")), None)
         if done.returncode != 0 or line is None:
             raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return {**json.loads(line.split(" ", 1)[1]), "target_rate": rate, "connections": connections}
+        return {**json.loads(line.split(" ", 1)[1]), "target_rate": rate, "connections": connections,
+                "steal": stolen}
 
     def _profiled(self, webapp: ServiceProcess, script: str, url: str, **options) -> str:
         """A max-throughput run under py-spy; its summary."""
@@ -318,6 +321,22 @@ def _model_loads(log_dir: Path) -> list:
     """Seconds of each model load the web app's workers logged (model_provider's `loaded model ...` line)."""
     log = (log_dir / "webapp.log").read_text(errors="replace") if (log_dir / "webapp.log").exists() else ""
     return [float(seconds) for seconds in re.findall(r"loaded model \S+ .*? in ([\d.]+) s", log)]
+
+
+def _cpu_ticks() -> list:
+    """The machine's CPU time counters (/proc/stat's cpu line: user ... steal), or [] where there are none."""
+    try:
+        return [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def _stolen_share(before: list, after: list):
+    """The share of CPU time the hypervisor gave other machines between two readings (None if unknown): on a
+    shared host, bursts of it slow a run down whatever the code does, so the report shows it per run."""
+    if len(before) < 8 or len(after) < 8 or sum(after) <= sum(before):
+        return None
+    return (after[7] - before[7]) / (sum(after) - sum(before))
 
 
 def _throughput_ratio(max_round: dict) -> float:
@@ -385,8 +404,8 @@ def report(results: dict, inputs, args) -> str:
             ("personalized_filtered", "... then + 100 excludeItemIds and maxPerCategory=2"),
             ("item_max", "item-to-item GET, max throughput (median round)"),
             ("empty_max", "empty Flask route, max throughput (same round)")]
-    lines = ["| run | req/s achieved (target) | p50 ms | p99 ms | max ms | errors | target | result |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | req/s achieved (target) | p50 ms | p99 ms | max ms | errors | CPU stolen | target | result |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, title in runs:
         run = shown[name]
         rate = f"{run['rate']:.0f} ({run['target_rate']})" if run["target_rate"] else f"**{run['rate']:.0f}** (max)"
@@ -395,7 +414,8 @@ def report(results: dict, inputs, args) -> str:
         if name == "item_distinct":
             target, result = f"({target}, informative)", f"({result})"
         lines.append(f"| {title} | {rate} | {run['p50_us'] / 1000:.2f} | {run['p99_us'] / 1000:.2f} | "
-                     f"{run['max_us'] / 1000:.1f} | {sum(run['errors'].values())} | {target} | {result} |")
+                     f"{run['max_us'] / 1000:.1f} | {sum(run['errors'].values())} | {_percent(run.get('steal'))} | "
+                     f"{target} | {result} |")
     cold = "; ".join(f"{c['first_request_seconds']:.2f} s (model loads logged by the workers: "
                      f"{', '.join(f'{s:.2f} s' for s in c['worker_load_seconds'])})" for c in results["cold_start"])
     lines += ["", (f"wrk: 1 thread, loopback; paced runs {args.duration} s with {args.connections} connections "
@@ -403,13 +423,19 @@ def report(results: dict, inputs, args) -> str:
                    f"{args.max_connections}; gunicorn {WORKERS} workers x gthread threads (gunicorn.conf.py)."),
               f"Cold start (first request of a fresh gunicorn: registry read, blob download, load, answer): {cold}",
               "Max-throughput rounds (item-to-item / empty route req/s, ratio; the table shows the median round): "
-              + "; ".join(f"{r['item']['rate']:.0f} / {r['empty']['rate']:.0f} = {_throughput_ratio(r):.0%}"
+              + "; ".join(f"{r['item']['rate']:.0f} / {r['empty']['rate']:.0f} = {_throughput_ratio(r):.0%} "
+                          f"(CPU stolen {_percent(r['item'].get('steal'))}, {_percent(r['empty'].get('steal'))})"
                           for r in results["max_rounds"])]
     for kind, title in (("item", "item-to-item GET"), ("personalized", "personalized POST")):
         lines.append(f"Rule rounds, {title} (p99 ms filtered / unfiltered, ratio): " + "; ".join(
             f"{r['filtered']['p99_us'] / 1000:.2f} / {r['unfiltered']['p99_us'] / 1000:.2f} = {_p99_ratio(r):.2f}"
+            f" (CPU stolen {_percent(r['unfiltered'].get('steal'))}, {_percent(r['filtered'].get('steal'))})"
             for r in results[f"{kind}_rule_rounds"]))
     return "\n".join(lines)
+
+
+def _percent(share) -> str:
+    return "?" if share is None else f"{share:.0%}"
 
 
 def say(text: str):
