@@ -15,7 +15,7 @@ import re
 import sys
 import time
 
-from .json_text import compact_encoder
+from .json_text import SPACED, json_text_encoder
 
 MAX_MESSAGE_CHARS = 2000
 """Longest message (and, separately, traceback) a line keeps."""
@@ -27,7 +27,7 @@ _CONTEXT = contextvars.ContextVar("log_context", default=None)
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _MODEL_IN_MESSAGE = re.compile(rf"\bmodel ({_GUID})\b")
 _EXTRA_FIELDS = ("requestId", "method", "route", "modelId", "status", "durationMs")
-_line_text = compact_encoder(default=str, ensure_ascii=False)
+_line_text = json_text_encoder(default=str, ensure_ascii=False, separators=SPACED)
 _current_second = (None, "")
 """(second, its date and time formatted): a line's timestamp formats only its milliseconds."""
 
@@ -109,7 +109,8 @@ class StderrHandler(logging.StreamHandler):
         try:
             stream = sys.stderr
             stream.write(self.format(record) + self.terminator)
-            stream.flush()
+            if hasattr(stream, "flush"):  # a stand-in for stderr may have none
+                stream.flush()
         except RecursionError:
             raise
         except Exception:  # logging's rule: a line that fails to write must not fail the caller

@@ -1,7 +1,7 @@
 """Flask's JSON answers, compact and in the order the code builds them, from an encoder built once."""
 from flask.json.provider import DefaultJSONProvider
 
-from common.json_text import compact_encoder
+from common.json_text import json_text_encoder
 
 
 class CompactJSONProvider(DefaultJSONProvider):
@@ -11,8 +11,10 @@ class CompactJSONProvider(DefaultJSONProvider):
 
     def __init__(self, app):
         super().__init__(app)
-        self._text = compact_encoder(self.default)
+        self._text = json_text_encoder(self.default)
 
     def response(self, *args, **kwargs):
+        if self.compact is False or (self.compact is None and self._app.debug):
+            return super().response(*args, **kwargs)  # indented, as Flask writes it for debugging
         return self._app.response_class(f"{self._text(self._prepare_response_obj(args, kwargs))}\n",
                                         mimetype=self.mimetype)

@@ -30,7 +30,7 @@ RECOMMEND_KINDS = {"GET": "item_to_item", "POST": "personalized"}
 REQUEST_ID_HEADER = "X-Request-Id"
 _CLIENT_REQUEST_ID_KEY = "HTTP_X_REQUEST_ID"  # the header in the WSGI environ
 # A request id a proxy sent is kept only when it cannot forge a log line.
-CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: `$` would let a trailing newline in
 
 
 @bp.get("/live")
@@ -80,7 +80,7 @@ def _start_request():
     current, request_globals = request._get_current_object(), g._get_current_object()
     request_globals.started = time.perf_counter()
     given = current.environ.get(_CLIENT_REQUEST_ID_KEY, "")
-    request_globals.request_id = request_id = given if CLIENT_REQUEST_ID.match(given) else new_request_id()
+    request_globals.request_id = request_id = given if CLIENT_REQUEST_ID.fullmatch(given) else new_request_id()
     model_id = (current.view_args or {}).get("model_id", "")
     context = {"requestId": request_id, "method": current.method, "route": _route(current)}
     if GUID.fullmatch(model_id):

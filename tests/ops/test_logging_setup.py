@@ -38,6 +38,19 @@ def test_a_line_is_one_json_object_with_the_standard_fields(log_lines):
     assert line["timestamp"].endswith("+00:00") and "T" in line["timestamp"]
 
 
+def test_a_line_is_written_as_json_dumps_writes_it():
+    """Byte for byte: operators' searches and alert rules match text such as '"route": "/api/...'."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging_setup.JsonFormatter())
+    record = logging.getLogger("tests.ops.raw").makeRecord("tests.ops.raw", logging.INFO, "", 0, "é %s", ("x",), None,
+                                                          extra={"status": 200, "durationMs": 1.25})
+    handler.handle(record)
+    line = stream.getvalue().rstrip("\n")
+    assert line == json.dumps(json.loads(line), ensure_ascii=False)
+    assert '"message": "é x"' in line and '"status": 200, "durationMs": 1.25' in line
+
+
 @pytest.mark.parametrize("created, timestamp", [
     (0.0, "1970-01-01T00:00:00.000+00:00"),
     (1795470485.1239, "2026-11-23T21:48:05.123+00:00"),  # milliseconds are cut, as isoformat cuts them

@@ -1,0 +1,31 @@
+"""The app's JSON answers: compact text as Flask writes it, indented in debug mode as Flask's are."""
+import json
+
+from flask import Flask
+
+from webapp.json_provider import CompactJSONProvider
+
+DATA = [{"recommendedItemId": "é1", "score": 0.1 + 0.2}, {"recommendedItemId": "b", "score": 0.0}]
+
+
+def app_answering(debug: bool) -> Flask:
+    app = Flask(__name__)
+    app.json = CompactJSONProvider(app)
+    app.debug = debug
+
+    @app.get("/")
+    def answer():
+        return DATA
+
+    return app
+
+
+def test_an_answer_is_compact_json_in_the_order_built():
+    response = app_answering(debug=False).test_client().get("/")
+    assert response.mimetype == "application/json"
+    assert response.get_data(as_text=True) == json.dumps(DATA, separators=(",", ":")) + "\n"
+
+
+def test_in_debug_mode_an_answer_is_indented_as_flask_writes_it():
+    text = app_answering(debug=True).test_client().get("/").get_data(as_text=True)
+    assert text == json.dumps(DATA, indent=2) + "\n"
