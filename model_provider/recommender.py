@@ -7,7 +7,9 @@ keeps what is costly and reusable here: the ranked list of an item-to-item
 request, keyed by its scoring-time arguments (seed item, count bucket, and
 the request's rules when they name no item one by one: a prefix or a category
 cap). A request with an include or exclude list is computed each time: such
-lists vary per caller, and their answers would only push reusable ones out. A
+lists vary per caller, and their answers would only push reusable ones out;
+what it reuses is the seed's row ranked once (the first RANKED_ROW_DEPTH
+entries, in the same cache), so that its rules only filter a ranked list. A
 personalized request depends on the events it carries and is never cached.
 """
 import sys
@@ -27,6 +29,12 @@ def count_bucket(count: int) -> int:
     """The original's rounding of a recommendation count: 5 for up to 5, else up to a multiple of 10."""
     return 5 if count <= 5 else -(-count // 10) * 10
 
+
+RANKED_ROW_DEPTH = 1024
+"""Entries of a seed's row kept ranked for requests with id lists; a request whose rules refuse too many of
+them ranks the whole row again (the most used items' rows hold tens of thousands of entries)."""
+RANKED_ROW = "ranked row"
+"""Second element of a ranked row's cache key (an answer's is a count bucket, an int)."""
 
 UNKNOWN_ITEM = ("unknown item",)
 """Answer-cache key of every item id the model does not know: they all get the same answer."""
@@ -78,7 +86,8 @@ class Recommender:
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
         if rules is not None and rules.lists_items:
-            return self._similar_items(item_id, count, rules)
+            return self.model.similar_items(item_id, count, rules, ranked=self._ranked_row(item_id)) \
+                if item_id is not None else self._similar_items(item_id, count, rules)
         known = item_id is None or item_id in self.model.item_index
         key = (item_id if known else UNKNOWN_ITEM, count_bucket(count), rules)  # unknown ids must not flood it
         answer = self.answers.lookup(key)
@@ -95,6 +104,16 @@ class Recommender:
     def scores(self, item_ids: list, user_id: Optional[str], events) -> list:
         """The personalized score of each item (None when the model does not know it), in the order given."""
         return self.model.score_items(item_ids, user_id=user_id, events=events)
+
+    def _ranked_row(self, item_id: str):
+        """The seed's row ranked, from the cache or ranked now (None for an unknown item: nothing to keep)."""
+        key = (item_id, RANKED_ROW)
+        ranked = self.answers.lookup(key)
+        if ranked is None:
+            ranked = self.model.ranked_row(item_id, RANKED_ROW_DEPTH)
+            if ranked is not None:
+                self.answers.store(key, ranked)
+        return ranked
 
     def _similar_items(self, item_id: Optional[str], count: int, rules: Optional[Rules]) -> list:
         if item_id is None:

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from .affinity import event_affinities, sum_by_item
 from .events import latest_timestamp
 from .parameters import SARParameters
-from .ranking import Recommendation, backfill, top_k_dense, top_k_excluding
+from .ranking import RankedRow, Recommendation, backfill, top_k_dense, top_k_excluding
 from .row_sums import weighted_row_sum
 from .rules import ItemFilter, ItemIdPrefixes, Rules
 
@@ -107,8 +107,13 @@ class SARModel:
         aligned[pd.isna(aligned) | (aligned == "")] = None
         return dataclasses.replace(self, item_categories=aligned)
 
-    def similar_items(self, item_id: str, k: int = 10, rules: Optional[Rules] = None) -> list:
+    def similar_items(self, item_id: str, k: int = 10, rules: Optional[Rules] = None,
+                      ranked: Optional[RankedRow] = None) -> list:
         """Top k items for one seed item (its similarity row), then backfill; `rules` filter both.
+
+        `ranked` is the seed's row ranked already (ranked_row), which a caller may keep for requests whose
+        rules vary: with rules, those are filtered in rank order, and the row is ranked again only when
+        the ranked entries hold too few that the rules allow.
 
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
@@ -116,15 +121,36 @@ class SARModel:
         index = self.item_index.get(item_id)
         if index is None:
             return self._pick(None, k, item_filter, never=np.empty(0, np.int64))
-        start, stop = self.similarity.indptr[index], self.similarity.indptr[index + 1]
-        items, scores = self.similarity.indices[start:stop], self.similarity.data[start:stop]
+        items, scores = self._row(index)
         seeds = np.array([index]) if not self.params.allow_seed_items else np.empty(0, np.int64)
-        excluded = seeds
-        if item_filter is not None:
-            item_filter.allowed[seeds] = False  # one mask refuses the seed too: no second pass over the row
-            items, scores = item_filter.keep(items, scores)
-            excluded = seeds[:0]
-        return self._pick(lambda depth: top_k_excluding(items, scores, depth, excluded), k, item_filter, never=seeds)
+        if item_filter is None:
+            return self._pick(lambda depth: top_k_excluding(items, scores, depth, seeds), k, None, never=seeds)
+        item_filter.allowed[seeds] = False  # one mask refuses the seed too: no second pass over the row
+        filtered_row = []  # the whole row through the mask, when the ranked entries do not suffice
+
+        def best_allowed(depth):
+            if ranked is not None:
+                allowed = item_filter.allowed[ranked.items]
+                if ranked.whole or np.count_nonzero(allowed) >= depth:
+                    return ranked.items[allowed][:depth], ranked.scores[allowed][:depth]
+            if not filtered_row:
+                filtered_row.extend(item_filter.keep(items, scores))
+            return top_k_excluding(*filtered_row, depth, seeds[:0])
+
+        return self._pick(best_allowed, k, item_filter, never=seeds)
+
+    def ranked_row(self, item_id: str, depth: int) -> Optional[RankedRow]:
+        """The best `depth` positive entries of the item's similarity row, best first; None for an unknown item."""
+        index = self.item_index.get(item_id)
+        if index is None:
+            return None
+        items, scores = top_k_excluding(*self._row(index), depth, np.empty(0, np.int64))
+        return RankedRow(items, scores, whole=items.size < depth)
+
+    def _row(self, index: int) -> tuple:
+        """(item indices, scores) of a similarity row, as stored (views, not copies)."""
+        start, stop = self.similarity.indptr[index], self.similarity.indptr[index + 1]
+        return self.similarity.indices[start:stop], self.similarity.data[start:stop]
 
     def recommend(self, user_id: Optional[str] = None, events=None, k: int = 10,
                   rules: Optional[Rules] = None) -> list:

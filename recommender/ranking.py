@@ -18,6 +18,19 @@ class Recommendation(NamedTuple):
     score: float
 
 
+class RankedRow(NamedTuple):
+    """The best positive entries of one similarity row, best first (ties to the lower item index); `whole`
+    when they are all of the row's positive entries."""
+
+    items: np.ndarray
+    scores: np.ndarray
+    whole: bool
+
+    @property
+    def nbytes(self) -> int:
+        return self.items.nbytes + self.scores.nbytes + 200
+
+
 def top_k(items: np.ndarray, scores: np.ndarray, k: int):
     """The k highest-scoring (items, scores), best first; ties go to the lower item index.
 

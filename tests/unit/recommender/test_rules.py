@@ -36,6 +36,16 @@ def test_the_constructed_model_ranks_as_described(model):
         *CO_USERS.items(), ("ap", 0.0), ("bp", 0.0), ("np", 0.0)]
 
 
+def test_a_ranked_row_is_the_rows_best_entries_best_first(model):
+    # The row's own item first: its co-occurrence with itself is every user of it (similar_items leaves it out).
+    ranked = model.ranked_row("s", 3)
+    assert [model.item_ids[item] for item in ranked.items] == ["s", "a1", "a2"] and not ranked.whole
+    assert ranked.scores.tolist() == [sum(CO_USERS.values()), CO_USERS["a1"], CO_USERS["a2"]]
+    whole = model.ranked_row("s", 100)
+    assert [model.item_ids[item] for item in whole.items] == ["s", *CO_USERS] and whole.whole
+    assert model.ranked_row("unknown", 3) is None
+
+
 def test_excluded_items_never_come_back_and_the_list_still_has_k_items(model):
     assert ids(model.similar_items("s", 3, Rules(exclude_item_ids=("a1", "b1", "unknown")))) == ["a2", "a3", "a4"]
     # Backfill skips them too.
@@ -220,6 +230,9 @@ def test_the_selection_equals_the_plain_definition_on_random_models(seed):
         row = model.similarity[seed_item].toarray().ravel()
         expected = reference_pick(model, row, {seed_item}, rules, k)
         assert model.similar_items(model.item_ids[seed_item], k, rules) == expected, rules
+        for depth in (1, 3, 1000):  # a row ranked ahead, to a depth the rules may exhaust (then ranked again)
+            ranked = model.ranked_row(model.item_ids[seed_item], depth)
+            assert model.similar_items(model.item_ids[seed_item], k, rules, ranked=ranked) == expected, (rules, depth)
         events = {"item_id": rng.choice(model.item_ids, 3).tolist(), "timestamp": [np.nan] * 3,
                   "weight": rng.choice([1.0, 3.0, -1.0], 3).tolist()}
         seeds, affinities = model._seed_affinities(None, events)

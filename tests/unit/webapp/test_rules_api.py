@@ -8,6 +8,7 @@ import pytest
 from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_parts
 from common.settings import Settings
 from model_provider import Recommender
+from model_provider.recommender import RANKED_ROW
 from recommender import SARModel, SARParameters, make_events
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
 from registry import ModelStatus
@@ -188,4 +189,8 @@ def test_rules_that_name_no_item_share_cached_answers_rules_with_ids_are_compute
     excluding = Rules(exclude_item_ids=("a1",))
     assert [item for item, _ in recommender.similar_items("s", 2, excluding)] == ["a2", "b1"]
     assert [item for item, _ in recommender.similar_items("s", 2)] == ["a1", "a2"]  # the unfiltered answer
-    assert len(recommender.answers) == 2  # the capped one and the unfiltered one; no entry for the ids
+    # The capped answer, the unfiltered one and the seed's ranked row: no entry for the ids.
+    assert len(recommender.answers) == 3 and ("s", RANKED_ROW) in recommender.answers
+    hits = recommender.answers.hits
+    assert [item for item, _ in recommender.similar_items("s", 2, Rules(exclude_item_ids=("a2",)))] == ["a1", "b1"]
+    assert recommender.answers.hits == hits + 1 and len(recommender.answers) == 3  # other ids, the same row
