@@ -9,7 +9,7 @@ the request's rules when they name no item one by one: a prefix or a category
 cap). A request with an include or exclude list is computed each time: such
 lists vary per caller, and their answers would only push reusable ones out;
 what it reuses is the seed's row ranked once (the first RANKED_ROW_DEPTH
-entries, in the same cache), so that its rules only filter a ranked list. A
+entries, in the same cache), so that an exclude list only filters a ranked list. A
 personalized request depends on the events it carries and is never cached.
 """
 import sys
@@ -86,8 +86,11 @@ class Recommender:
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
         if rules is not None and rules.lists_items:
-            return self.model.similar_items(item_id, count, rules, ranked=self._ranked_row(item_id)) \
-                if item_id is not None else self._similar_items(item_id, count, rules)
+            # An exclude list refuses a few of the ranked entries; an include list lets a few through, which
+            # the ranked ones seldom hold enough of: such a request ranks the row as before.
+            ranked = self._ranked_row(item_id) if item_id is not None and rules.include_item_ids is None else None
+            return self.model.similar_items(item_id, count, rules, ranked=ranked) if ranked is not None \
+                else self._similar_items(item_id, count, rules)
         known = item_id is None or item_id in self.model.item_index
         key = (item_id if known else UNKNOWN_ITEM, count_bucket(count), rules)  # unknown ids must not flood it
         answer = self.answers.lookup(key)

@@ -145,6 +145,8 @@ class SARModel:
         if index is None:
             return None
         items, scores = top_k_excluding(*self._row(index), depth, np.empty(0, np.int64))
+        items, scores = items.copy(), scores.copy()  # own arrays, not views that keep a larger one alive
+        items.flags.writeable = scores.flags.writeable = False  # shared by every request that reads it
         return RankedRow(items, scores, whole=items.size < depth)
 
     def _row(self, index: int) -> tuple:

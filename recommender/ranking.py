@@ -20,7 +20,7 @@ class Recommendation(NamedTuple):
 
 class RankedRow(NamedTuple):
     """The best positive entries of one similarity row, best first (ties to the lower item index); `whole`
-    when they are all of the row's positive entries."""
+    when the row had fewer positive entries than were asked for, so that these are all of them."""
 
     items: np.ndarray
     scores: np.ndarray
@@ -28,7 +28,7 @@ class RankedRow(NamedTuple):
 
     @property
     def nbytes(self) -> int:
-        return self.items.nbytes + self.scores.nbytes + 200
+        return self.items.nbytes + self.scores.nbytes + 350  # the tuple, two array headers, the cache key
 
 
 def top_k(items: np.ndarray, scores: np.ndarray, k: int):

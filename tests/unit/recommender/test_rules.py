@@ -205,7 +205,8 @@ def random_model(rng) -> SARModel:
     items = [f"i{i}" for i in rng.zipf(1.3, n_events) % n_items]
     weights = rng.choice([1.0, 1.0, 2.0, -1.0], n_events)
     model = SARModel.fit(make_events(users, items, weights=weights), SARParameters(
-        support_threshold=1, enable_backfilling=bool(rng.random() < 0.8), similarity_function="Jaccard"))
+        support_threshold=1, enable_backfilling=bool(rng.random() < 0.8), similarity_function="Jaccard",
+        allow_seed_items=bool(rng.random() < 0.3)))
     categories = rng.choice(["c1", "c2", "c3", ""], model.n_items, p=[0.5, 0.2, 0.1, 0.2])
     return model.with_item_categories(model.item_ids, categories)
 
@@ -228,16 +229,17 @@ def test_the_selection_equals_the_plain_definition_on_random_models(seed):
         rules, k = random_rules(rng, model), int(rng.integers(1, 15))
         seed_item = int(rng.integers(0, model.n_items))
         row = model.similarity[seed_item].toarray().ravel()
-        expected = reference_pick(model, row, {seed_item}, rules, k)
+        expected = reference_pick(model, row, set() if model.params.allow_seed_items else {seed_item}, rules, k)
         assert model.similar_items(model.item_ids[seed_item], k, rules) == expected, rules
-        for depth in (1, 3, 1000):  # a row ranked ahead, to a depth the rules may exhaust (then ranked again)
+        for depth in (1, 3, 20, 40, 1000):  # a row ranked ahead, to a depth the rules may exhaust (then ranked again)
             ranked = model.ranked_row(model.item_ids[seed_item], depth)
             assert model.similar_items(model.item_ids[seed_item], k, rules, ranked=ranked) == expected, (rules, depth)
         events = {"item_id": rng.choice(model.item_ids, 3).tolist(), "timestamp": [np.nan] * 3,
                   "weight": rng.choice([1.0, 3.0, -1.0], 3).tolist()}
         seeds, affinities = model._seed_affinities(None, events)
         scores = model._score(seeds, affinities)
-        expected = reference_pick(model, scores, set(seeds.tolist()), rules, k)
+        never = set() if model.params.allow_seed_items else set(seeds.tolist())
+        expected = reference_pick(model, scores, never, rules, k)
         assert model.recommend(events=events, k=k, rules=rules) == expected, rules
 
 

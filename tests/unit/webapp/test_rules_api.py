@@ -179,6 +179,22 @@ def test_invalid_score_requests(client, model_id, body, field, code):
     assert details_of(client.post(f"/api/models/{model_id}/scores", json=body, headers=RECOMMEND)) == {(field, code)}
 
 
+@pytest.mark.parametrize("depth", [1, 2, 4, 100])
+def test_answers_from_a_ranked_row_equal_answers_from_the_whole_row(monkeypatch, depth):
+    # A shallow ranked row makes the rules exhaust it (then the whole row is ranked again); a deep one holds
+    # all of the row. Either way the answer is the model's own, with the same rules, for every k.
+    monkeypatch.setattr("model_provider.recommender.RANKED_ROW_DEPTH", depth)
+    model = rules_model()
+    recommender = Recommender(model, max_answers=100, max_answer_bytes=2**20, idle_seconds=60.0)
+    for rules in (Rules(exclude_item_ids=("a1",)), Rules(exclude_item_ids=("a1", "a2", "b1", "x")),
+                  Rules(exclude_item_ids=("a2",), max_per_category=1), Rules(exclude_item_ids=("ap",), item_id_prefix="a"),
+                  Rules(exclude_item_ids=("b1",), max_per_category=1, category_window=2),
+                  Rules(include_item_ids=("a3", "b3", "np"))):
+        for k in (1, 3, 8, 12):
+            assert recommender.similar_items("s", k, rules) == model.similar_items("s", k, rules), (rules, k)
+    assert ("s", RANKED_ROW) in recommender.answers  # the exclude lists read it
+
+
 def test_rules_that_name_no_item_share_cached_answers_rules_with_ids_are_computed_each_time():
     recommender = Recommender(rules_model(), max_answers=100, max_answer_bytes=2**20, idle_seconds=60.0)
     capped = Rules(max_per_category=1, category_window=3)
