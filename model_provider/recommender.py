@@ -31,8 +31,8 @@ def count_bucket(count: int) -> int:
 
 
 RANKED_ROW_DEPTH = 1024
-"""Entries of a seed's row kept ranked for requests with id lists; a request whose rules refuse too many of
-them ranks the whole row again (the most used items' rows hold tens of thousands of entries)."""
+"""Entries of a seed's row kept ranked for requests with an exclude list; a request whose rules refuse too
+many of them ranks the whole row again (the most used items' rows hold tens of thousands of entries)."""
 RANKED_ROW = "ranked row"
 """Second element of a ranked row's cache key (an answer's is a count bucket, an int)."""
 
