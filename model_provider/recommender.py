@@ -7,10 +7,10 @@ keeps what is costly and reusable here: the ranked list of an item-to-item
 request, keyed by its scoring-time arguments (seed item, count bucket, and
 the request's rules when they name no item one by one: a prefix or a category
 cap). A request with an include or exclude list is computed each time: such
-lists vary per caller, and their answers would only push reusable ones out;
-what it reuses is the seed's row ranked once (the first RANKED_ROW_DEPTH
-entries, in the same cache), so that an exclude list only filters a ranked list. A
-personalized request depends on the events it carries and is never cached.
+lists vary per caller, and their answers would only push reusable ones out.
+What an exclude list reuses is the seed's candidates ranked once (the first
+CANDIDATE_DEPTH, in the same cache), which it only filters. A personalized
+request depends on the events it carries and is never cached.
 """
 import sys
 import time
@@ -30,11 +30,12 @@ def count_bucket(count: int) -> int:
     return 5 if count <= 5 else -(-count // 10) * 10
 
 
-RANKED_ROW_DEPTH = 1024
-"""Entries of a seed's row kept ranked for requests with an exclude list; a request whose rules refuse too
-many of them ranks the whole row again (the most used items' rows hold tens of thousands of entries)."""
-RANKED_ROW = "ranked row"
-"""Second element of a ranked row's cache key (an answer's is a count bucket, an int)."""
+CANDIDATE_DEPTH = 1024
+"""Candidates of a seed kept ranked for requests with an exclude list (SARModel.seed_candidates); a request
+whose rules refuse too many of them ranks the whole row again (the most used items' rows hold tens of
+thousands of entries)."""
+CANDIDATES = "candidates"
+"""Second element of a seed's candidates' cache key (an answer's is a count bucket, an int)."""
 
 UNKNOWN_ITEM = ("unknown item",)
 """Answer-cache key of every item id the model does not know: they all get the same answer."""
@@ -86,10 +87,11 @@ class Recommender:
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
         if rules is not None and rules.lists_items:
-            # An exclude list refuses a few of the ranked entries; an include list lets a few through, which
-            # the ranked ones seldom hold enough of: such a request ranks the row as before.
-            ranked = self._ranked_row(item_id) if item_id is not None and rules.include_item_ids is None else None
-            return self.model.similar_items(item_id, count, rules, ranked=ranked) if ranked is not None \
+            # An exclude list refuses a few of the candidates; an include list lets a few through, which the
+            # candidates seldom hold enough of: such a request ranks the row as before.
+            candidates = self._seed_candidates(item_id) \
+                if item_id is not None and rules.include_item_ids is None else None
+            return self.model.similar_items(item_id, count, rules, candidates=candidates) if candidates is not None \
                 else self._similar_items(item_id, count, rules)
         known = item_id is None or item_id in self.model.item_index
         key = (item_id if known else UNKNOWN_ITEM, count_bucket(count), rules)  # unknown ids must not flood it
@@ -108,15 +110,15 @@ class Recommender:
         """The personalized score of each item (None when the model does not know it), in the order given."""
         return self.model.score_items(item_ids, user_id=user_id, events=events)
 
-    def _ranked_row(self, item_id: str):
-        """The seed's row ranked, from the cache or ranked now (None for an unknown item: nothing to keep)."""
-        key = (item_id, RANKED_ROW)
-        ranked = self.answers.lookup(key)
-        if ranked is None:
-            ranked = self.model.ranked_row(item_id, RANKED_ROW_DEPTH)
-            if ranked is not None:
-                self.answers.store(key, ranked)
-        return ranked
+    def _seed_candidates(self, item_id: str):
+        """The seed's candidates, from the cache or ranked now (None for an unknown item: nothing to keep)."""
+        key = (item_id, CANDIDATES)
+        candidates = self.answers.lookup(key)
+        if candidates is None:
+            candidates = self.model.seed_candidates(item_id, CANDIDATE_DEPTH)
+            if candidates is not None:
+                self.answers.store(key, candidates)
+        return candidates
 
     def _similar_items(self, item_id: Optional[str], count: int, rules: Optional[Rules]) -> list:
         if item_id is None:

@@ -2,6 +2,7 @@
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from typing import Optional, Sequence
 
 import numpy as np
@@ -11,13 +12,17 @@ import scipy.sparse as sp
 from .affinity import event_affinities, sum_by_item
 from .events import latest_timestamp
 from .parameters import SARParameters
-from .ranking import RankedRow, Recommendation, backfill, top_k_dense, top_k_excluding
+from .ranking import Recommendation, SeedCandidates, backfill, top_k_dense, top_k_excluding
 from .row_sums import weighted_row_sum
-from .rules import ItemFilter, ItemIdPrefixes, Rules
+from .rules import ItemFilter, ItemIdPrefixes, Rules, capped_codes, choose_in_order
 
 CAP_DEPTH = 16
 """Under a category cap, candidates are ranked this many times k deep at first, and this many times deeper on
 each retry: a ranking costs a pass over the scores whatever its depth, so a deep first one spares retries."""
+
+CANDIDATE_BLOCK = 64
+"""Seed candidates are read this many at first, then four times more each block: most answers under rules
+need a few dozen."""
 
 
 @dataclass(eq=False)
@@ -108,46 +113,93 @@ class SARModel:
         return dataclasses.replace(self, item_categories=aligned)
 
     def similar_items(self, item_id: str, k: int = 10, rules: Optional[Rules] = None,
-                      ranked: Optional[RankedRow] = None) -> list:
+                      candidates: Optional[SeedCandidates] = None) -> list:
         """Top k items for one seed item (its similarity row), then backfill; `rules` filter both.
 
-        `ranked` is the seed's row ranked already (ranked_row), which a caller may keep for requests whose
-        rules vary: with rules, those are filtered in rank order, and the row is ranked again only when
-        the ranked entries hold too few that the rules allow.
+        `candidates` are the seed's, ranked already (seed_candidates), which a caller may keep for requests
+        whose exclude lists vary: rules without an include list then go through them in order, and the row is
+        ranked again only when the rules refuse too many of them.
 
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
+        if candidates is not None and rules is not None and rules.include_item_ids is None:
+            chosen = self._choose_from(candidates, k, rules)
+            if chosen is not None:
+                return chosen
         item_filter = self._item_filter(rules)
         index = self.item_index.get(item_id)
         if index is None:
             return self._pick(None, k, item_filter, never=np.empty(0, np.int64))
         items, scores = self._row(index)
-        seeds = np.array([index]) if not self.params.allow_seed_items else np.empty(0, np.int64)
+        seeds = self._seeds_left_out(index)
         if item_filter is None:
             return self._pick(lambda depth: top_k_excluding(items, scores, depth, seeds), k, None, never=seeds)
         item_filter.allowed[seeds] = False  # one mask refuses the seed too: no second pass over the row
-        filtered_row = []  # the whole row through the mask, when the ranked entries do not suffice
+        filtered_row = []  # the row through the mask, once
 
         def best_allowed(depth):
-            if ranked is not None:
-                allowed = item_filter.allowed[ranked.items]
-                if ranked.whole or np.count_nonzero(allowed) >= depth:
-                    return ranked.items[allowed][:depth], ranked.scores[allowed][:depth]
             if not filtered_row:
                 filtered_row.extend(item_filter.keep(items, scores))
             return top_k_excluding(*filtered_row, depth, seeds[:0])
 
         return self._pick(best_allowed, k, item_filter, never=seeds)
 
-    def ranked_row(self, item_id: str, depth: int) -> Optional[RankedRow]:
-        """The best `depth` positive entries of the item's similarity row, best first; None for an unknown item."""
+    def seed_candidates(self, item_id: str, depth: int) -> Optional[SeedCandidates]:
+        """The seed's first `depth` candidates before any rule, and as many backfilled ones when the row holds
+        fewer (see SeedCandidates); None for an unknown item."""
         index = self.item_index.get(item_id)
         if index is None:
             return None
-        items, scores = top_k_excluding(*self._row(index), depth, np.empty(0, np.int64))
+        seeds = self._seeds_left_out(index)
+        items, scores = top_k_excluding(*self._row(index), depth, seeds)
+        complete = items.size < depth  # every positive entry of the row
+        if complete and self.params.enable_backfilling:
+            filling = backfill(self.popular_items, np.concatenate([seeds, items]), depth)
+            complete = filling.size < depth
+            items, scores = np.concatenate([items, filling]), np.concatenate([scores, np.zeros(filling.size)])
         items, scores = items.copy(), scores.copy()  # own arrays, not views that keep a larger one alive
         items.flags.writeable = scores.flags.writeable = False  # shared by every request that reads it
-        return RankedRow(items, scores, whole=items.size < depth)
+        return SeedCandidates(items, scores, complete)
+
+    def _choose_from(self, candidates: SeedCandidates, k: int, rules: Rules) -> Optional[list]:
+        """The answer from the seed's candidates under rules without an include list; None when the rules
+        refuse too many of them to settle it.
+
+        Excluded ids are looked up among the candidates read (a small set, each id in cache), not in the index
+        of all ids; a prefix refuses candidates a block at a time.
+        """
+        codes = capped_codes(rules, self)
+        positions, ran_out = choose_in_order(self._allowed_candidates(candidates, rules, codes), k,
+                                             rules.max_per_category, rules.category_window)
+        if ran_out and not candidates.complete:
+            return None
+        positions = np.array(positions, dtype=np.int64)
+        return self._recommendations(candidates.items[positions], candidates.scores[positions])
+
+    def _allowed_candidates(self, candidates: SeedCandidates, rules: Rules, codes: Optional[np.ndarray]):
+        """(position, category code; -1 without `codes`) of each candidate the id rules allow, in order, read
+        in growing blocks."""
+        excluded = rules.excluded_ids
+        with_prefix = None
+        if rules.item_id_prefix:
+            with_prefix = np.zeros(self.n_items, dtype=bool)
+            with_prefix[self.item_id_prefixes.items_with(rules.item_id_prefix)] = True
+        start, size = 0, CANDIDATE_BLOCK
+        while start < candidates.items.size:
+            stop = min(start + size, candidates.items.size)
+            items, positions = candidates.items[start:stop], range(start, stop)
+            if with_prefix is not None:
+                kept = np.flatnonzero(with_prefix[items])
+                items, positions = items[kept], (kept + start).tolist()
+            block_codes = codes[items].tolist() if codes is not None else repeat(-1)
+            for position, item_id, code in zip(positions, self.item_ids[items].tolist(), block_codes):
+                if item_id not in excluded:
+                    yield position, code
+            start, size = stop, size * 4
+
+    def _seeds_left_out(self, index: int) -> np.ndarray:
+        """The seed itself, unless the model's parameters allow seed items back."""
+        return np.array([index]) if not self.params.allow_seed_items else np.empty(0, np.int64)
 
     def _row(self, index: int) -> tuple:
         """(item indices, scores) of a similarity row, as stored (views, not copies)."""

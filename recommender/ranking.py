@@ -18,13 +18,14 @@ class Recommendation(NamedTuple):
     score: float
 
 
-class RankedRow(NamedTuple):
-    """The best positive entries of one similarity row, best first (ties to the lower item index); `whole`
-    when the row had fewer positive entries than were asked for, so that these are all of them."""
+class SeedCandidates(NamedTuple):
+    """One seed item's item-to-item candidates before any rule, in answer order: the best positive entries of
+    its similarity row (ties to the lower item index), then, when those are all of the row's and backfilling is
+    on, the most popular other items (score 0). `complete` when they are every candidate there is."""
 
     items: np.ndarray
     scores: np.ndarray
-    whole: bool
+    complete: bool
 
     @property
     def nbytes(self) -> int:

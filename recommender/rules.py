@@ -13,7 +13,8 @@ items obey the same rules. Ids a model does not know are ignored.
 """
 import bisect
 from dataclasses import dataclass
-from itertools import repeat
+from functools import cached_property
+from itertools import islice, repeat
 from operator import itemgetter
 from typing import Optional
 
@@ -54,9 +55,15 @@ class Rules:
                 raise InvalidRulesError(f"{name} must be at least 1, not {value}")
         if self.category_window is not None and self.max_per_category is None:
             raise InvalidRulesError("category_window needs max_per_category")
-        both = set(self.include_item_ids or ()) & set(self.exclude_item_ids)
+        both = self.excluded_ids.intersection(self.include_item_ids or ())
         if both:
             raise InvalidRulesError(f"item {sorted(both)[0]!r} is both included and excluded")
+
+    @cached_property
+    def excluded_ids(self) -> frozenset:
+        """The exclude list as a set: a candidate's id is looked up in it, in place of every excluded id in the
+        model's index of all ids (a cache miss each, on large models)."""
+        return frozenset(self.exclude_item_ids)
 
     @property
     def lists_items(self) -> bool:
@@ -112,12 +119,7 @@ class ItemFilter:
             allowed &= with_prefix
         if rules.exclude_item_ids:
             allowed[_known_indices(rules.exclude_item_ids, model.item_index)] = False
-        codes = None
-        if rules.max_per_category is not None:
-            codes = model.category_codes
-            if codes is None:
-                raise CategoriesUnavailableError("this model holds no item categories (trained without a catalog)")
-        return cls(allowed, codes, rules.max_per_category or 0, rules.category_window)
+        return cls(allowed, capped_codes(rules, model), rules.max_per_category or 0, rules.category_window)
 
     @property
     def caps_categories(self) -> bool:
@@ -146,25 +148,53 @@ class ItemFilter:
         """
         if not self.caps_categories:
             return np.arange(min(k, items.size))
-        # A loop, not array operations: it stops where the window fills, a few dozen candidates in.
-        window = k if self.category_window is None else min(self.category_window, k)
-        taken_per_category, fitting, held_back = {}, [], []
-        for position, code in enumerate(self.category_codes[items].tolist()):
-            if code >= 0:
-                taken = taken_per_category.get(code, 0)
-                taken_per_category[code] = taken + 1
-                if taken >= self.max_per_category:
-                    held_back.append(position)
-                    continue
-            fitting.append(position)
-            if len(fitting) == window:
-                break
-        else:  # the window is not full yet: more candidates may fill it; without more it ends the list
-            return None if not complete else np.array(fitting, dtype=np.int64)
-        after_window = (held_back + list(range(position + 1, min(items.size, position + 1 + k))))[:k - window]
-        if window + len(after_window) < k and not complete:
-            return None
-        return np.array(fitting + after_window, dtype=np.int64)
+        positions, ran_out = choose_in_order(enumerate(self.category_codes[items].tolist()), k,
+                                             self.max_per_category, self.category_window)
+        return None if ran_out and not complete else np.array(positions, dtype=np.int64)
+
+
+def capped_codes(rules: Rules, model) -> Optional[np.ndarray]:
+    """The item category codes a category cap reads; None when the rules set no cap.
+
+    :raise CategoriesUnavailableError: the rules cap categories and the model (a SARModel) has none
+    """
+    if rules.max_per_category is None:
+        return None
+    if model.category_codes is None:
+        raise CategoriesUnavailableError("this model holds no item categories (trained without a catalog)")
+    return model.category_codes
+
+
+def choose_in_order(candidates, k: int, max_per_category: Optional[int], category_window: Optional[int]):
+    """The category cap, greedily: (the chosen candidates' positions, whether `candidates` ran out first).
+
+    `candidates` yields (position, category code; -1: none) best first, and is read only as far as needed;
+    without a cap (max_per_category None) the first k are chosen. When the candidates run out first, the
+    positions are the answer only if no more candidates exist.
+    """
+    if max_per_category is None:
+        positions = [position for position, _ in islice(candidates, k)]
+        return positions, len(positions) < k
+    # A loop, not array operations: it stops where the window fills, a few dozen candidates in.
+    window = k if category_window is None else min(category_window, k)
+    taken_per_category, fitting, held_back = {}, [], []
+    candidates = iter(candidates)
+    for position, code in candidates:
+        if code >= 0:
+            taken = taken_per_category.get(code, 0)
+            taken_per_category[code] = taken + 1
+            if taken >= max_per_category:
+                held_back.append(position)
+                continue
+        fitting.append(position)
+        if len(fitting) == window:
+            break
+    else:  # the window is not full: more candidates could fill it; without more it ends the list
+        return fitting, True
+    # Past the window nothing is capped: the held-back candidates, then the next ones, in rank order.
+    after_window = held_back[:k - window]
+    after_window += [position for position, _ in islice(candidates, k - window - len(after_window))]
+    return fitting + after_window, len(after_window) < k - window
 
 
 def _known_indices(item_ids, item_index: dict) -> np.ndarray:

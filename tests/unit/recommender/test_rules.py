@@ -11,7 +11,7 @@ import pytest
 from recommender import ModelFormatError, SARModel, SARParameters, from_bytes, make_events, to_bytes
 from recommender.model import CAP_DEPTH
 from recommender.rules import (MAX_LISTED_ITEM_IDS, CategoriesUnavailableError, InvalidRulesError, ItemFilter,
-                               ItemIdPrefixes, Rules)
+                               ItemIdPrefixes, Rules, choose_in_order)
 from rules_data import CATEGORIES, CO_USERS, usage_pairs
 from test_serialization import join, split  # the blob layout, read and written by hand
 
@@ -36,14 +36,34 @@ def test_the_constructed_model_ranks_as_described(model):
         *CO_USERS.items(), ("ap", 0.0), ("bp", 0.0), ("np", 0.0)]
 
 
-def test_a_ranked_row_is_the_rows_best_entries_best_first(model):
-    # The row's own item first: its co-occurrence with itself is every user of it (similar_items leaves it out).
-    ranked = model.ranked_row("s", 3)
-    assert [model.item_ids[item] for item in ranked.items] == ["s", "a1", "a2"] and not ranked.whole
-    assert ranked.scores.tolist() == [sum(CO_USERS.values()), CO_USERS["a1"], CO_USERS["a2"]]
-    whole = model.ranked_row("s", 100)
-    assert [model.item_ids[item] for item in whole.items] == ["s", *CO_USERS] and whole.whole
-    assert model.ranked_row("unknown", 3) is None
+def test_seed_candidates_are_the_rows_best_entries_then_the_popular_other_items(model):
+    shallow = model.seed_candidates("s", 3)
+    assert [model.item_ids[item] for item in shallow.items] == ["a1", "a2", "b1"] and not shallow.complete
+    assert shallow.scores.tolist() == [CO_USERS["a1"], CO_USERS["a2"], CO_USERS["b1"]]
+    # The whole row, then backfill without the seed and the row's items: every candidate there is.
+    deep = model.seed_candidates("s", 100)
+    assert [model.item_ids[item] for item in deep.items] == [*CO_USERS, "ap", "bp", "np"] and deep.complete
+    assert deep.scores.tolist() == [*CO_USERS.values(), 0.0, 0.0, 0.0]
+    backfilled_to_depth = model.seed_candidates("s", 10)  # the row's 8, then 10 popular: more exist
+    assert [model.item_ids[item] for item in backfilled_to_depth.items][8:] == ["ap", "bp", "np"]
+    assert model.seed_candidates("unknown", 3) is None
+    without_backfill = constructed_model(enable_backfilling=False).seed_candidates("s", 100)
+    assert without_backfill.items.size == len(CO_USERS) and without_backfill.complete
+
+
+def test_the_cap_reads_candidates_only_as_far_as_it_needs():
+    read = []
+
+    def candidates():  # (position, category code): categories 0, 0, 0, 1, 2, ...
+        for position, code in enumerate([0, 0, 0, 1, 2, 3, 4, 5]):
+            read.append(position)
+            yield position, code
+
+    assert choose_in_order(candidates(), 3, 1, None) == ([0, 3, 4], False) and read == [0, 1, 2, 3, 4]
+    read.clear()
+    assert choose_in_order(candidates(), 3, 1, 2) == ([0, 3, 1], False) and read == [0, 1, 2, 3]
+    assert choose_in_order(candidates(), 3, None, None) == ([0, 1, 2], False)
+    assert choose_in_order(candidates(), 9, 2, None) == ([0, 1, 3, 4, 5, 6, 7], True)  # ran out
 
 
 def test_excluded_items_never_come_back_and_the_list_still_has_k_items(model):
@@ -231,9 +251,9 @@ def test_the_selection_equals_the_plain_definition_on_random_models(seed):
         row = model.similarity[seed_item].toarray().ravel()
         expected = reference_pick(model, row, set() if model.params.allow_seed_items else {seed_item}, rules, k)
         assert model.similar_items(model.item_ids[seed_item], k, rules) == expected, rules
-        for depth in (1, 3, 20, 40, 1000):  # a row ranked ahead, to a depth the rules may exhaust (then ranked again)
-            ranked = model.ranked_row(model.item_ids[seed_item], depth)
-            assert model.similar_items(model.item_ids[seed_item], k, rules, ranked=ranked) == expected, (rules, depth)
+        for depth in (1, 3, 20, 40, 1000):  # candidates ranked ahead, to a depth the rules may exhaust (then the row)
+            candidates = model.seed_candidates(model.item_ids[seed_item], depth)
+            assert model.similar_items(model.item_ids[seed_item], k, rules, candidates) == expected, (rules, depth)
         events = {"item_id": rng.choice(model.item_ids, 3).tolist(), "timestamp": [np.nan] * 3,
                   "weight": rng.choice([1.0, 3.0, -1.0], 3).tolist()}
         seeds, affinities = model._seed_affinities(None, events)

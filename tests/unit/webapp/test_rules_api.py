@@ -8,7 +8,7 @@ import pytest
 from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_parts
 from common.settings import Settings
 from model_provider import Recommender
-from model_provider.recommender import RANKED_ROW
+from model_provider.recommender import CANDIDATES
 from recommender import SARModel, SARParameters, make_events
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
 from registry import ModelStatus
@@ -180,10 +180,10 @@ def test_invalid_score_requests(client, model_id, body, field, code):
 
 
 @pytest.mark.parametrize("depth", [1, 2, 4, 100])
-def test_answers_from_a_ranked_row_equal_answers_from_the_whole_row(monkeypatch, depth):
-    # A shallow ranked row makes the rules exhaust it (then the whole row is ranked again); a deep one holds
+def test_answers_from_seed_candidates_equal_answers_from_the_whole_row(monkeypatch, depth):
+    # Shallow candidates make the rules exhaust them (then the whole row is ranked again); deep ones hold
     # all of the row. Either way the answer is the model's own, with the same rules, for every k.
-    monkeypatch.setattr("model_provider.recommender.RANKED_ROW_DEPTH", depth)
+    monkeypatch.setattr("model_provider.recommender.CANDIDATE_DEPTH", depth)
     model = rules_model()
     recommender = Recommender(model, max_answers=100, max_answer_bytes=2**20, idle_seconds=60.0)
     for rules in (Rules(exclude_item_ids=("a1",)), Rules(exclude_item_ids=("a1", "a2", "b1", "x")),
@@ -192,7 +192,7 @@ def test_answers_from_a_ranked_row_equal_answers_from_the_whole_row(monkeypatch,
                   Rules(include_item_ids=("a3", "b3", "np"))):
         for k in (1, 3, 8, 12):
             assert recommender.similar_items("s", k, rules) == model.similar_items("s", k, rules), (rules, k)
-    assert ("s", RANKED_ROW) in recommender.answers  # the exclude lists read it
+    assert ("s", CANDIDATES) in recommender.answers  # the exclude lists read them
 
 
 def test_rules_that_name_no_item_share_cached_answers_rules_with_ids_are_computed_each_time():
@@ -205,8 +205,8 @@ def test_rules_that_name_no_item_share_cached_answers_rules_with_ids_are_compute
     excluding = Rules(exclude_item_ids=("a1",))
     assert [item for item, _ in recommender.similar_items("s", 2, excluding)] == ["a2", "b1"]
     assert [item for item, _ in recommender.similar_items("s", 2)] == ["a1", "a2"]  # the unfiltered answer
-    # The capped answer, the unfiltered one and the seed's ranked row: no entry for the ids.
-    assert len(recommender.answers) == 3 and ("s", RANKED_ROW) in recommender.answers
+    # The capped answer, the unfiltered one and the seed's candidates: no entry for the ids.
+    assert len(recommender.answers) == 3 and ("s", CANDIDATES) in recommender.answers
     hits = recommender.answers.hits
     assert [item for item, _ in recommender.similar_items("s", 2, Rules(exclude_item_ids=("a2",)))] == ["a1", "b1"]
     assert recommender.answers.hits == hits + 1 and len(recommender.answers) == 3  # other ids, the same row
