@@ -71,9 +71,12 @@ def top_k_dense(scores: np.ndarray, k: int):
 
 def _outside(items: np.ndarray, excluded: np.ndarray) -> np.ndarray:
     """Mask of the items not in `excluded`: a comparison per excluded item when they are few (a request's
-    seeds), as np.isin's set-up alone costs more than the rest of an item-to-item answer."""
+    seeds), as np.isin's set-up alone costs more than the rest of an item-to-item answer; else a mask over
+    the item indices up to the largest (np.isin sorts: 70 us against 6 for 1,000 excluded of 20k items)."""
     if excluded.size > FEW_EXCLUDED:
-        return ~np.isin(items, excluded)
+        refused = np.zeros(max(items.max(initial=0), excluded.max()) + 1, dtype=bool)
+        refused[excluded] = True
+        return ~refused[items]
     keep = np.ones(items.size, dtype=bool)
     for item in excluded.tolist():
         keep &= items != item
