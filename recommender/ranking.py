@@ -7,8 +7,8 @@ SAMPLE_STRIDE = 16
 """Scores are sampled every this many items to bound their k-th best from below."""
 
 
-FEW_EXCLUDED = 32
-"""Up to this many excluded items are compared one by one; more go through np.isin."""
+FEW_EXCLUDED = 2
+"""Up to this many excluded items are compared one by one; more are looked up by binary search."""
 
 
 class Recommendation(NamedTuple):
@@ -70,13 +70,15 @@ def top_k_dense(scores: np.ndarray, k: int):
 
 
 def _outside(items: np.ndarray, excluded: np.ndarray) -> np.ndarray:
-    """Mask of the items not in `excluded`: a comparison per excluded item when they are few (a request's
-    seeds), as np.isin's set-up alone costs more than the rest of an item-to-item answer; else a mask over
-    the item indices up to the largest (np.isin sorts: 70 us against 6 for 1,000 excluded of 20k items)."""
+    """Mask of the items not in `excluded`: a comparison per excluded item when they are very few (the seed
+    of an item-to-item request), else a binary search of each item in the excluded ones sorted. np.isin sorts
+    both arrays together: its set-up alone costs more than the rest of an item-to-item answer (1,000 excluded
+    of 2,000 items: 156 us against 38; 11 of 43: 33 against 6)."""
     if excluded.size > FEW_EXCLUDED:
-        refused = np.zeros(max(items.max(initial=0), excluded.max()) + 1, dtype=bool)
-        refused[excluded] = True
-        return ~refused[items]
+        ordered = np.sort(excluded)
+        at = np.searchsorted(ordered, items)
+        at[at == ordered.size] = 0  # past the largest: compared with any excluded item, and unequal
+        return ordered[at] != items
     keep = np.ones(items.size, dtype=bool)
     for item in excluded.tolist():
         keep &= items != item

@@ -54,6 +54,12 @@ def test_backfill_skips_excluded_items_in_popularity_order():
     assert backfill(np.array([4, 2]), np.array([4, 2]), 3).tolist() == []
 
 
+def test_many_exclusions_keep_items_below_between_and_above_them():
+    excluded = np.array([7, 3, 5, 9])  # more than FEW_EXCLUDED, unsorted
+    assert FEW_EXCLUDED < excluded.size
+    assert backfill(np.array([12, 9, 0, 5, 4, 3, 10, 8, 7]), excluded, 9).tolist() == [12, 0, 4, 10, 8]
+
+
 @pytest.mark.parametrize("excluded_count", [0, 1, FEW_EXCLUDED, FEW_EXCLUDED + 1, 200])
 def test_few_and_many_exclusions_skip_the_same_items(excluded_count):
     rng = np.random.default_rng(excluded_count)
