@@ -2,7 +2,6 @@
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import repeat
 from typing import Optional, Sequence
 
 import numpy as np
@@ -14,15 +13,11 @@ from .events import latest_timestamp
 from .parameters import SARParameters
 from .ranking import Recommendation, SeedCandidates, backfill, top_k_dense, top_k_excluding
 from .row_sums import weighted_row_sum
-from .rules import ItemFilter, ItemIdPrefixes, Rules, capped_codes, choose_in_order
+from .rules import ItemFilter, ItemIdPrefixes, Rules
 
 CAP_DEPTH = 16
 """Under a category cap, candidates are ranked this many times k deep at first, and this many times deeper on
 each retry: a ranking costs a pass over the scores whatever its depth, so a deep first one spares retries."""
-
-CANDIDATE_BLOCK = 64
-"""Seed candidates are read this many at first, then four times more each block: most answers under rules
-need a few dozen."""
 
 
 @dataclass(eq=False)
@@ -117,16 +112,16 @@ class SARModel:
         """Top k items for one seed item (its similarity row), then backfill; `rules` filter both.
 
         `candidates` are the seed's, ranked already (seed_candidates), which a caller may keep for requests
-        whose exclude lists vary: rules without an include list then go through them in order, and the row is
-        ranked again only when the rules refuse too many of them.
+        whose rules vary, such as exclude lists: the rules then go through them in order, and the row is
+        ranked again only when they refuse too many of them.
 
         :raise CategoriesUnavailableError: the rules cap categories and the model has none
         """
-        if candidates is not None and rules is not None and rules.include_item_ids is None:
-            chosen = self._choose_from(candidates, k, rules)
-            if chosen is not None:
-                return chosen
         item_filter = self._item_filter(rules)
+        if candidates is not None and item_filter is not None:
+            chosen = item_filter.choose(candidates.items, k, candidates.complete)
+            if chosen is not None:
+                return self._recommendations(candidates.items[chosen], candidates.scores[chosen])
         index = self.item_index.get(item_id)
         if index is None:
             return self._pick(None, k, item_filter, never=np.empty(0, np.int64))
@@ -134,13 +129,12 @@ class SARModel:
         seeds = self._seeds_left_out(index)
         if item_filter is None:
             return self._pick(lambda depth: top_k_excluding(items, scores, depth, seeds), k, None, never=seeds)
-        item_filter.allowed[seeds] = False  # one mask refuses the seed too: no second pass over the row
-        filtered_row = []  # the row through the mask, once
+        filtered_row = []  # the row through the include list and the prefix, once
 
         def best_allowed(depth):
             if not filtered_row:
                 filtered_row.extend(item_filter.keep(items, scores))
-            return top_k_excluding(*filtered_row, depth, seeds[:0])
+            return top_k_excluding(*filtered_row, depth, seeds)
 
         return self._pick(best_allowed, k, item_filter, never=seeds)
 
@@ -160,42 +154,6 @@ class SARModel:
         items, scores = items.copy(), scores.copy()  # own arrays, not views that keep a larger one alive
         items.flags.writeable = scores.flags.writeable = False  # shared by every request that reads it
         return SeedCandidates(items, scores, complete)
-
-    def _choose_from(self, candidates: SeedCandidates, k: int, rules: Rules) -> Optional[list]:
-        """The answer from the seed's candidates under rules without an include list; None when the rules
-        refuse too many of them to settle it.
-
-        Excluded ids are looked up among the candidates read (a small set, each id in cache), not in the index
-        of all ids; a prefix refuses candidates a block at a time.
-        """
-        codes = capped_codes(rules, self)
-        positions, ran_out = choose_in_order(self._allowed_candidates(candidates, rules, codes), k,
-                                             rules.max_per_category, rules.category_window)
-        if ran_out and not candidates.complete:
-            return None
-        positions = np.array(positions, dtype=np.int64)
-        return self._recommendations(candidates.items[positions], candidates.scores[positions])
-
-    def _allowed_candidates(self, candidates: SeedCandidates, rules: Rules, codes: Optional[np.ndarray]):
-        """(position, category code; -1 without `codes`) of each candidate the id rules allow, in order, read
-        in growing blocks."""
-        excluded = rules.excluded_ids
-        with_prefix = None
-        if rules.item_id_prefix:
-            with_prefix = np.zeros(self.n_items, dtype=bool)
-            with_prefix[self.item_id_prefixes.items_with(rules.item_id_prefix)] = True
-        start, size = 0, CANDIDATE_BLOCK
-        while start < candidates.items.size:
-            stop = min(start + size, candidates.items.size)
-            items, positions = candidates.items[start:stop], range(start, stop)
-            if with_prefix is not None:
-                kept = np.flatnonzero(with_prefix[items])
-                items, positions = items[kept], (kept + start).tolist()
-            block_codes = codes[items].tolist() if codes is not None else repeat(-1)
-            for position, item_id, code in zip(positions, self.item_ids[items].tolist(), block_codes):
-                if item_id not in excluded:
-                    yield position, code
-            start, size = stop, size * 4
 
     def _seeds_left_out(self, index: int) -> np.ndarray:
         """The seed itself, unless the model's parameters allow seed items back."""
@@ -289,12 +247,16 @@ class SARModel:
     def _pick(self, ranked, k: int, item_filter: Optional[ItemFilter], never: np.ndarray, dense_scores=None) -> list:
         """The k items to return: scored ones best first, then (backfilling) popular ones with score 0.
 
-        `ranked(depth)` gives the best `depth` (items, scores) the rules allow (`ranked` is None when nothing
-        is scored); `never` are items backfill must skip (the seeds); `dense_scores` the scores of every item,
-        whose negative ones backfill skips too. Under a category cap the candidates are chosen greedily in
-        rank order, ranking deeper until the cap is met or no candidate is left.
+        `ranked(depth)` gives the best `depth` (items, scores) the include list and the prefix allow (`ranked`
+        is None when nothing is scored); `never` are items backfill must skip (the seeds); `dense_scores` the
+        scores of every item, whose negative ones backfill skips too. The exclude list and the category cap
+        act while the candidates are chosen in rank order (ItemFilter.choose), which ranks deeper until they
+        are met or no candidate is left.
         """
-        depth = k if item_filter is None or not item_filter.caps_categories else CAP_DEPTH * k
+        if item_filter is None:
+            depth = k
+        else:
+            depth = (CAP_DEPTH * k if item_filter.caps_categories else k) + item_filter.extra_depth
         while True:
             items, scores = ranked(depth) if ranked is not None else (never[:0], np.empty(0))
             complete = items.size < depth

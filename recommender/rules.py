@@ -87,70 +87,105 @@ class ItemIdPrefixes:
         return self._order[low:high]
 
 
+FIRST_BLOCK = 64
+"""Candidates are checked against the rules this many at first, then four times more each block: most
+answers under rules need a few dozen."""
+
+
 @dataclass
 class ItemFilter:
-    """Rules compiled against one model's item indices.
+    """Rules compiled against one model's items.
 
     Attributes
     ----------
-    allowed : bool array, shape (n_items,), the items the id rules let through; one mask, so that a row,
-        a dense score vector or the popular items are filtered by one gather (it is the request's own:
-        the caller may refuse more items in it)
+    item_ids : object array, shape (n_items,), the model's item ids
+    allowed : bool array, shape (n_items,), the items an include list and a prefix let through, so that a row,
+        a dense score vector or the popular items are filtered by one gather; None when neither rule is set
+    excluded_ids : the exclude list, looked up as candidates are read (allowed_in_order): a candidate's id is
+        in cache, while looking each excluded id up in the model's index of all ids is a cache miss or more
     category_codes : int array, shape (n_items,), each item's category (-1: none); None without a cap
-    max_per_category, category_window : the cap (window None: the whole list)
+    max_per_category, category_window : the cap (None: no cap; window None: the whole list)
     """
 
-    allowed: np.ndarray
+    item_ids: np.ndarray
+    allowed: Optional[np.ndarray] = None
+    excluded_ids: frozenset = frozenset()
     category_codes: Optional[np.ndarray] = None
-    max_per_category: int = 0
+    max_per_category: Optional[int] = None
     category_window: Optional[int] = None
 
     @classmethod
     def build(cls, rules: Rules, model) -> "ItemFilter":
         """Compile `rules` for `model` (a SARModel). :raise CategoriesUnavailableError:"""
+        allowed = None
         if rules.include_item_ids is not None:
             allowed = np.zeros(model.n_items, dtype=bool)
             allowed[_known_indices(rules.include_item_ids, model.item_index)] = True
-        else:
-            allowed = np.ones(model.n_items, dtype=bool)
         if rules.item_id_prefix:
             with_prefix = np.zeros(model.n_items, dtype=bool)
             with_prefix[model.item_id_prefixes.items_with(rules.item_id_prefix)] = True
-            allowed &= with_prefix
-        if rules.exclude_item_ids:
-            allowed[_known_indices(rules.exclude_item_ids, model.item_index)] = False
-        return cls(allowed, capped_codes(rules, model), rules.max_per_category or 0, rules.category_window)
+            allowed = with_prefix if allowed is None else allowed & with_prefix
+        return cls(model.item_ids, allowed, rules.excluded_ids, capped_codes(rules, model), rules.max_per_category,
+                   rules.category_window)
+
+    @property
+    def extra_depth(self) -> int:
+        """How many more candidates than an answer needs to rank: the exclude list can refuse this many."""
+        return len(self.excluded_ids)
 
     @property
     def caps_categories(self) -> bool:
         return self.category_codes is not None
 
     def keep(self, items: np.ndarray, scores: np.ndarray):
-        """The (items, scores) the id rules let through."""
+        """The (items, scores) the include list and the prefix let through."""
+        if self.allowed is None:
+            return items, scores
         keep = self.allowed[items]
         return items[keep], scores[keep]
 
     def zero_disallowed(self, scores: np.ndarray):
-        """Set the dense scores of every item the id rules refuse to 0 (in place), so they are never ranked."""
-        np.multiply(scores, self.allowed, out=scores)
+        """Set the dense scores of every item the include list or the prefix refuses to 0 (in place), so they
+        are never ranked."""
+        if self.allowed is not None:
+            np.multiply(scores, self.allowed, out=scores)
 
     def allowed_except(self, refused: list) -> np.ndarray:
-        """A copy of the mask with the items of each array in `refused` refused too."""
-        allowed = self.allowed.copy()
+        """The include list's and the prefix's mask (all items without them), with the items of each array in
+        `refused` refused too: a new array."""
+        allowed = np.ones(len(self.item_ids), dtype=bool) if self.allowed is None else self.allowed.copy()
         for items in refused:
             allowed[items] = False
         return allowed
 
     def choose(self, items: np.ndarray, k: int, complete: bool) -> Optional[np.ndarray]:
-        """Positions in `items` (candidates, best first) of the k to return under the category cap.
+        """Positions in `items` (candidates, best first) of the k to return: the allowed ones, under the cap.
 
         None when the candidates given cannot settle the answer and more of them exist (`complete` is false).
         """
-        if not self.caps_categories:
-            return np.arange(min(k, items.size))
-        positions, ran_out = choose_in_order(enumerate(self.category_codes[items].tolist()), k,
-                                             self.max_per_category, self.category_window)
+        positions, ran_out = choose_in_order(self.allowed_in_order(items), k, self.max_per_category,
+                                             self.category_window)
         return None if ran_out and not complete else np.array(positions, dtype=np.int64)
+
+    def allowed_in_order(self, items: np.ndarray):
+        """(position, category code; -1 without a cap) of each of `items` (best first) the rules allow, in
+        order, read in growing blocks."""
+        start, size = 0, FIRST_BLOCK
+        while start < items.size:
+            stop = min(start + size, items.size)
+            block, positions = items[start:stop], range(start, stop)
+            if self.allowed is not None:
+                kept = np.flatnonzero(self.allowed[block])
+                block, positions = block[kept], (kept + start).tolist()
+            codes = self.category_codes[block].tolist() if self.caps_categories else repeat(-1)
+            if self.excluded_ids:
+                excluded = self.excluded_ids
+                for position, item_id, code in zip(positions, self.item_ids[block].tolist(), codes):
+                    if item_id not in excluded:
+                        yield position, code
+            else:
+                yield from zip(positions, codes)
+            start, size = stop, size * 4
 
 
 def capped_codes(rules: Rules, model) -> Optional[np.ndarray]:

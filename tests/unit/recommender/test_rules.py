@@ -281,7 +281,13 @@ def test_the_cap_ranks_deeper_when_the_first_candidates_are_all_of_one_category(
 
 
 def test_choose_asks_for_more_candidates_only_while_more_exist():
-    item_filter = ItemFilter(allowed=None, category_codes=np.array([0, 0, 0, 1]), max_per_category=1)
+    item_filter = ItemFilter(np.array(["a", "b", "c", "d"], dtype=object), category_codes=np.array([0, 0, 0, 1]),
+                             max_per_category=1)
     assert item_filter.choose(np.array([0, 1, 2]), 2, complete=False) is None
     assert item_filter.choose(np.array([0, 1, 2]), 2, complete=True).tolist() == [0]
     assert item_filter.choose(np.array([0, 1, 2, 3]), 2, complete=False).tolist() == [0, 3]
+    # Excluded ids are skipped as the candidates are read; an id the model does not know is ignored.
+    excluding = ItemFilter(np.array(["a", "b", "c", "d"], dtype=object), excluded_ids=frozenset({"a", "zz"}))
+    assert excluding.choose(np.array([0, 1, 2]), 2, complete=False).tolist() == [1, 2]
+    assert excluding.choose(np.array([0, 1]), 2, complete=False) is None
+    assert excluding.choose(np.array([0, 1]), 2, complete=True).tolist() == [1]

@@ -123,6 +123,9 @@ def test_a_category_cap_on_a_model_without_a_catalog_is_a_400_with_its_code(clie
     model_id = completed_model(client, parts)
     for response in (
             client.get(f"/api/models/{model_id}/recommend?itemId=x&maxPerCategory=1", headers=RECOMMEND),
+            # with an exclude list, the seed's candidates are read instead of the row: the same refusal
+            client.get(f"/api/models/{model_id}/recommend?itemId=x&maxPerCategory=1&excludeItemIds=y",
+                       headers=RECOMMEND),
             client.post(f"/api/models/{model_id}/recommend", json={"maxPerCategory": 1}, headers=RECOMMEND)):
         assert response.status_code == 400
         assert response.json["error"]["code"] == "CategoriesUnavailable"
