@@ -31,10 +31,10 @@ def count_bucket(count: int) -> int:
 
 
 CANDIDATE_DEPTH = 256
-"""Candidates of a seed kept ranked for requests with an exclude list (SARModel.seed_candidates); a request
-whose rules refuse too many of them ranks the whole row again. Most answers under rules read a few dozen;
-ranking deeper costs every first request of a seed more (1,024 of the 19,190 entries of the benchmark
-model's longest row: 183 us, 256: 100 us)."""
+"""A seed's row entries kept ranked for requests with an exclude list, and as many popular items after them
+when the row holds fewer (SARModel.seed_candidates); a request whose rules refuse too many of them ranks the
+whole row again. Most answers under rules read a few dozen; ranking deeper costs every first request of a
+seed more (1,024 of the 19,190 entries of the benchmark model's longest row: 183 us, 256: 100 us)."""
 CANDIDATES = "candidates"
 """Second element of a seed's candidates' cache key (an answer's is a count bucket, an int)."""
 

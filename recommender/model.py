@@ -139,8 +139,8 @@ class SARModel:
         return self._pick(best_allowed, k, item_filter, never=seeds)
 
     def seed_candidates(self, item_id: str, depth: int) -> Optional[SeedCandidates]:
-        """The seed's first `depth` candidates before any rule, and as many backfilled ones when the row holds
-        fewer (see SeedCandidates); None for an unknown item."""
+        """The seed's candidates before any rule (see SeedCandidates): its best `depth` row entries, then, when
+        the row holds fewer, up to `depth` popular ones; None for an unknown item."""
         index = self.item_index.get(item_id)
         if index is None:
             return None

@@ -212,4 +212,4 @@ def test_rules_that_name_no_item_share_cached_answers_rules_with_ids_are_compute
     assert len(recommender.answers) == 3 and ("s", CANDIDATES) in recommender.answers
     hits = recommender.answers.hits
     assert [item for item, _ in recommender.similar_items("s", 2, Rules(exclude_item_ids=("a2",)))] == ["a1", "b1"]
-    assert recommender.answers.hits == hits + 1 and len(recommender.answers) == 3  # other ids, the same row
+    assert recommender.answers.hits == hits + 1 and len(recommender.answers) == 3  # other ids, the same candidates
