@@ -277,7 +277,8 @@ class RulesSchema(CamelCaseSchema):
     @validates_schema
     def check_rules(self, data, **kwargs):
         """No id both included and excluded (a rule JSON Schema cannot state); a window needs a cap."""
-        both = set(data.get("include_item_ids") or ()) & set(data.get("exclude_item_ids") or ())
+        include, exclude = data.get("include_item_ids"), data.get("exclude_item_ids")
+        both = set(include).intersection(exclude) if include and exclude else ()  # no set without both lists
         if both:
             first = min(both)[:64]
             raise ValidationError(CodedMessage(f"must not name {first!r}, which includeItemIds names",
