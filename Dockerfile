@@ -32,5 +32,5 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER 10001:10001
 EXPOSE 8000 9100
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-    CMD ["python", "-m", "common.healthcheck", "ready"]
+    CMD ["python", "-m", "observability.healthcheck", "ready"]
 CMD ["gunicorn", "webapp:create_app()"]

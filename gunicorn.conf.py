@@ -12,8 +12,8 @@ import sys
 
 from gunicorn.glogging import Logger
 
-from common import logging_setup, metrics_multiprocess
-from common.settings import Settings, SettingsError
+from config.settings import Settings, SettingsError
+from observability import logs, metrics_multiprocess
 
 try:
     _settings = Settings.from_environ(os.environ)
@@ -34,7 +34,7 @@ keepalive = 5
 limit_request_line = 8190
 # gunicorn 25+'s control socket lives in $HOME, which a read-only container has not; nothing here uses it.
 control_socket_disable = True
-logconfig_dict = logging_setup.gunicorn_logconfig(_settings)
+logconfig_dict = logs.gunicorn_logconfig(_settings)
 
 
 class AppLogsRequests(Logger):
@@ -51,8 +51,9 @@ logger_class = AppLogsRequests
 
 
 def when_ready(server):
-    from common.ops_server import start_ops_server  # imports prometheus_client: only now
-    start_ops_server(_settings, storage_gauges=True)
+    from composition import build_storage_gauges  # imports prometheus_client and the SDKs: only now
+    from observability.ops_server import start_ops_server
+    start_ops_server(_settings, build_storage_gauges(_settings))
 
 
 def post_worker_init(worker):

@@ -174,11 +174,11 @@ def models_equal(first: Path, second: Path) -> bool:
 
 def run_child(args) -> int:
     """The body of a child process: one training, the single-process way or on a LocalCluster."""
-    from common.secret import Secret
+    from azure.storage.blob import BlobServiceClient
+
+    from config.secret import Secret
     from distributed_sar import BlobFiles
     from recommender import SARParameters, to_bytes
-
-    from azure.storage.blob import BlobServiceClient
 
     connection = Secret(os.environ["AZURE_STORAGE_CONNECTION_STRING"])
     container = BlobServiceClient.from_connection_string(str(connection)).get_container_client(args.container)

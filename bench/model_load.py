@@ -17,13 +17,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "bench")]
 
-from common.settings import Settings  # noqa: E402
-from common.storage import StorageClients  # noqa: E402
+from sar_scale import FULL_CASES, ensure_data  # noqa: E402
+from sar_scale_worker import load_csv  # noqa: E402
+
+from config.settings import Settings  # noqa: E402
 from devtools.azurite import Azurite  # noqa: E402
 from model_provider import BlobModelStore, ModelProvider  # noqa: E402
 from recommender import SARModel, SARParameters, from_bytes, to_bytes  # noqa: E402
-from sar_scale import FULL_CASES, ensure_data  # noqa: E402
-from sar_scale_worker import load_csv  # noqa: E402
+from storage.clients import StorageClients  # noqa: E402
 
 TARGET_SECONDS = 2.0
 

@@ -1,7 +1,7 @@
 """Where a Dask worker reads a usage partition from: one blob, downloaded by the worker itself."""
 from dataclasses import dataclass
 
-from common.secret import Secret
+from config.secret import Secret
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class BlobFiles:
         # (bench/parity.py, in a venv without the SDK) never needs it.
         from azure.storage.blob import BlobServiceClient
 
-        from common.storage import STORAGE_RETRIES, STORAGE_TIMEOUT_SECONDS
-        from common.usage_blobs import download_blob_bytes
+        from storage.clients import STORAGE_RETRIES, STORAGE_TIMEOUT_SECONDS
+        from storage.usage_blobs import download_blob_bytes
 
         service = BlobServiceClient.from_connection_string(
             str(self.connection_string), connection_timeout=STORAGE_TIMEOUT_SECONDS,

@@ -47,10 +47,16 @@ class SlidingCache(TTLCache):
         with self._lock:  # metrics read it from another thread
             return super().__len__()
 
+    def values_now(self) -> list:
+        """The values held now, read under the cache's lock: the metrics read them from another thread."""
+        with self._lock:
+            return [value for value in (self.get(key) for key in list(self)) if value is not None]
+
     def discard(self, key) -> None:
         with self._lock:
             self.pop(key, None)
 
     def popitem(self):
+        # cachetools documents overriding popitem as the hook for evictions; TTLCache's expiry does not call it.
         self.evictions += 1  # capacity evictions only: expiry goes through expire(), not here
         return super().popitem()

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from config.settings import Settings
 from recommender import ModelFormatError, from_bytes
 
 from .cache import SlidingCache
@@ -16,18 +17,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CacheLimits:
-    """Bounds of both cache levels (per web process); idle times slide from each entry's last use."""
+    """Bounds of both cache levels (per web process); idle times slide from each entry's last use.
 
-    max_models: int = 8
-    max_model_bytes: int = 8 * 2**30
-    model_idle_seconds: float = 86400.0
-    max_answers: int = 100_000
-    max_answer_bytes: int = 256 * 2**20
-    answer_idle_seconds: float = 86400.0
+    The defaults are the settings' own (a dataclass field's default is its class attribute), written once there.
+    """
+
+    max_models: int = Settings.model_cache_entries
+    max_model_bytes: int = Settings.model_cache_bytes
+    model_idle_seconds: float = Settings.model_cache_seconds
+    max_answers: int = Settings.answer_cache_entries
+    max_answer_bytes: int = Settings.answer_cache_bytes
+    answer_idle_seconds: float = Settings.answer_cache_seconds
 
     @classmethod
     def from_settings(cls, settings) -> "CacheLimits":
-        """The limits a common.settings.Settings gives."""
+        """The limits the settings give."""
         return cls(max_models=settings.model_cache_entries, max_model_bytes=settings.model_cache_bytes,
                    model_idle_seconds=settings.model_cache_seconds, max_answers=settings.answer_cache_entries,
                    max_answer_bytes=settings.answer_cache_bytes, answer_idle_seconds=settings.answer_cache_seconds)

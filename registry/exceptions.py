@@ -1,4 +1,5 @@
 """The ways the model registry fails."""
+from storage.errors import StorageUnavailableError as _SharedStorageUnavailableError
 
 
 class RegistryError(Exception):
@@ -13,7 +14,7 @@ class ConcurrentUpdateError(RegistryError):
     """Someone else changed the model since it was read (its ETag no longer matches)."""
 
 
-class StorageUnavailableError(RegistryError):
+class StorageUnavailableError(RegistryError, _SharedStorageUnavailableError):
     """The storage behind the registry could not be reached."""
 
 

@@ -4,9 +4,9 @@ import uuid
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
 
-from common.settings import Settings
-from common.storage import StorageClients
+from config.settings import Settings
 from devtools.azurite import Azurite
+from storage.clients import StorageClients
 
 ADMIN_KEY = "test-admin-key"
 RECOMMEND_KEY = "test-recommend-key"
@@ -75,7 +75,6 @@ def dask_client():
     the tests that import KEYS from it.
     """
     import distributed
-
     from cluster_data import local_cluster
 
     with local_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as client:

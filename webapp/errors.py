@@ -6,8 +6,8 @@ from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from common.storage_errors import is_transient
 from registry import StorageUnavailableError
+from storage.errors import is_transient
 
 logger = logging.getLogger(__name__)
 

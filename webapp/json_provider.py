@@ -1,20 +1,21 @@
-"""Flask's JSON answers, compact and in the order the code builds them, from an encoder built once."""
+"""Flask's JSON answers, compact and in the order the code builds them, written by orjson.
+
+orjson writes a 10-item answer in about a tenth of the time json.dumps takes, and never writes NaN or
+Infinity (not JSON: it writes null), so no answer is invalid JSON whatever a score is.
+"""
+import orjson
 from flask.json.provider import DefaultJSONProvider
 
-from common.json_text import json_text_encoder
+ANSWER_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
 
 
 class CompactJSONProvider(DefaultJSONProvider):
-    """DefaultJSONProvider (the same types, ASCII-escaped), keys unsorted, and no new encoder per answer."""
+    """DefaultJSONProvider's types, keys unsorted, UTF-8 text, written by orjson."""
 
     sort_keys = False
-
-    def __init__(self, app):
-        super().__init__(app)
-        self._text = json_text_encoder(self.default)
 
     def response(self, *args, **kwargs):
         if self.compact is False or (self.compact is None and self._app.debug):
             return super().response(*args, **kwargs)  # indented, as Flask writes it for debugging
-        return self._app.response_class(f"{self._text(self._prepare_response_obj(args, kwargs))}\n",
-                                        mimetype=self.mimetype)
+        body = orjson.dumps(self._prepare_response_obj(args, kwargs), default=self.default, option=ANSWER_OPTIONS)
+        return self._app.response_class(body, mimetype=self.mimetype)

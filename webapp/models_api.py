@@ -4,15 +4,21 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, request, url_for
 
-from common.usage_blobs import ContainerNotFoundError
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
+from storage.usage_blobs import ContainerNotFoundError
 
 from . import services
 from .auth import require_role
 from .errors import ApiError, field_error
 from .request_body import json_body
-from .schemas import (model_list_query_schema, model_parameters_schema, model_summary_to_json, model_to_json,
-                      no_query_schema, set_default_query_schema)
+from .schemas import (
+    model_list_query_schema,
+    model_parameters_schema,
+    model_summary_to_json,
+    model_to_json,
+    no_query_schema,
+    set_default_query_schema,
+)
 
 bp = Blueprint("models", __name__, url_prefix="/api/models")
 

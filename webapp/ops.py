@@ -3,7 +3,7 @@ every request.
 
 /health/live and /health/ready answer on the API's own port without an API key (load balancers and
 App Service's health check call them there); /metrics is on the separate ops port (METRICS_PORT),
-served by the gunicorn master (gunicorn.conf.py, common/ops_server.py).
+served by the gunicorn master (gunicorn.conf.py, observability/ops_server.py).
 """
 import functools
 import itertools
@@ -14,9 +14,9 @@ import time
 
 from flask import Blueprint, Flask, current_app, g, request
 
-from common import logging_setup
-from common.health import READY, StorageProbe
-from common.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, RECOMMENDATIONS_SERVED, CacheMetrics
+from observability import logs
+from observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, RECOMMENDATIONS_SERVED, CacheMetrics
+from observability.probes import READY, StorageProbe
 
 from .schemas import GUID
 
@@ -85,7 +85,7 @@ def _start_request():
     context = {"requestId": request_id, "method": current.method, "route": _route(current)}
     if GUID.fullmatch(model_id):
         context["modelId"] = model_id.lower()
-    request_globals.log_context = logging_setup.bind_context(**context)
+    request_globals.log_context = logs.bind_context(**context)
 
 
 def _finish_request(response):
@@ -123,7 +123,7 @@ def _recommendations_served(kind: str):
 def _end_log_context(_error=None):
     token = g.pop("log_context", None)
     if token is not None:
-        logging_setup.unbind_context(token)
+        logs.unbind_context(token)
 
 
 def _route(current) -> str:

@@ -4,10 +4,10 @@ import threading
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage
 
-from common.queues import NEVER_EXPIRES
+from storage.errors import NO_SDK_RETRIES
+from storage.queues import NEVER_EXPIRES
 
 from .exceptions import MessageLostError
-from .storage_errors import NO_SDK_RETRIES
 
 
 class Delivery:

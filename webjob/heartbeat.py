@@ -3,6 +3,7 @@ import logging
 import threading
 
 from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
+from storage.errors import describe_error
 
 from .cancellation import Cancellation, CancelReason
 from .claim import ModelClaim
@@ -10,7 +11,6 @@ from .delivery import Delivery
 from .exceptions import LeaseLostError, MessageLostError
 from .lease import TrainingLease
 from .progress import TrainingProgress
-from .storage_errors import describe_error
 
 logger = logging.getLogger(__name__)
 

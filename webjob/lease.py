@@ -9,8 +9,9 @@ import uuid
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobLeaseClient, ContainerClient
 
+from storage.errors import NO_SDK_RETRIES
+
 from .exceptions import LeaseLostError
-from .storage_errors import NO_SDK_RETRIES
 
 LEASE_BLOB_NAME = "{model_id}/training.lease"
 LEASE_SECONDS = 60

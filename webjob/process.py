@@ -6,12 +6,10 @@ import time
 
 from azure.core.exceptions import AzureError
 
-from common import logging_setup
-from common.ops_server import start_ops_server
-from common.settings import Settings, SettingsError
-from common.storage import StorageClients
-from model_provider import BlobModelStore
-from registry import TableModelRegistry
+from composition import build_backends
+from config.settings import Settings, SettingsError
+from observability import logs
+from observability.ops_server import start_ops_server
 
 from .training_metrics import TrainingMetricsRegistry
 from .worker import STOP_SIGNALS, Worker
@@ -29,28 +27,25 @@ def main() -> int:
     except SettingsError as error:
         print(f"webjob: {error}", file=sys.stderr)
         return 2
-    logging_setup.configure(settings)  # JSON lines, secrets redacted
-    start_ops_server(settings, storage_gauges=False)  # METRICS_PORT: /metrics and /health/*, answering while we wait
-    storage = StorageClients.from_settings(settings)
-    worker = Worker.from_storage(
-        settings, storage,
-        registry=TrainingMetricsRegistry(TableModelRegistry(storage.tables.get_table_client(settings.models_table))),
-        store=BlobModelStore(storage.blobs.get_container_client(settings.models_container)),
-    )
+    logs.configure(settings)  # JSON lines, secrets redacted
+    start_ops_server(settings)  # METRICS_PORT: /metrics and /health/*, answering while we wait
+    backends = build_backends(settings)
+    worker = Worker.from_storage(settings, backends.clients, registry=TrainingMetricsRegistry(backends.registry),
+                                 store=backends.store)
     worker.take_stop_signals(STOP_SIGNALS)
-    _ensure_resources(storage, settings, worker)
+    _ensure_resources(backends, settings, worker)
     logger.info("worker started (pid %d)", os.getpid())
     worker.work()
     logger.info("worker stopped")
     return 0
 
 
-def _ensure_resources(storage, settings, worker):
+def _ensure_resources(backends, settings, worker):
     """Create the table, queues (poison queues too) and container, waiting for storage if it is down."""
     delay = settings.retry_backoff_seconds
     while True:
         try:
-            storage.ensure_resources(settings)
+            backends.ensure_resources(settings)
             worker.ensure_poison_queues()
             return
         except AzureError as error:

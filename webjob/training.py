@@ -10,7 +10,6 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
-from common.usage_blobs import ContainerNotFoundError, download_blob_bytes, list_usage_blobs
 from recommender import NoValidEventsError, SARModel, SARParameters, TooManyParsingErrorsError, to_bytes
 from recommender.catalog import parse_catalog_files
 from recommender.cold_items import place_cold_items
@@ -18,6 +17,7 @@ from recommender.csv_reader import UnreadableFileError
 from recommender.evaluation import evaluate
 from recommender.parsing import describe_no_events, parse_usage_files
 from registry import ModelRecord
+from storage.usage_blobs import ContainerNotFoundError, download_blob_bytes, list_usage_blobs
 
 logger = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
+from storage.errors import describe_error
 
 from .backoff import retry_delay
 from .cancellation import Cancellation, CancelReason
@@ -14,7 +15,6 @@ from .exceptions import TrainingCancelledError
 from .heartbeat import Heartbeat
 from .lease import TrainingLease
 from .progress import TrainingProgress
-from .storage_errors import describe_error
 from .training import TrainingFailedError
 
 logger = logging.getLogger(__name__)

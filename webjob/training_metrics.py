@@ -1,6 +1,6 @@
 """Training metrics, read off the registry writes that settle a training: whatever trained the model
 (this process or a Dask cluster), its Completed record carries the durations and a Failed one the failure."""
-from common.metrics import TRAINING_DURATION, TRAININGS
+from observability.metrics import TRAINING_DURATION, TRAININGS
 from registry import ModelRecord, ModelStatus
 
 DURATION_STAGES = {"total": "totalDuration", "training": "trainingDuration", "storing": "storingDuration"}

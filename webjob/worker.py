@@ -4,16 +4,15 @@ import os
 import signal
 import threading
 
-from common.messages import BadMessageError, ModelMessage
-from common.storage_errors import is_transient
 from registry import ModelNotFoundError
+from storage.errors import NO_SDK_RETRIES, describe_error, is_transient
+from storage.messages import BadMessageError, ModelMessage
 
 from .backoff import Backoff
 from .cancellation import Cancellation, CancelReason
 from .deletion import remove_model_blobs
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
-from .storage_errors import NO_SDK_RETRIES, describe_error
 from .training import ModelTrainer
 from .training_job import Action, Outcome, TrainingJob
 

@@ -13,13 +13,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
-
-from common.storage import StorageClients
 from conftest import ADMIN_KEY, KEYS, RECOMMEND_KEY
+from usage_data import CLUSTERED_USAGE
+
 from devtools.azurite import REPO_ROOT
 from devtools.stack import service_environ, start_webapp, start_worker
 from registry import ModelRecord, ModelStatus, TableModelRegistry
-from usage_data import CLUSTERED_USAGE
+from storage.clients import StorageClients
 
 FLOW = Path(__file__).with_name("dashboard_flow.mjs")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
+from conftest import KEYS, RECOMMEND_KEY
+from usage_data import CLUSTERED_USAGE
 
 from cli.main import main
-from common.settings import Settings
-from common.storage import StorageClients
-from conftest import KEYS, RECOMMEND_KEY
+from config.settings import Settings
 from devtools.stack import service_environ, start_webapp, start_worker
 from registry import ModelRecord, ModelStatus, TableModelRegistry
-from usage_data import CLUSTERED_USAGE
+from storage.clients import StorageClients
 
 ADMIN_KEY = KEYS["admin_primary_key"]
 MODELS_PAST_ONE_PAGE = 105

@@ -2,7 +2,7 @@
 and the comparison of a cluster-trained model with a single-process one."""
 import numpy as np
 
-from common.secret import Secret
+from config.secret import Secret
 from distributed_sar import BlobFiles
 from recommender import SARModel
 from recommender.parsing import parse_usage_files

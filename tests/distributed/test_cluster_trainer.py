@@ -5,14 +5,14 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
+from cluster_data import assert_same_model, upload, usage_files
 from distributed import get_task_stream
 
 import webjob.distributed_training
-from cluster_data import assert_same_model, upload, usage_files
-from common.queues import ModelQueues
 from model_provider import BlobModelStore
 from recommender import from_bytes
 from registry import ModelRecord, ModelStatus, TableModelRegistry
+from storage.queues import ModelQueues
 from webjob.distributed_training import DistributedModelTrainer
 from webjob.training import ModelTrainer, TrainingFailedError
 from webjob.worker import Worker

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-
-from common.settings import Settings
-from common.storage import StorageClients
 from conftest import ADMIN_KEY, KEYS
-from devtools.stack import ServiceProcess, service_environ, start_webapp, start_worker
 from usage_data import CLUSTERED_USAGE
+
+from config.settings import Settings
+from devtools.stack import ServiceProcess, service_environ, start_webapp, start_worker
+from storage.clients import StorageClients
 
 USAGE_PATH = "usage/events.csv"
 

@@ -6,12 +6,12 @@ backfill runs s, ap, bp, np, a1, ...; the catalog's categories: aN A, bN B, s, n
 """
 import pytest
 import requests
-
-from common.settings import Settings
-from common.storage import StorageClients
 from conftest import RECOMMEND_KEY
 from live_stack import live_stack
 from rules_data import RULES_CATALOG, RULES_USAGE, TRAINING_PARAMETERS
+
+from config.settings import Settings
+from storage.clients import StorageClients
 
 RECOMMEND = {"x-api-key": RECOMMEND_KEY}
 USAGE, CATALOG = "rules/usage.csv", "rules/catalog.csv"

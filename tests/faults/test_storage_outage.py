@@ -7,15 +7,15 @@ is training and gets SIGTERM during the outage (it must still exit within 10 s).
 import time
 
 import pytest
-
-from common.queues import ModelQueues
-from common.settings import Settings
-from common.storage import StorageClients
 from conftest import KEYS
-from devtools.azurite import Azurite
-from registry import ModelStatus, TableModelRegistry
 from usage_data import CLUSTERED_USAGE
 from worker_fleet import WorkerFleet, create_model, synthetic_usage, upload_usage, wait_for_statuses, wait_until
+
+from config.settings import Settings
+from devtools.azurite import Azurite
+from registry import ModelStatus, TableModelRegistry
+from storage.clients import StorageClients
+from storage.queues import ModelQueues
 
 OUTAGE_SECONDS = 30
 

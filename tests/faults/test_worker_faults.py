@@ -9,14 +9,14 @@ import random
 import time
 
 import pytest
-
-from common.queues import ModelQueues
 from conftest import KEYS
+from usage_data import CLUSTERED_USAGE
+from worker_fleet import WorkerFleet, create_model, synthetic_usage, upload_usage, wait_for_statuses, wait_until
+
 from model_provider import BlobModelStore
 from recommender import from_bytes
 from registry import ModelNotFoundError, ModelStatus, TableModelRegistry
-from usage_data import CLUSTERED_USAGE
-from worker_fleet import WorkerFleet, create_model, synthetic_usage, upload_usage, wait_for_statuses, wait_until
+from storage.queues import ModelQueues
 
 BIG_USAGE = (600_000, 6)
 """Events and files of the big data set."""

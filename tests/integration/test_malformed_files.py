@@ -15,14 +15,14 @@ from typing import Callable, Optional
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
-
-from common.queues import ModelQueues
-from common.settings import Settings
-from common.storage import StorageClients
-from model_provider import BlobModelStore
-from registry import ModelStatus, TableModelRegistry
 from usage_data import CLUSTERED_USAGE as GOOD
 from worker_harness import create_model, make_worker
+
+from config.settings import Settings
+from model_provider import BlobModelStore
+from registry import ModelStatus, TableModelRegistry
+from storage.clients import StorageClients
+from storage.queues import ModelQueues
 
 CATALOG = b"".join(f"{item},Name of {item},category,description,color={color}\n".encode()
                    for item, color in (("a1", "red"), ("a2", "red"), ("a3", "red"),

@@ -4,9 +4,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.storage import StorageClients
-from registry import (ConcurrentUpdateError, InMemoryModelRegistry, InvalidContinuationTokenError, ModelNotFoundError,
-                      ModelRecord, ModelStatus, TableModelRegistry)
+from registry import (
+    ConcurrentUpdateError,
+    InMemoryModelRegistry,
+    InvalidContinuationTokenError,
+    ModelNotFoundError,
+    ModelRecord,
+    ModelStatus,
+    TableModelRegistry,
+)
+from storage.clients import StorageClients
 
 NOW = datetime.now(timezone.utc)
 

@@ -1,7 +1,7 @@
 """The worker's delivery settings: documented defaults, and bad values refused with the variable's name."""
 import pytest
 
-from common.settings import Settings, SettingsError
+from config.settings import Settings, SettingsError
 
 STORAGE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"}
 

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.queues import ModelQueues
 from model_provider import BlobModelStore
 from registry import ModelRecord, ModelStatus, TableModelRegistry
+from storage.queues import ModelQueues
 from webjob.worker import Worker
 
 DEFAULT_PARAMETERS = {"supportThreshold": 6, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard",

@@ -19,10 +19,10 @@ import pytest
 import requests
 import yaml
 from azure.storage.blob import BlobServiceClient
-
-from common.settings import Settings
-from devtools.azurite import ACCOUNT, ACCOUNT_KEY, free_port
 from usage_data import CLUSTERED_USAGE
+
+from config.settings import Settings
+from devtools.azurite import ACCOUNT, ACCOUNT_KEY, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "infra" / "docker-compose.yml"
@@ -181,7 +181,7 @@ def test_the_image_builds_and_the_compose_stack_trains_and_answers(compose_stack
     for service in ("webapp", "worker"):  # the image's HEALTHCHECK command, run as Docker runs it
         container = run([*compose_stack["compose"], "ps", "-q", service], 30,
                         env=compose_stack["environ"]).stdout.strip()
-        health = run(["docker", "exec", container, "python", "-m", "common.healthcheck", "ready"], 30).stdout
+        health = run(["docker", "exec", container, "python", "-m", "observability.healthcheck", "ready"], 30).stdout
         assert json.loads(health)["status"] == "ready"
     logs = run([*compose_stack["compose"], "logs", "--no-color", "webapp", "worker"], 60,
                env=compose_stack["environ"]).stdout

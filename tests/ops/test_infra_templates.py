@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pycep import BicepParser
 
-from common.settings import POISON_SUFFIX, Settings
+from config.settings import POISON_SUFFIX, Settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "main.bicep"
 DOCKERFILE = TEMPLATE.parents[1] / "Dockerfile"

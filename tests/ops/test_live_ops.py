@@ -7,12 +7,12 @@ import uuid
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from usage_data import CLUSTERED_USAGE
 
-from common.settings import Settings
-from common.storage import StorageClients
+from config.settings import Settings
 from devtools.azurite import free_port
 from devtools.stack import service_environ, start_webapp, start_worker
-from usage_data import CLUSTERED_USAGE
+from storage.clients import StorageClients
 
 KEYS = {"admin_primary_key": "ops-admin-key-9f2c71", "admin_secondary_key": "ops-admin-key-9f2c71-second",
         "recommend_primary_key": "ops-recommend-key-1b8e05", "recommend_secondary_key": "ops-recommend-key-44d0aa"}

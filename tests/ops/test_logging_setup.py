@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from common import logging_setup
-from common.settings import Settings
+from config.settings import Settings
+from observability import logs
 
 ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5LW9mLXRoZS10ZXN0"
 SETTINGS = Settings.from_environ({
@@ -20,8 +20,8 @@ def log_lines():
     """A logger writing through the JSON formatter and the redacting filter; returns (logger, lines())."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging_setup.JsonFormatter())
-    handler.addFilter(logging_setup.RedactingFilter(logging_setup.secrets_of(SETTINGS)))
+    handler.setFormatter(logs.JsonFormatter())
+    handler.addFilter(logs.RedactingFilter(logs.secrets_of(SETTINGS)))
     logger = logging.getLogger("tests.ops.json")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
@@ -42,7 +42,7 @@ def test_a_line_is_written_as_json_dumps_writes_it():
     """Byte for byte: operators' searches and alert rules match text such as '"route": "/api/...'."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging_setup.JsonFormatter())
+    handler.setFormatter(logs.JsonFormatter())
     record = logging.getLogger("tests.ops.raw").makeRecord("tests.ops.raw", logging.INFO, "", 0, "é %s", ("x",), None,
                                                           extra={"status": 200, "durationMs": 1.25})
     handler.handle(record)
@@ -66,11 +66,11 @@ def test_the_timestamp_is_utc_to_the_millisecond(log_lines, created, timestamp):
 
 def test_the_request_context_and_extra_fields_reach_every_line(log_lines):
     logger, lines = log_lines
-    token = logging_setup.bind_context(requestId="r-1", route="/api/models/<model_id:model_id>", method="GET")
+    token = logs.bind_context(requestId="r-1", route="/api/models/<model_id:model_id>", method="GET")
     try:
         logger.info("inside", extra={"status": 200, "durationMs": 1.5})
     finally:
-        logging_setup.unbind_context(token)
+        logs.unbind_context(token)
     logger.info("outside")
     inside, outside = lines()
     assert (inside["requestId"], inside["route"], inside["status"], inside["durationMs"]) == \
@@ -108,7 +108,7 @@ def test_a_long_message_such_as_a_payload_is_cut(log_lines):
     payload = json.dumps([{"itemId": f"item-{i}", "eventType": "Purchase"} for i in range(500)])
     logger.error("could not read %s", payload)
     [line] = lines()
-    assert len(line["message"]) < logging_setup.MAX_MESSAGE_CHARS + 100
+    assert len(line["message"]) < logs.MAX_MESSAGE_CHARS + 100
     assert "item-499" not in line["message"] and "more characters not logged" in line["message"]
 
 
@@ -116,9 +116,9 @@ def test_configure_installs_one_json_handler_however_often_it_is_called():
     root = logging.getLogger()
     before = list(root.handlers)  # an app built by an earlier test may have configured logging already
     try:
-        logging_setup.configure(SETTINGS)
-        logging_setup.configure(SETTINGS)
-        json_handlers = [h for h in root.handlers if isinstance(h.formatter, logging_setup.JsonFormatter)]
+        logs.configure(SETTINGS)
+        logs.configure(SETTINGS)
+        json_handlers = [h for h in root.handlers if isinstance(h.formatter, logs.JsonFormatter)]
         assert len(json_handlers) == 1
         assert len(json_handlers[0].filters) == 1
         assert logging.getLogger("azure").level == logging.WARNING
@@ -130,14 +130,14 @@ def test_configure_installs_one_json_handler_however_often_it_is_called():
 
 def test_gunicorn_logconfig_is_accepted_by_dictconfig():
     import logging.config
-    config = logging_setup.gunicorn_logconfig(SETTINGS)
+    config = logs.gunicorn_logconfig(SETTINGS)
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
         logging.config.dictConfig(config)
         [handler] = logging.getLogger("gunicorn.error").handlers
-        assert isinstance(handler.formatter, logging_setup.JsonFormatter)
-        assert isinstance(handler.filters[0], logging_setup.RedactingFilter)
+        assert isinstance(handler.formatter, logs.JsonFormatter)
+        assert isinstance(handler.filters[0], logs.RedactingFilter)
     finally:
         logging.getLogger("gunicorn.error").handlers.clear()
         root.handlers[:], level = saved

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from common.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
 from model_provider import CacheLimits, ModelProvider
+from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
 from recommender import SARModel, SARParameters, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
 from webjob.training_metrics import TrainingMetricsRegistry

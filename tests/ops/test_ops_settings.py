@@ -9,10 +9,10 @@ import pytest
 import requests
 from prometheus_client import CollectorRegistry
 
-from common import healthcheck
-from common.ops_server import OpsServer, ops_app
-from common.settings import Settings, SettingsError
+from config.settings import Settings, SettingsError
 from devtools.azurite import free_port
+from observability import healthcheck
+from observability.ops_server import OpsServer, ops_app
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "k"}

@@ -1,9 +1,9 @@
 """In-memory collaborators of the web app (the registry's own fake and small fakes with the same interfaces)."""
-from common.settings import Settings
-from common.usage_blobs import ContainerNotFoundError
+from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
 from recommender import SARModel, SARParameters, make_events
 from registry import InMemoryModelRegistry, ModelStatus
+from storage.usage_blobs import ContainerNotFoundError
 from webapp import create_app
 
 ADMIN, ADMIN_2 = {"x-api-key": "admin-1"}, {"x-api-key": "admin-2"}

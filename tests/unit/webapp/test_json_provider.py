@@ -20,10 +20,23 @@ def app_answering(debug: bool) -> Flask:
     return app
 
 
-def test_an_answer_is_compact_json_in_the_order_built():
+def test_an_answer_is_compact_utf8_json_in_the_order_built():
     response = app_answering(debug=False).test_client().get("/")
     assert response.mimetype == "application/json"
-    assert response.get_data(as_text=True) == json.dumps(DATA, separators=(",", ":")) + "\n"
+    assert response.get_data(as_text=True) == json.dumps(DATA, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def test_an_answer_never_holds_nan_or_infinity():
+    """NaN and Infinity are not JSON: a strict parser refuses them, so the answer writes null instead."""
+    app = Flask(__name__)
+    app.json = CompactJSONProvider(app)
+    app.get("/")(lambda: [{"score": float("nan")}, {"score": float("inf")}])
+    text = app.test_client().get("/").get_data(as_text=True)
+    assert json.loads(text, parse_constant=_refuse) == [{"score": None}, {"score": None}]
+
+
+def _refuse(constant):
+    raise ValueError(f"{constant} is not JSON")
 
 
 def test_in_debug_mode_an_answer_is_indented_as_flask_writes_it():

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 from marshmallow import fields, missing, validate
+
 # The OpenAPI 3.1 meta-schema that schemathesis bundles (nothing to download); pinned schemathesis <5.
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
-from common.settings import Settings
+from config.settings import Settings
 from webapp import create_app, schemas
 from webapp.spec_api import SPEC_PATH
 

@@ -4,15 +4,15 @@ The model is tests/rules_data.py's: the row of the seed `s` ranks a1 8, a2 7, b1
 b3 1; backfill runs s, ap, bp, np, a1, ...; categories aN A, bN B, n1 and np none.
 """
 import pytest
-
 from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_parts
-from common.settings import Settings
+from rules_data import CATEGORIES, usage_pairs
+
+from config.settings import Settings
 from model_provider import Recommender
 from model_provider.recommender import CANDIDATES
 from recommender import SARModel, SARParameters, make_events
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
 from registry import ModelStatus
-from rules_data import CATEGORIES, usage_pairs
 from webapp import create_app
 
 

@@ -10,12 +10,11 @@ appears, and a message (or traceback) is cut at MAX_MESSAGE_CHARS, so a
 usage payload that reached a message by accident is not logged whole.
 """
 import contextvars
+import json
 import logging
 import re
 import sys
 import time
-
-from .json_text import SPACED, json_text_encoder
 
 MAX_MESSAGE_CHARS = 2000
 """Longest message (and, separately, traceback) a line keeps."""
@@ -27,9 +26,6 @@ _CONTEXT = contextvars.ContextVar("log_context", default=None)
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _MODEL_IN_MESSAGE = re.compile(rf"\bmodel ({_GUID})\b")
 _EXTRA_FIELDS = ("requestId", "method", "route", "modelId", "status", "durationMs")
-_line_text = json_text_encoder(default=str, ensure_ascii=False, separators=SPACED)
-_current_second = (None, "")
-"""(second, its date and time formatted): a line's timestamp formats only its milliseconds."""
 
 
 def bind_context(**fields) -> contextvars.Token:
@@ -62,7 +58,7 @@ class JsonFormatter(logging.Formatter):
                 line["modelId"] = named[1].lower()
         if record.exc_info:
             line["exception"] = _truncate(record.exc_text or self.formatException(record.exc_info))
-        return _line_text(line)
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 class RedactingFilter(logging.Filter):
@@ -128,9 +124,10 @@ def secrets_of(settings) -> list:
 
 
 def _lean_records() -> None:
-    """Skip the record fields no line shows (the logging HOWTO's "Optimization"): caller frame, thread, process.
+    """Skip the record fields no line shows: caller frame, thread, process.
 
-    The web app logs a line per request, and finding the caller alone walks the stack.
+    The web app logs a line per request, and finding the caller alone walks the stack. Setting
+    `logging._srcfile` to None is the documented way to skip it (the logging HOWTO, "Optimization").
     """
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
@@ -158,7 +155,7 @@ def configure(settings) -> None:
 def gunicorn_logconfig(settings) -> dict:
     """gunicorn's logconfig_dict: its own lines and the app's as JSON on stderr, secrets redacted."""
     _lean_records()  # in the master, before the workers fork
-    handler = {"class": "common.logging_setup.StderrHandler", "formatter": "json", "filters": ["redact"]}
+    handler = {"class": "observability.logs.StderrHandler", "formatter": "json", "filters": ["redact"]}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -175,13 +172,8 @@ def gunicorn_logconfig(settings) -> dict:
 
 def _utc_timestamp(created: float) -> str:
     """ISO 8601 in UTC to the millisecond: 2026-11-23T21:48:05.123+00:00."""
-    global _current_second
     whole, microseconds = divmod(round(created * 1_000_000), 1_000_000)  # cut, as isoformat cuts, to ms
-    second, formatted = _current_second
-    if whole != second:
-        formatted = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-        _current_second = (whole, formatted)  # one assignment: a thread reads the old pair or the new one
-    return f"{formatted}.{microseconds // 1000:03d}+00:00"
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{microseconds // 1000:03d}+00:00"
 
 
 def _truncate(text: str) -> str:

@@ -4,7 +4,6 @@ from typing import Mapping, Optional
 
 from .secret import Secret
 
-
 POISON_SUFFIX = "-poison"
 """A queue's poison queue is its name plus this (the Azure WebJobs convention)."""
 MAX_QUEUE_NAME_LENGTH = 63

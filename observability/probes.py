@@ -1,6 +1,6 @@
 """Readiness: can this process reach the storage it needs? Answered within seconds, even when storage is down.
 
-The service's own storage clients retry for several seconds before giving up (common/storage.py); a
+The service's own storage clients retry for several seconds before giving up (storage/clients.py); a
 probe must answer faster than the orchestrator's probe timeout, so it has clients of its own that try
 once with short timeouts.
 """
@@ -10,8 +10,8 @@ from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 
-from .settings import Settings
-from .storage import StorageClients
+from config.settings import Settings
+from storage.clients import StorageClients
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from azure.storage.blob import ExponentialRetry as BlobRetry
 from azure.storage.queue import ExponentialRetry as QueueRetry
 from azure.storage.queue import QueueServiceClient
 
-from .settings import Settings
+from config.settings import Settings
 
 logger = logging.getLogger(__name__)
 

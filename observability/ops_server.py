@@ -10,19 +10,16 @@ from socketserver import ThreadingMixIn
 from typing import Callable, Optional
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from azure.core.exceptions import ResourceNotFoundError
 from prometheus_client import make_wsgi_app
 
-from registry import ModelStatus, TableModelRegistry
-
-from .health import READY, StorageProbe, quick_clients
 from .metrics import StorageGauges, scrape_registry
+from .probes import READY, StorageProbe
 
 logger = logging.getLogger(__name__)
 
 
 def ops_app(metrics_registry, readiness: Callable[[], dict]):
-    """The WSGI app of the ops port; readiness() returns the report of common.health.StorageProbe.check."""
+    """The WSGI app of the ops port; readiness() returns the report of observability.probes.StorageProbe.check."""
     metrics = make_wsgi_app(metrics_registry)
 
     def app(environ, start_response):
@@ -84,44 +81,12 @@ def _json(start_response, status: int, body: dict):
     return [payload]
 
 
-def start_ops_server(settings, *, storage_gauges: bool) -> Optional[OpsServer]:
+def start_ops_server(settings, storage_gauges: Optional[StorageGauges] = None) -> Optional[OpsServer]:
     """Serve the ops port of METRICS_PORT (None when it is 0); with storage_gauges, models and queues too."""
     if not settings.metrics_port:
         return None
     registry = scrape_registry()
-    if storage_gauges:
-        registry.register(_storage_gauges(settings))
+    if storage_gauges is not None:
+        registry.register(storage_gauges)
     app = ops_app(registry, StorageProbe(settings).check)
     return OpsServer(settings.metrics_host, settings.metrics_port, app).start()
-
-
-MODEL_COUNT_PAGE = 1000
-
-
-def _storage_gauges(settings) -> StorageGauges:
-    storage = quick_clients(settings)
-    registry = TableModelRegistry(storage.tables.get_table_client(settings.models_table))
-    queues = {name: storage.queues.get_queue_client(name) for name in (
-        settings.train_queue, settings.delete_queue, settings.train_poison_queue, settings.delete_poison_queue)}
-
-    def count_models() -> dict:
-        counts = {status.value: 0 for status in ModelStatus}
-        token = None
-        while True:
-            page = registry.list_page(MODEL_COUNT_PAGE, token)
-            for summary in page.summaries:
-                counts[summary.status.value] += 1
-            token = page.continuation_token
-            if not token:
-                return counts
-
-    def queue_depths() -> dict:
-        depths = {}
-        for name, queue in queues.items():
-            try:
-                depths[name] = queue.get_queue_properties().approximate_message_count
-            except ResourceNotFoundError:
-                depths[name] = 0  # a poison queue no worker has made yet
-        return depths
-
-    return StorageGauges(count_models, queue_depths)

@@ -1,4 +1,4 @@
-"""`python -m common.healthcheck [live|ready]`: exit 0 when this container's ops port says so (Docker's HEALTHCHECK).
+"""`python -m observability.healthcheck [live|ready]`: exit 0 when this container's ops port says so (Docker's HEALTHCHECK).
 
 Both roles serve the ops port (METRICS_PORT) on the same address: the web app from its gunicorn master,
 the worker from its own process.
@@ -8,7 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from .settings import Settings, SettingsError
+from config.settings import Settings, SettingsError
 
 TIMEOUT_SECONDS = 5
 
@@ -16,7 +16,7 @@ TIMEOUT_SECONDS = 5
 def main(argv: list) -> int:
     probe = argv[0] if argv else "ready"
     if probe not in ("live", "ready"):
-        print(f"usage: python -m common.healthcheck [live|ready], not {probe!r}", file=sys.stderr)
+        print(f"usage: python -m observability.healthcheck [live|ready], not {probe!r}", file=sys.stderr)
         return 2
     try:
         settings = Settings.from_environ(os.environ, require_api_keys=False)

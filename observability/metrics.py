@@ -1,7 +1,7 @@
 """The service's Prometheus metrics (docs/operations.md lists them) and how a scrape reads them.
 
 In gunicorn every worker process counts in files of its own (multiprocess mode, set up by
-gunicorn.conf.py through common/metrics_multiprocess.py) and the master's ops port adds them up;
+gunicorn.conf.py through observability/metrics_multiprocess.py) and the master's ops port adds them up;
 `python -m webjob` is one process and serves its own.
 """
 import logging
@@ -80,7 +80,7 @@ class CacheMetrics:
         if self._cache is None or (self._clock() < self._next_publish and not force):
             return
         self._next_publish = self._clock() + self._min_interval
-        recommenders = _cached_values(self._cache)
+        recommenders = self._cache.values_now()
         caches = [(MODEL_CACHE, self._cache)] + [(ANSWER_CACHE, r.answers) for r in recommenders]
         with self._lock:
             seen = {}
@@ -96,12 +96,6 @@ class CacheMetrics:
             self._seen = seen
         CACHE_ENTRIES.labels(MODEL_CACHE).set(len(recommenders))
         CACHE_ENTRIES.labels(ANSWER_CACHE).set(sum(len(r.answers) for r in recommenders))
-
-
-def _cached_values(cache) -> list:
-    # The cache's own lock: iterating while another thread stores or evicts would fail.
-    with cache._lock:
-        return [value for value in (cache.get(key) for key in list(cache)) if value is not None]
 
 
 class StorageGauges:

@@ -1,8 +1,9 @@
 """Sending model messages to the worker's queues."""
 from azure.storage.queue import QueueServiceClient
 
+from config.settings import Settings
+
 from .messages import DeleteMessage, TrainMessage
-from .settings import Settings
 
 NEVER_EXPIRES = -1
 """A message's time to live meaning 'never': a model's message waits for a worker however long that takes

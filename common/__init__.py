@@ -1,1 +1,0 @@
-"""What both entry points (webapp, webjob) share: settings, the queue message contract, storage clients."""

@@ -1,0 +1,1 @@
+"""What an operator watches: JSON logs, Prometheus metrics, storage probes and the ops port that serves them."""
