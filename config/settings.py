@@ -2,6 +2,7 @@
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
+from .exceptions import SettingsError  # noqa: F401 - importable from here, where it is raised
 from .secret import Secret
 
 POISON_SUFFIX = "-poison"
@@ -9,10 +10,6 @@ POISON_SUFFIX = "-poison"
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class SettingsError(ValueError):
-    """A setting is missing or has a bad value; the message names the variable."""
 
 
 @dataclass(frozen=True)

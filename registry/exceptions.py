@@ -1,5 +1,5 @@
 """The ways the model registry fails."""
-from storage.errors import StorageUnavailableError as _SharedStorageUnavailableError
+from storage import exceptions as storage_exceptions
 
 
 class RegistryError(Exception):
@@ -14,7 +14,7 @@ class ConcurrentUpdateError(RegistryError):
     """Someone else changed the model since it was read (its ETag no longer matches)."""
 
 
-class StorageUnavailableError(RegistryError, _SharedStorageUnavailableError):
+class StorageUnavailableError(RegistryError, storage_exceptions.StorageUnavailableError):
     """The storage behind the registry could not be reached."""
 
 

@@ -2,9 +2,7 @@
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 
-
-class ContainerNotFoundError(LookupError):
-    """The blob container a model names does not exist."""
+from .exceptions import ContainerNotFoundError
 
 
 def list_usage_blobs(container: ContainerClient, relative_path: str) -> list:

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from registry import StorageUnavailableError
-from storage.errors import is_transient
+from storage.retries import is_transient
 
 logger = logging.getLogger(__name__)
 

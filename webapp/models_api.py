@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, request, url_for
 
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
-from storage.usage_blobs import ContainerNotFoundError
+from storage.exceptions import ContainerNotFoundError
 
 from . import services
 from .auth import require_role

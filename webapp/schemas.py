@@ -9,7 +9,7 @@ from typing import Optional
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from recommender import DEFAULT_EVENT_WEIGHTS, SimilarityFunction, CooccurrenceUnit
+from recommender import DEFAULT_EVENT_WEIGHTS, CooccurrenceUnit, SimilarityFunction
 from recommender.parameters import SUPPORT_THRESHOLD_RANGE
 from recommender.parsing import MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH
 from recommender.rules import MAX_LISTED_ITEM_IDS

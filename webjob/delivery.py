@@ -4,8 +4,8 @@ import threading
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage
 
-from storage.errors import NO_SDK_RETRIES
 from storage.queues import NEVER_EXPIRES
+from storage.retries import NO_SDK_RETRIES
 
 from .exceptions import MessageLostError
 

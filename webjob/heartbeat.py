@@ -3,7 +3,7 @@ import logging
 import threading
 
 from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
-from storage.errors import describe_error
+from storage.retries import describe_error
 
 from .cancellation import Cancellation, CancelReason
 from .claim import ModelClaim

@@ -9,7 +9,7 @@ import uuid
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobLeaseClient, ContainerClient
 
-from storage.errors import NO_SDK_RETRIES
+from storage.retries import NO_SDK_RETRIES
 
 from .exceptions import LeaseLostError
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
-from storage.errors import describe_error
+from storage.retries import describe_error
 
 from .backoff import retry_delay
 from .cancellation import Cancellation, CancelReason

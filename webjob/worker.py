@@ -5,8 +5,8 @@ import signal
 import threading
 
 from registry import ModelNotFoundError
-from storage.errors import NO_SDK_RETRIES, describe_error, is_transient
 from storage.messages import BadMessageError, ModelMessage
+from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
 from .cancellation import Cancellation, CancelReason

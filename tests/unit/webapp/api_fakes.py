@@ -3,7 +3,7 @@ from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
 from recommender import SARModel, SARParameters, make_events
 from registry import InMemoryModelRegistry, ModelStatus
-from storage.usage_blobs import ContainerNotFoundError
+from storage.exceptions import ContainerNotFoundError
 from webapp import create_app
 
 ADMIN, ADMIN_2 = {"x-api-key": "admin-1"}, {"x-api-key": "admin-2"}

@@ -3,8 +3,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
+
 from registry import ModelStatus
 
 

@@ -7,8 +7,8 @@ import hmac
 import logging
 
 import pytest
-
 from api_fakes import ADMIN, ADMIN_2, RECOMMEND, RECOMMEND_2, make_client, make_parts
+
 from webapp import auth
 
 

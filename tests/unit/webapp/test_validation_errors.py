@@ -1,6 +1,5 @@
 """Bad input is a 400 naming the field and the rule it broke (details: code, field, message); nothing is queued."""
 import pytest
-
 from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
 
 

@@ -1,6 +1,8 @@
-"""Storage failures: telling a passing outage from an error that retrying the same call cannot fix (the worker
+"""Storage failures in practice: telling a passing outage from an error that retrying the same call cannot fix (the worker
 retries the one later, the web app answers it with 503 StorageUnavailable), and describing either in one line."""
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+from .exceptions import StorageUnavailableError
 
 TRANSIENT_STATUS_CODES = {408, 429, 500, 502, 503, 504}
 
@@ -8,10 +10,6 @@ NO_SDK_RETRIES = {"retry_total": 0}
 """Per-call options for the worker's own queue and lease calls. The worker retries those itself (its
 backoff loop, the heartbeat's next beat); the storage SDK's default policy would block one call for about
 85 s (15 + 18 + 24 + ... s) while storage is down, which a heartbeat or a shutdown cannot wait for."""
-
-
-class StorageUnavailableError(Exception):
-    """Storage could not be reached or failed on its side; adapters raise their own subclass of it."""
 
 
 def is_transient(error: BaseException) -> bool:
