@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install parity chromium compose-cli bench-serve
+.PHONY: demo test install parity chromium compose-cli nginx bench-serve
 
-install: $(VENV)/.installed node_modules/.installed chromium compose-cli
+install: $(VENV)/.installed node_modules/.installed chromium compose-cli nginx
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; } || \
 		{ echo "Debian's chromium is needed for the dashboard test: apt-get install chromium (as root)"; exit 1; }
+
+# The end-to-end tests run the web app behind its buffering front, as production does: Debian's nginx.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; } || \
+		{ echo "Debian's nginx is needed for the end-to-end tests: apt-get install nginx-light (as root)"; exit 1; }
 
 # The compose file's test validates it with `docker compose config`, or Debian's docker-compose where the
 # compose plugin is missing (the client only: no Docker engine is installed or needed for that).

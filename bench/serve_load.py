@@ -216,7 +216,7 @@ class Bench:
         return f"{base_url}/api/models/{self.model_id}/recommend"
 
     def _start_webapp(self, name: str) -> tuple:
-        process, base_url = start_webapp(self.environ, self.logs / name, workers=WORKERS)
+        process, base_url = start_webapp(self.environ, self.logs / name, workers=WORKERS, front=False)
         return self._started(process), base_url
 
     def _start_empty_app(self) -> tuple:

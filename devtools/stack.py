@@ -7,6 +7,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from config.settings import Settings
+
 from .azurite import REPO_ROOT, free_port
 
 READY_TIMEOUT_SECONDS = 30.0
@@ -60,15 +62,47 @@ def service_environ(connection_string: str, keys: dict, **settings) -> dict:
     return environ
 
 
-def start_webapp(environ: dict, log_dir: Path, port: int = None, workers: int = 2) -> tuple:
-    """gunicorn "webapp:create_app()" on 127.0.0.1; returns (process, base URL) once it answers."""
-    port = port or free_port()
+def start_webapp(environ: dict, log_dir: Path, port: int = None, workers: int = 2, front: bool = True) -> tuple:
+    """gunicorn "webapp:create_app()" on 127.0.0.1, behind the buffering front (nginx) unless `front` is False;
+    returns (process, base URL) once it answers. `port` is the port clients use: the front's, or gunicorn's."""
+    app_port = free_port() if front else (port or free_port())
     command = [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "gunicorn.conf.py"),
-               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "webapp:create_app()"]
+               "--bind", f"127.0.0.1:{app_port}", "--workers", str(workers), "webapp:create_app()"]
     process = ServiceProcess("webapp", command, environ, log_dir).start()
-    base_url = f"http://127.0.0.1:{port}"
-    _wait_http(base_url + "/api/models", process)
-    return process, base_url
+    base_url = f"http://127.0.0.1:{app_port}"
+    wait_http(base_url + "/api/models", process)
+    if not front:
+        return process, base_url
+    from .front import start_front  # noqa: PLC0415 - front imports this module
+
+    max_body = int(environ.get("MAX_REQUEST_BYTES", Settings.max_request_bytes))
+    try:
+        nginx, front_url = start_front(app_port, log_dir, max_body, port=port)
+    except Exception:
+        process.stop()
+        raise
+    return FrontedWebapp(process, nginx), front_url
+
+
+class FrontedWebapp:
+    """gunicorn and its front, stopped together; `log()` and `process` are gunicorn's."""
+
+    def __init__(self, app: ServiceProcess, front: ServiceProcess):
+        self.app, self.front = app, front
+        self.process, self.log_path = app.process, app.log_path
+
+    def stop(self, grace_seconds: float = 10.0) -> int:
+        """Stop the front, then the app; returns the app's exit code."""
+        self.front.stop(grace_seconds)
+        return self.app.stop(grace_seconds)
+
+    def kill(self) -> None:
+        """SIGKILL the app (the front stays, answering 503 until stop())."""
+        self.app.kill()
+
+    def log(self) -> str:
+        """What gunicorn printed so far."""
+        return self.app.log()
 
 
 def start_worker(environ: dict, log_dir: Path, name: str = "worker") -> ServiceProcess:
@@ -76,7 +110,8 @@ def start_worker(environ: dict, log_dir: Path, name: str = "worker") -> ServiceP
     return ServiceProcess(name, [sys.executable, "-m", "webjob"], environ, log_dir).start()
 
 
-def _wait_http(url: str, process: ServiceProcess):
+def wait_http(url: str, process: ServiceProcess):
+    """Return once `url` answers (any HTTP status); raise when the process exits or the time runs out."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.process.poll() is not None:

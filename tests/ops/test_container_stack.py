@@ -47,7 +47,7 @@ def test_compose_validates_the_compose_file():
                             timeout=60, env={**os.environ, "ADMIN_PRIMARY_KEY": "k1-from-env"})
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
-    assert set(resolved["services"]) == {"azurite", "webapp", "worker"}
+    assert set(resolved["services"]) == {"azurite", "webapp", "worker", "front"}
     assert resolved["services"]["webapp"]["environment"]["ADMIN_PRIMARY_KEY"] == "k1-from-env"
 
 
@@ -65,6 +65,10 @@ def test_the_compose_file_keeps_to_the_rules():
         assert service["depends_on"]["azurite"]["condition"] == "service_healthy"
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
     assert "demo-admin-key" in webapp["environment"]["ADMIN_PRIMARY_KEY"]
+    # gunicorn is reached only through the buffering front (issue 19): its API port is not published.
+    assert not any(port.endswith(":8000") for port in webapp["ports"])
+    assert services["front"]["environment"]["RECSVC_UPSTREAM"] == "webapp:8000"
+    assert any(port.endswith(":8000") for port in services["front"]["ports"])
 
 
 def test_the_dockerfile_keeps_to_the_rules():
