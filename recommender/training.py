@@ -1,4 +1,4 @@
-"""SAR training: event table in, SARModel out, in named steps.
+"""SAR training: fit(events, params) -> SARModel, in named steps.
 
 The steps past indexing are public functions of (codes, timestamps, weights)
 arrays, so that a trainer holding disjoint groups of users (one per machine)

@@ -2,7 +2,7 @@
 from common.settings import Settings
 from common.usage_blobs import ContainerNotFoundError
 from model_provider import ModelBlobNotFoundError, Recommender
-from recommender import SARModel, SARParameters, make_events
+from recommender import SARParameters, fit, make_events
 from registry import InMemoryModelRegistry, ModelStatus
 from webapp import create_app
 
@@ -65,5 +65,5 @@ def completed_model(client, parts, **parameters) -> str:
     record = parts["registry"].get(model_id)
     parts["registry"].update(record.with_status(ModelStatus.COMPLETED, "done"))
     events = make_events(["u1", "u1", "u2", "u2", "u3"], ["x", "y", "x", "y", "z"])
-    parts["provider"].models[model_id] = SARModel.fit(events, SARParameters(support_threshold=1, **parameters))
+    parts["provider"].models[model_id] = fit(events, SARParameters(support_threshold=1, **parameters))
     return model_id
