@@ -35,7 +35,6 @@ Affinity a(u, i) = sum of w * 2^(-(t_ref - t)/T):
     u4  2      0    0   0   1/2      (4 * 1/2, 1 * 1/2)
 """
 import numpy as np
-import pandas as pd
 import pytest
 
 from recommender import EventBatch, SARModel, SARParameters, make_events, training
