@@ -9,7 +9,7 @@ set: a folder of files. Two cases, both with the service's default
 parameters (Jaccard, threshold 6, 30-day decay, item-to-item):
 
 - "fits": 15M events / 500k users / 60k items. One process (the worker's local
-  path: download each blob, parse_usage_files, SARModel.fit) against the
+  path: download each blob, parse_usage_files, recommender.fit) against the
   cluster path (distributed_sar: each Dask worker downloads and parses its own
   blobs): time of each, the overhead ratio, and that both models are equal.
 - "large": 30M events / 1M users / 100k items. The one process runs under an
@@ -199,7 +199,7 @@ def run_child(args) -> int:
 
 
 def train_single(files, params, result: dict):
-    from recommender import SARModel
+    from recommender import fit
     from recommender.parsing import parse_usage_files
 
     stage("parsing")
@@ -208,7 +208,7 @@ def train_single(files, params, result: dict):
     result["parse_seconds"] = time.perf_counter() - started
     stage("fitting")
     started = time.perf_counter()
-    model = SARModel.fit(events, params)
+    model = fit(events, params)
     result.update(fit_seconds=time.perf_counter() - started, events=len(events),
                   users=int(events["user_id"].nunique()))
     return model

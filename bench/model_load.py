@@ -23,7 +23,7 @@ from sar_scale_worker import load_csv  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from devtools.azurite import Azurite  # noqa: E402
 from model_provider import BlobModelStore, ModelProvider  # noqa: E402
-from recommender import SARModel, SARParameters, from_bytes, to_bytes  # noqa: E402
+from recommender import SARParameters, fit, from_bytes, to_bytes  # noqa: E402
 from storage.clients import StorageClients  # noqa: E402
 
 TARGET_SECONDS = 2.0
@@ -52,7 +52,7 @@ def main() -> int:
     blobs = {}
     for threshold in [int(t) for t in args.thresholds.split(",")]:
         print(f"fitting threshold {threshold} ...", file=sys.stderr, flush=True)
-        blobs[threshold] = to_bytes(SARModel.fit(frame, SARParameters(support_threshold=threshold, decay_period_days=30)))
+        blobs[threshold] = to_bytes(fit(frame, SARParameters(support_threshold=threshold, decay_period_days=30)))
     del frame
     rows = []
     with Azurite() as azurite:

@@ -40,7 +40,8 @@ from recommenders.evaluation import python_evaluation  # noqa: E402
 from recommenders.models.sar import SAR  # noqa: E402
 
 from devtools.movielens import load_ratings  # noqa: E402
-from recommender import SARModel, SARParameters, SimilarityFunction  # noqa: E402
+from recommender import SARModel, SARParameters, SimilarityFunction, fit  # noqa: E402
+from recommender.scoring import recommend_for_users  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def fit_ours(train: pd.DataFrame, similarity: str, client=None) -> SARModel:
                            decay_period_days=30, enable_user_affinity=True, enable_user_to_item=True,
                            allow_seed_items=False, enable_backfilling=False)
     if client is None:
-        return SARModel.fit(events, params)
+        return fit(events, params)
     from distributed_sar import load_event_frames
 
     bounds = np.linspace(0, len(events), DISTRIBUTED_PARTS + 1).astype(int)
@@ -112,8 +113,8 @@ def reference_rankings(model: SAR, test: pd.DataFrame, users: list) -> tuple:
 
 def our_rankings(model: SARModel, users: list, n_items: int) -> tuple:
     """Return our top-k lists and our full rankings, per user."""
-    top = model.recommend_for_users(users, k=TOP_K)
-    full = model.recommend_for_users(users, k=n_items)
+    top = recommend_for_users(model, users, k=TOP_K)
+    full = recommend_for_users(model, users, k=n_items)
     return ({u: _as_pairs(r) for u, r in zip(users, top)}, {u: _as_pairs(r) for u, r in zip(users, full)})
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recommender import SARModel
+from recommender import EventBatch, fit, scoring
 
 
 def _kb(field: str) -> int:
@@ -43,7 +43,7 @@ class StageRecorder:
 def profiled_fit(events: pd.DataFrame, params):
     recorder = StageRecorder()
     recorder("Reading the event table", 0.0)
-    model = SARModel.fit(events, params, progress=recorder)
+    model = fit(events, params, progress=recorder)
     recorder.close()
     return model, {"steps": recorder.rows, "similarity_nnz": int(model.similarity.nnz)}
 
@@ -53,7 +53,10 @@ def _median_us(samples: list) -> float:
 
 
 def scoring_breakdown(model, seeds: list, requests: list, top: int = 12) -> dict:
-    """Median time of each part of recommend(events=...), plus a cProfile of recommend and of similar_items."""
+    """Median time of each part of recommend(events=...), plus a cProfile of recommend and of similar_items.
+
+    `requests` are (item ids, timestamps, weights) columns, each made an EventBatch as the web app does.
+    """
     import cProfile
     import io
     import pstats
@@ -62,11 +65,12 @@ def scoring_breakdown(model, seeds: list, requests: list, top: int = 12) -> dict
 
     parts = {"recommend: _seed_affinities (map ids, decay, sum)": [], "recommend: _score (weighted_row_sum)": [],
              "recommend: top_k_dense": []}
-    for events in requests:
+    batches = [EventBatch(*columns) for columns in requests]
+    for events in batches:
         t0 = time.perf_counter_ns()
-        seed_items, affinities = model._seed_affinities(None, events)
+        seed_items, affinities = scoring._seed_affinities(model, None, events)
         t1 = time.perf_counter_ns()
-        scores = model._score(seed_items, affinities)
+        scores = scoring._score(model, seed_items, affinities)
         t2 = time.perf_counter_ns()
         top_k_dense(scores, 10)
         t3 = time.perf_counter_ns()
@@ -74,8 +78,8 @@ def scoring_breakdown(model, seeds: list, requests: list, top: int = 12) -> dict
         parts["recommend: _score (weighted_row_sum)"].append(t2 - t1)
         parts["recommend: top_k_dense"].append(t3 - t2)
     profiles = {}
-    for name, call, arguments in (("recommend", lambda events: model.recommend(events=events, k=10), requests),
-                                  ("similar_items", lambda seed: model.similar_items(seed, k=10), seeds)):
+    for name, call, arguments in (("recommend", lambda events: scoring.recommend(model, events=events, k=10), batches),
+                                  ("similar_items", lambda seed: scoring.similar_items(model, seed, k=10), seeds)):
         profiler = cProfile.Profile()
         profiler.enable()
         for argument in arguments[:500]:

@@ -70,7 +70,7 @@ def load_csv(path: Path, user_column: str, item_column: str) -> pd.DataFrame:
 
 def fit_ours(frame: pd.DataFrame, threshold: int, user_to_item: bool, profile: bool):
     sys.path.insert(0, str(REPO_ROOT))
-    from recommender import SARModel, SARParameters, SimilarityFunction
+    from recommender import SARParameters, SimilarityFunction, fit
 
     params = SARParameters(support_threshold=threshold, similarity_function=SimilarityFunction.JACCARD,
                            decay_period_days=DECAY_DAYS, enable_user_to_item=user_to_item)
@@ -78,7 +78,7 @@ def fit_ours(frame: pd.DataFrame, threshold: int, user_to_item: bool, profile: b
         from sar_profile import profiled_fit
 
         return profiled_fit(frame, params)
-    return SARModel.fit(frame, params)
+    return fit(frame, params)
 
 
 def fit_reference(frame: pd.DataFrame, threshold: int):
@@ -114,6 +114,9 @@ def percentiles(samples_ns: list) -> dict:
 
 def score_ours(model, frame: pd.DataFrame, n: int, profile: bool = False) -> dict:
     """Latency of similar_items(k=10) and recommend(events of 20, k=10), one call at a time, in process."""
+    from recommender import EventBatch
+    from recommender.scoring import recommend, similar_items
+
     rng = np.random.default_rng(SCORING_SEED)
     seeds = rng.choice(np.asarray(model.item_ids, dtype=object), size=n, replace=True).tolist()
 
@@ -124,9 +127,8 @@ def score_ours(model, frame: pd.DataFrame, n: int, profile: bool = False) -> dic
     requests = []
     for _, history in chosen.groupby("user_id", sort=False):
         latest = history.sort_values("timestamp").tail(USER_EVENTS)
-        # The columns as lists, the form the web app passes a request's events in.
-        requests.append({"item_id": latest["item_id"].tolist(), "timestamp": latest["timestamp"].tolist(),
-                         "weight": latest["weight"].tolist()})
+        # The columns as lists, the form the web app reads a request's events in (timed: it builds the batch).
+        requests.append((tuple(latest["item_id"].tolist()), latest["timestamp"].tolist(), latest["weight"].tolist()))
 
     def timed(call, arguments):
         for argument in arguments[:SCORING_WARMUP]:
@@ -139,8 +141,8 @@ def score_ours(model, frame: pd.DataFrame, n: int, profile: bool = False) -> dic
             assert len(result) == 10
         return samples
 
-    item_samples = timed(lambda seed: model.similar_items(seed, k=10), seeds)
-    user_samples = timed(lambda events: model.recommend(events=events, k=10), requests)
+    item_samples = timed(lambda seed: similar_items(model, seed, k=10), seeds)
+    user_samples = timed(lambda columns: recommend(model, events=EventBatch(*columns), k=10), requests)
     figures = {"item_to_item": percentiles(item_samples), "personalized": percentiles(user_samples),
                "events_per_request": USER_EVENTS}
     if profile:

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Callable, NamedTuple, Optional
 
-from recommender import Recommendation, SARModel
+from recommender import EventBatch, Recommendation, SARModel, scoring
 from recommender.rules import Rules
 
 from .cache import SlidingCache
@@ -32,9 +32,9 @@ def count_bucket(count: int) -> int:
 
 CANDIDATE_DEPTH = 256
 """A seed's row entries kept ranked for requests with an exclude list, and as many popular items after them
-when the row holds fewer (SARModel.seed_candidates); a request whose rules refuse too many of them ranks the
+when the row holds fewer (scoring.seed_candidates); a request whose rules refuse too many of them ranks the
 whole row again. Most answers under rules read a few dozen; ranking deeper costs every first request of a
-seed more (1,024 of the 19,190 entries of the benchmark model's longest row: 183 us, 256: 100 us)."""
+seed more."""
 CANDIDATES = "candidates"
 """Second element of a seed's candidates' cache key (an answer's is a count bucket, an int)."""
 
@@ -92,7 +92,7 @@ class Recommender:
             # candidates seldom hold enough of: such a request ranks the row as before.
             candidates = self._seed_candidates(item_id) \
                 if item_id is not None and rules.include_item_ids is None else None
-            return self.model.similar_items(item_id, count, rules, candidates=candidates) if candidates is not None \
+            return scoring.similar_items(self.model, item_id, count, rules, candidates) if candidates is not None \
                 else self._similar_items(item_id, count, rules)
         known = item_id is None or item_id in self.model.item_index
         key = (item_id if known else UNKNOWN_ITEM, count_bucket(count), rules)  # unknown ids must not flood it
@@ -102,26 +102,26 @@ class Recommender:
             self.answers.store(key, answer)
         return answer.recommendations(count)
 
-    def recommend(self, user_id: Optional[str], events, count: int,
+    def recommend(self, user_id: Optional[str], events: Optional[EventBatch], count: int,
                   rules: Optional[Rules] = None) -> list[Recommendation]:
         """Personalized: the user's stored history and/or the events, best first, under `rules`."""
-        return self.model.recommend(user_id=user_id, events=events, k=count, rules=rules)
+        return scoring.recommend(self.model, user_id=user_id, events=events, k=count, rules=rules)
 
-    def scores(self, item_ids: list, user_id: Optional[str], events) -> list:
+    def scores(self, item_ids: list, user_id: Optional[str], events: Optional[EventBatch]) -> list:
         """The personalized score of each item (None when the model does not know it), in the order given."""
-        return self.model.score_items(item_ids, user_id=user_id, events=events)
+        return scoring.score_items(self.model, item_ids, user_id=user_id, events=events)
 
     def _seed_candidates(self, item_id: str):
         """The seed's candidates, from the cache or ranked now (None for an unknown item: nothing to keep)."""
         key = (item_id, CANDIDATES)
         candidates = self.answers.lookup(key)
         if candidates is None:
-            candidates = self.model.seed_candidates(item_id, CANDIDATE_DEPTH)
+            candidates = scoring.seed_candidates(self.model, item_id, CANDIDATE_DEPTH)
             if candidates is not None:
                 self.answers.store(key, candidates)
         return candidates
 
     def _similar_items(self, item_id: Optional[str], count: int, rules: Optional[Rules]) -> list:
         if item_id is None:
-            return self.model.recommend(k=count, rules=rules)
-        return self.model.similar_items(item_id, count, rules)
+            return scoring.recommend(self.model, k=count, rules=rules)
+        return scoring.similar_items(self.model, item_id, count, rules)

@@ -24,7 +24,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from .exceptions import RecommenderError
+from .exceptions import UnreadableFileError
 
 _SKIPPED_RECORD = re.compile(r"Skipping line (\d+)")
 _UNTERMINATED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
@@ -33,10 +33,6 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _SCAN_BLOCK = 1 << 24
 _LINE_END = np.array([ord("\n")], dtype=np.uint8)
 _FIELD_EDGES = np.frombuffer(b',\n\r"', dtype=np.uint8)
-
-
-class UnreadableFileError(RecommenderError):
-    """A whole file cannot be read as CSV text (wrong encoding, or a reader failure); names the file."""
 
 
 @dataclass(frozen=True)

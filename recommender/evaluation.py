@@ -10,8 +10,10 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
+from .events import EventBatch
 from .model import SARModel
 from .ranking_metrics import hit_matrix, metrics_at
+from .scoring import recommend
 
 RANKING_KS = (1, 2, 3, 4, 5, 10)
 """k of precision@k, recall@k, nDCG@k and MAP@k."""
@@ -39,7 +41,7 @@ def evaluate(model: SARModel, train_events: pd.DataFrame, test_events: pd.DataFr
     lists, wanted = [], []
     groups = history.groupby("user_id", sort=False, observed=True)
     for done, (user_id, events) in enumerate(groups):
-        recommendations = model.recommend(events=events, k=RANKING_LENGTH)
+        recommendations = recommend(model, events=EventBatch.from_table(events), k=RANKING_LENGTH)
         if recommendations:  # only a model without backfill can answer nothing
             lists.append([item for item, _ in recommendations])
             wanted.append(relevant[user_id])

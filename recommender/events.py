@@ -4,7 +4,13 @@ An event table is a pandas DataFrame with the columns of EVENT_COLUMNS:
 ``user_id`` and ``item_id`` (str), ``timestamp`` (float seconds since the Unix
 epoch, UTC; NaN when the event has none) and ``weight`` (float; the event
 type's default weight already applied, see ``resolve_weights``).
+
+Request-time events (those sent with a personalized request) are an EventBatch:
+three columns of one user's events, without the table, which costs far more to
+build than scoring a few events does.
 """
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +37,45 @@ def make_events(user_ids, item_ids, timestamps=None, weights=None) -> pd.DataFra
         "weight": np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64),
     })
     return frame
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """One request's usage events, the form scoring reads.
+
+    Attributes
+    ----------
+    item_ids : tuple of str, shape (n,)
+    timestamps : float64 array, shape (n,), seconds since the Unix epoch, UTC (NaN: none, counts at t_ref)
+    weights : float64 array, shape (n,), the event type's default already applied (see event_weight)
+    """
+
+    item_ids: tuple
+    timestamps: np.ndarray
+    weights: np.ndarray
+
+    def __post_init__(self):
+        # Set through object.__setattr__: the class is frozen, and any sequence of numbers is accepted.
+        object.__setattr__(self, "timestamps", np.asarray(self.timestamps, dtype=np.float64))
+        object.__setattr__(self, "weights", np.asarray(self.weights, dtype=np.float64))
+        if not len(self.item_ids) == len(self.timestamps) == len(self.weights):
+            raise ValueError(f"{len(self.item_ids)} item ids, {len(self.timestamps)} timestamps and "
+                             f"{len(self.weights)} weights: an event batch needs one of each per event")
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+    @classmethod
+    def of(cls, item_ids, timestamps=None, weights=None) -> "EventBatch":
+        """A batch from columns; missing timestamps are NaN, missing weights 1."""
+        n = len(item_ids)
+        return cls(tuple(item_ids), np.full(n, np.nan) if timestamps is None else timestamps,
+                   np.ones(n) if weights is None else weights)
+
+    @classmethod
+    def from_table(cls, events: pd.DataFrame) -> "EventBatch":
+        """The item_id, timestamp and weight columns of an event table (its user_id is not read)."""
+        return cls(tuple(np.asarray(events["item_id"], dtype=object).tolist()), events["timestamp"], events["weight"])
 
 
 def resolve_weights(event_types, explicit_weights) -> np.ndarray:

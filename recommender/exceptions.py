@@ -25,5 +25,13 @@ class ModelFormatError(RecommenderError):
     """A serialized model is corrupt, truncated or of an unknown format version."""
 
 
-class TrainingCancelledError(RecommenderError):
-    """Training stopped because its cancellation check said so."""
+class UnreadableFileError(RecommenderError):
+    """A whole file cannot be read as CSV text (wrong encoding, or a reader failure); names the file."""
+
+
+class InvalidRulesError(RecommenderError, ValueError):
+    """A set of rules contradicts itself or holds a value out of range."""
+
+
+class CategoriesUnavailableError(RecommenderError, ValueError):
+    """A category cap was asked of a model that holds no item categories (trained without a catalog)."""

@@ -4,7 +4,11 @@ The reference numbers items and users in the order they first appear in the
 events, and top-k ties are broken by that index: a model trained on parts of
 the events (on several machines) must number them the same way to answer the
 same. These functions say how, for one column or for parts of it in order.
+ItemIdPrefixes indexes a model's item ids by prefix, for the prefix rule.
 """
+import bisect
+from operator import itemgetter
+
 import numpy as np
 import pandas as pd
 
@@ -46,3 +50,19 @@ def first_appearance_ranks(parts: np.ndarray, positions: np.ndarray) -> np.ndarr
     ranks = np.empty(order.size, dtype=np.int64)
     ranks[order] = np.arange(order.size)
     return ranks
+
+
+class ItemIdPrefixes:
+    """Item indices by id prefix: the ids sorted once, so a prefix is two binary searches."""
+
+    def __init__(self, item_ids: np.ndarray):
+        self._order = np.argsort(item_ids, kind="stable")
+        self._sorted = item_ids[self._order].tolist()
+
+    def items_with(self, prefix: str) -> np.ndarray:
+        """Indices of the items whose id starts with `prefix`."""
+        # Ids that start with the prefix are contiguous in sorted order: cut each id to the prefix's length.
+        head = itemgetter(slice(len(prefix)))
+        low = bisect.bisect_left(self._sorted, prefix, key=head)
+        high = bisect.bisect_right(self._sorted, prefix, lo=low, key=head)
+        return self._order[low:high]

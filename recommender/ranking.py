@@ -72,8 +72,7 @@ def top_k_dense(scores: np.ndarray, k: int):
 def _outside(items: np.ndarray, excluded: np.ndarray) -> np.ndarray:
     """Mask of the items not in `excluded`: a comparison per excluded item when they are very few (the seed
     of an item-to-item request), else a binary search of each item in the excluded ones sorted. np.isin sorts
-    both arrays together: its set-up alone costs more than the rest of an item-to-item answer (1,000 excluded
-    of 2,000 items: 156 us against 38; 11 of 43: 33 against 6)."""
+    both arrays together: its set-up alone costs more than the rest of an item-to-item answer."""
     if excluded.size > FEW_EXCLUDED:
         ordered = np.sort(excluded)
         at = np.searchsorted(ordered, items)

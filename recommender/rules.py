@@ -11,27 +11,17 @@ Rules act while the top k is chosen, never on a list already cut to k, so a
 filtered request still returns k items when k eligible items exist; backfilled
 items obey the same rules. Ids a model does not know are ignored.
 """
-import bisect
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice, repeat
-from operator import itemgetter
 from typing import Optional
 
 import numpy as np
 
-from .exceptions import RecommenderError
+from .exceptions import CategoriesUnavailableError, InvalidRulesError
 
 MAX_LISTED_ITEM_IDS = 1000
 """Most ids one include or exclude list may hold."""
-
-
-class InvalidRulesError(RecommenderError, ValueError):
-    """A set of rules contradicts itself or holds a value out of range."""
-
-
-class CategoriesUnavailableError(RecommenderError, ValueError):
-    """A category cap was asked of a model that holds no item categories (trained without a catalog)."""
 
 
 @dataclass(frozen=True)
@@ -69,22 +59,6 @@ class Rules:
     def lists_items(self) -> bool:
         """Does a rule name items one by one (a key too varied to cache answers by)?"""
         return self.include_item_ids is not None or bool(self.exclude_item_ids)
-
-
-class ItemIdPrefixes:
-    """Item indices by id prefix: the ids sorted once, so a prefix is two binary searches."""
-
-    def __init__(self, item_ids: np.ndarray):
-        self._order = np.argsort(item_ids, kind="stable")
-        self._sorted = item_ids[self._order].tolist()
-
-    def items_with(self, prefix: str) -> np.ndarray:
-        """Indices of the items whose id starts with `prefix`."""
-        # Ids that start with the prefix are contiguous in sorted order: cut each id to the prefix's length.
-        head = itemgetter(slice(len(prefix)))
-        low = bisect.bisect_left(self._sorted, prefix, key=head)
-        high = bisect.bisect_right(self._sorted, prefix, lo=low, key=head)
-        return self._order[low:high]
 
 
 FIRST_BLOCK = 64

@@ -1,4 +1,4 @@
-"""SAR training: event table in, SARModel out, in named steps.
+"""SAR training: fit(events, params) -> SARModel, in named steps.
 
 The steps past indexing are public functions of (codes, timestamps, weights)
 arrays, so that a trainer holding disjoint groups of users (one per machine)
@@ -30,13 +30,7 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
     t_ref, the reference time of the time decay, is the latest event timestamp.
     """
     report = progress or (lambda stage, fraction: None)
-    _check_columns(events)
-    complete = events["user_id"].notna() & events["item_id"].notna()
-    if not complete.all():  # a copy of the table only when there is something to drop
-        events = events[complete]
-    del complete
-    if events.empty:
-        raise NoValidEventsError("there is no event with both a user id and an item id to train on")
+    events = _usable_events(events)
     report("Indexing", 0.0)
     item_codes, item_ids = first_appearance_codes(events["item_id"])
     user_codes, user_ids = first_appearance_codes(events["user_id"])
@@ -95,10 +89,17 @@ def user_affinity_matrix(user_codes, item_codes, timestamps, weights, reference_
     return affinity_matrix(user_codes, item_codes, contributions, shape, binary=not params.enable_user_affinity)
 
 
-def _check_columns(events: pd.DataFrame):
+def _usable_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with both a user id and an item id. :raise NoValidEventsError: none has both"""
     missing = [column for column in EVENT_COLUMNS if column not in events.columns]
     if missing:
         raise ValueError(f"the event table lacks the columns {missing}")
+    complete = events["user_id"].notna() & events["item_id"].notna()
+    if not complete.all():  # a copy of the table only when there is something to drop
+        events = events[complete]
+    if events.empty:
+        raise NoValidEventsError("there is no event with both a user id and an item id to train on")
+    return events
 
 
 def _basket_items(user_codes, item_codes, timestamps, n_items) -> sp.csr_matrix:

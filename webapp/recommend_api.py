@@ -6,8 +6,9 @@ from typing import Optional
 from flask import Blueprint, request
 
 from model_provider import ModelBlobNotFoundError, ModelCorruptError
-from recommender import event_weight
-from recommender.rules import CategoriesUnavailableError, Rules
+from recommender import EventBatch, event_weight
+from recommender.exceptions import CategoriesUnavailableError
+from recommender.rules import Rules
 from registry import ModelRecord, ModelStatus
 
 from . import services
@@ -95,13 +96,13 @@ def _item_to_item(record: ModelRecord, query: dict):
 def _personalized(record: ModelRecord, query: dict, body: dict):
     recommender = _loaded_model(record)
     user_id = _user_id(recommender, query)
-    return _to_json(recommender.recommend(user_id, _event_columns(body["events"]), query["recommendation_count"],
+    return _to_json(recommender.recommend(user_id, _event_batch(body["events"]), query["recommendation_count"],
                                           _rules(body)))
 
 
 def _scores(record: ModelRecord, query: dict, body: dict):
     recommender = _loaded_model(record)
-    scores = recommender.scores(body["item_ids"], _user_id(recommender, query), _event_columns(body["events"]))
+    scores = recommender.scores(body["item_ids"], _user_id(recommender, query), _event_batch(body["events"]))
     return [{"itemId": item_id, "score": score} for item_id, score in zip(body["item_ids"], scores)]
 
 
@@ -134,13 +135,13 @@ def _categories_unavailable(_error):
                           "this model was trained without a catalog, so its items have no categories to cap", [detail])
 
 
-def _event_columns(events: list):
-    """The request's events as the columns SARModel.recommend reads (plain lists: cheaper than a DataFrame)."""
+def _event_batch(events: list) -> Optional[EventBatch]:
+    """The request's events as the EventBatch scoring reads (None when there are none)."""
     if not events:
         return None
-    return {"item_id": [event["item_id"] for event in events],
-            "timestamp": [event["timestamp"].timestamp() if event["timestamp"] else math.nan for event in events],
-            "weight": [event_weight(event["event_type"], event["weight"]) for event in events]}
+    return EventBatch(tuple(event["item_id"] for event in events),
+                      [event["timestamp"].timestamp() if event["timestamp"] else math.nan for event in events],
+                      [event_weight(event["event_type"], event["weight"]) for event in events])
 
 
 def _loaded_model(record: ModelRecord):

@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
-from recommender import NoValidEventsError, SARModel, SARParameters, TooManyParsingErrorsError, to_bytes
+from recommender import NoValidEventsError, SARParameters, TooManyParsingErrorsError, fit, to_bytes
 from recommender.catalog import parse_catalog_files
 from recommender.cold_items import place_cold_items
 from recommender.csv_reader import UnreadableFileError
@@ -83,7 +83,7 @@ class ModelTrainer:
         self._report_progress("Core training")
         training_started = time.perf_counter()
         try:
-            model = SARModel.fit(events, sar_parameters(parameters), progress=self._on_training_progress)
+            model = fit(events, sar_parameters(parameters), progress=self._on_training_progress)
         except NoValidEventsError as error:
             raise TrainingFailedError(str(error), statistics) from None
         statistics.update(numberOfUsers=int(events["user_id"].nunique()), numberOfUsageItems=model.n_items)

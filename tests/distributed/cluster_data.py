@@ -5,6 +5,7 @@ import numpy as np
 from config.secret import Secret
 from distributed_sar import BlobFiles
 from recommender import SARModel
+from recommender.scoring import recommend_for_users, similar_items
 from recommender.parsing import parse_usage_files
 
 SCORE_TOLERANCE = 1e-9
@@ -75,11 +76,11 @@ def assert_same_model(ours: SARModel, single: SARModel):
         np.testing.assert_array_equal(mine.indices, theirs.indices)
         np.testing.assert_allclose(mine.data, theirs.data, rtol=0, atol=SCORE_TOLERANCE)
     for item in single.item_ids:
-        assert_same_answers(ours.similar_items(item, k=10), single.similar_items(item, k=10))
+        assert_same_answers(similar_items(ours, item, k=10), similar_items(single, item, k=10))
     if single.user_ids is not None:
         assert list(ours.user_ids) == list(single.user_ids)
         users = list(single.user_ids)
-        for mine, theirs in zip(ours.recommend_for_users(users, k=10), single.recommend_for_users(users, k=10)):
+        for mine, theirs in zip(recommend_for_users(ours, users, k=10), recommend_for_users(single, users, k=10)):
             assert_same_answers(mine, theirs)
 
 

@@ -10,7 +10,7 @@ import pytest
 import distributed_sar.similarity
 from cluster_data import assert_same_model, blob_files, local_cluster, parse_locally, upload, usage_files
 from distributed_sar import BlobFiles, WorkerLostError, load_usage_blobs
-from recommender import SARModel, SARParameters
+from recommender import SARParameters, fit
 
 FAILURE_DEADLINE_SECONDS = 60.0
 
@@ -58,7 +58,7 @@ def test_a_worker_killed_while_counting_is_survived(azurite, usage_container, mo
             usage.release()
         assert killed
         assert_replaced(client, killed[0], len(worker_pids))
-    assert_same_model(model, SARModel.fit(parse_locally(files)[0], params))
+    assert_same_model(model, fit(parse_locally(files)[0], params))
 
 
 def test_a_task_that_keeps_killing_workers_fails_with_a_clear_reason(azurite, usage_container):

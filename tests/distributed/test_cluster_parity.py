@@ -5,7 +5,7 @@ import pytest
 
 from cluster_data import assert_same_model, blob_files, parse_locally, upload, usage_files
 from distributed_sar import load_event_frames, load_usage_blobs
-from recommender import SARModel, SARParameters, TooManyParsingErrorsError
+from recommender import SARParameters, TooManyParsingErrorsError, fit
 
 PARAMETER_SETS = [
     SARParameters(support_threshold=1, enable_user_to_item=True),
@@ -30,7 +30,7 @@ def test_blobs_parsed_on_the_workers_give_the_single_process_model(dask_client, 
         model = usage.fit(params)
     finally:
         usage.release()
-    assert_same_model(model, SARModel.fit(events, params))
+    assert_same_model(model, fit(events, params))
     assert usage.n_events == len(events) and usage.n_users == events["user_id"].nunique()
     ours = usage.report.as_dict()
     assert ours["errors"] == report.as_dict()["errors"] and ours["errors"][0]["count"] == 9
@@ -48,7 +48,7 @@ def test_tables_split_anywhere_give_the_single_process_model(dask_client):
     cuts = [0, 1, 1500, 1501, 4000, n]  # a one-row table, an empty one
     usage = load_event_frames(dask_client, [events.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:])])
     try:
-        assert_same_model(usage.fit(params), SARModel.fit(events, params))
+        assert_same_model(usage.fit(params), fit(events, params))
         history = usage.events_of(["u3", "u7", "nobody"])
     finally:
         usage.release()

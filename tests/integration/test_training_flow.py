@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from recommender import from_bytes
+from recommender.scoring import similar_items
 from registry import ModelRecord, ModelStatus
 from usage_data import CLUSTERED_USAGE
 from webjob.training import ModelTrainer, TrainingFailedError
@@ -74,7 +75,7 @@ def test_evaluation_block_measures_the_stored_model(trainer, full_inputs, store)
     assert metrics["rankingMetrics"][0]["recall"] == pytest.approx((1 + 1 / 2) / 2)
     assert metrics["diversityMetrics"]["uniqueItemsInTrainSet"] == 6
     model = from_bytes(store.load(full_inputs.id))
-    assert model.similar_items("a1", k=3)[2].item_id == "a4"
+    assert similar_items(model, "a1", k=3)[2].item_id == "a4"
     assert model.item_categories[model.item_index["a4"]] == "category"  # the catalog's, cold items' too
 
 

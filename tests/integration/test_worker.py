@@ -3,6 +3,7 @@ import pytest
 
 from model_provider import ModelBlobNotFoundError
 from recommender import from_bytes
+from recommender.scoring import similar_items
 from registry import ModelStatus
 from usage_data import CLUSTERED_USAGE
 from worker_harness import create_model, make_worker, queues, registry, store  # noqa: F401 - fixtures
@@ -29,7 +30,7 @@ def test_trains_a_model_from_a_folder_and_makes_it_the_default(worker, registry,
     assert record.statistics["usageEventsParsing"]["errors"] == []
     assert registry.get_default_id() == model_id
     model = from_bytes(store.load(model_id))
-    assert [item for item, _ in model.similar_items("a1", k=2)] == ["a2", "a3"]
+    assert [item for item, _ in similar_items(model, "a1", k=2)] == ["a2", "a3"]
 
 
 def test_missing_usage_blob_fails_the_model_with_the_path(worker, registry, queues, usage_container):

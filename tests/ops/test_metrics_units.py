@@ -5,7 +5,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from model_provider import CacheLimits, ModelProvider
 from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
-from recommender import SARModel, SARParameters, make_events, to_bytes
+from recommender import SARParameters, fit, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
 from webjob.training_metrics import TrainingMetricsRegistry
 
@@ -28,7 +28,7 @@ def cache_samples() -> dict:
 
 
 def test_cache_counts_of_both_levels_reach_the_counters_once():
-    model = to_bytes(SARModel.fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
     provider = ModelProvider(BytesStore({"m1": model, "m2": model}), CacheLimits(max_models=1))
     metrics = CacheMetrics(provider)
     before = cache_samples()
@@ -109,7 +109,7 @@ def test_the_worker_counts_completed_and_failed_trainings_from_its_registry_writ
 
 
 def test_publishing_waits_out_its_interval_then_adds_everything_since():
-    model = to_bytes(SARModel.fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
     provider = ModelProvider(BytesStore({"m1": model}), CacheLimits(max_models=1))
     now = [100.0]
     metrics = CacheMetrics(provider, min_interval=1.0, clock=lambda: now[0])

@@ -7,8 +7,8 @@ import pytest
 
 from model_provider import CacheLimits, ModelBlobNotFoundError, ModelCorruptError, ModelProvider, SlidingCache
 from model_provider.recommender import count_bucket
-from recommender import SARParameters, make_events, to_bytes
-from recommender.model import SARModel
+from recommender import SARModel, SARParameters, fit, make_events, to_bytes
+from recommender.scoring import recommend, similar_items
 from registry import InMemoryModelRegistry, ModelNotFoundError, ModelRecord, ModelStatus
 from registry.cached import CachedRecordReader
 
@@ -24,7 +24,7 @@ class Clock:
 def small_model(items="ABCDE") -> SARModel:
     users = ["u1", "u1", "u2", "u2", "u3", "u3"]
     picked = [items[0], items[1], items[1], items[2], items[0], items[2]]
-    return SARModel.fit(make_events(users, picked), SARParameters(support_threshold=1))
+    return fit(make_events(users, picked), SARParameters(support_threshold=1))
 
 
 class CountingStore:
@@ -127,10 +127,10 @@ def test_item_to_item_answers_are_cached_per_count_bucket_and_equal_direct_scori
     recommender = ModelProvider(CountingStore({"m": to_bytes(model)})).get("m")
     assert [count_bucket(c) for c in (1, 5, 6, 10, 11, 100)] == [5, 5, 10, 10, 20, 100]
     for count in (1, 2, 3, 5):
-        assert recommender.similar_items("A", count) == model.similar_items("A", count)
+        assert recommender.similar_items("A", count) == similar_items(model, "A", count)
     assert (recommender.answers.misses, recommender.answers.hits) == (1, 3)  # counts 1..5 share bucket 5
-    assert recommender.similar_items(None, 3) == model.recommend(k=3)
-    assert recommender.similar_items("nope", 3) == recommender.similar_items("nada", 3) == model.similar_items("x", 3)
+    assert recommender.similar_items(None, 3) == recommend(model, k=3)
+    assert recommender.similar_items("nope", 3) == recommender.similar_items("nada", 3) == similar_items(model, "x", 3)
     assert len(recommender.answers) == 3  # A, popular items, and one entry for every unknown id
 
 

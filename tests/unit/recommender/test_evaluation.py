@@ -9,7 +9,7 @@ By construction (seeds excluded, then backfill by popularity, ties to the first 
 """
 import pytest
 
-from recommender import SARModel, SARParameters, evaluation, make_events
+from recommender import SARParameters, evaluation, fit, make_events
 from recommender.evaluation import evaluate
 
 
@@ -27,7 +27,7 @@ def train_events():
 
 @pytest.fixture(scope="module")
 def model(train_events):
-    return SARModel.fit(train_events, SARParameters(support_threshold=2))
+    return fit(train_events, SARParameters(support_threshold=2))
 
 
 TEST_EVENTS = make_events(["alice", "bob", "bob", "carol"], ["a3", "b3", "never-trained", "a1"])

@@ -85,16 +85,21 @@ def test_top_k_on_long_lists_equals_a_full_sort(seed):
     assert best_scores.tolist() == expected_scores
 
 
-def test_events_as_a_mapping_of_columns_score_like_an_event_table():
-    from recommender import SARModel, SARParameters, event_weight, make_events, resolve_weights
+def test_an_event_batch_of_columns_scores_like_one_of_an_event_table():
+    from recommender import EventBatch, SARParameters, event_weight, fit, make_events, resolve_weights
+    from recommender.scoring import recommend
 
-    model = SARModel.fit(make_events(["u1", "u1", "u2", "u2", "u3"], ["A", "B", "B", "C", "A"],
+    model = fit(make_events(["u1", "u1", "u2", "u2", "u3"], ["A", "B", "B", "C", "A"],
                                      [0.0, 10.0, 20.0, 30.0, 40.0]), SARParameters(support_threshold=1))
     types, explicit = ["Purchase", None, "RemoveShopCart"], [None, 2.5, None]
     weights = [event_weight(t, w) for t, w in zip(types, explicit)]
     assert weights == resolve_weights(types, [float("nan") if w is None else w for w in explicit]).tolist()
     columns = {"item_id": ["A", "unknown", "C"], "timestamp": [50.0, 60.0, float("nan")], "weight": weights}
     table = make_events([None] * 3, columns["item_id"], columns["timestamp"], columns["weight"])
-    assert model.recommend(events=columns, k=3) == model.recommend(events=table, k=3)
+    from_columns = EventBatch.of(columns["item_id"], columns["timestamp"], columns["weight"])
+    from_table = EventBatch.from_table(table)
+    assert recommend(model, events=from_columns, k=3) == recommend(model, events=from_table, k=3)
+    # A (weight 4, at t_ref) and C (weight -1, no timestamp) are seeds; B scores 4 S[A, B] - S[C, B].
+    assert recommend(model, events=from_columns, k=3) == [("B", pytest.approx(4 / 3 - 1 / 2))]
     with pytest.raises(KeyError):
         event_weight("NoSuchType", None)

@@ -8,16 +8,18 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from recommender import ModelFormatError, SARModel, SARParameters, from_bytes, make_events, to_bytes
-from recommender.model import CAP_DEPTH
-from recommender.rules import (MAX_LISTED_ITEM_IDS, CategoriesUnavailableError, InvalidRulesError, ItemFilter,
-                               ItemIdPrefixes, Rules, choose_in_order)
+from recommender import (EventBatch, ModelFormatError, SARModel, SARParameters, fit, from_bytes, make_events, scoring,
+                         to_bytes)
+from recommender.exceptions import CategoriesUnavailableError, InvalidRulesError
+from recommender.indexing import ItemIdPrefixes
+from recommender.rules import MAX_LISTED_ITEM_IDS, ItemFilter, Rules, choose_in_order
+from recommender.scoring import CAP_DEPTH, recommend, score_items, seed_candidates, similar_items
 from rules_data import CATEGORIES, CO_USERS, usage_pairs
 from test_serialization import join, split  # the blob layout, read and written by hand
 
 
 def constructed_model(**parameters) -> SARModel:
-    model = SARModel.fit(make_events(*usage_pairs()),
+    model = fit(make_events(*usage_pairs()),
                          SARParameters(support_threshold=1, similarity_function="Cooccurrence", **parameters))
     return model.with_item_categories(list(CATEGORIES), list(CATEGORIES.values()))
 
@@ -32,25 +34,25 @@ def ids(recommendations) -> list:
 
 
 def test_the_constructed_model_ranks_as_described(model):
-    assert [(item, score) for item, score in model.similar_items("s", 11)] == [
+    assert [(item, score) for item, score in similar_items(model, "s", 11)] == [
         *CO_USERS.items(), ("ap", 0.0), ("bp", 0.0), ("np", 0.0)]
 
 
 def test_seed_candidates_are_the_rows_best_entries_then_the_popular_other_items(model):
-    shallow = model.seed_candidates("s", 3)
+    shallow = seed_candidates(model, "s", 3)
     assert [model.item_ids[item] for item in shallow.items] == ["a1", "a2", "b1"] and not shallow.complete
     assert shallow.scores.tolist() == [CO_USERS["a1"], CO_USERS["a2"], CO_USERS["b1"]]
     # The whole row, then backfill without the seed and the row's items: every candidate there is.
-    deep = model.seed_candidates("s", 100)
+    deep = seed_candidates(model, "s", 100)
     assert [model.item_ids[item] for item in deep.items] == [*CO_USERS, "ap", "bp", "np"] and deep.complete
     assert deep.scores.tolist() == [*CO_USERS.values(), 0.0, 0.0, 0.0]
     # a1's row holds s alone; backfill is cut at the depth while more popular items exist.
-    cut = model.seed_candidates("a1", 3)
+    cut = seed_candidates(model, "a1", 3)
     assert [model.item_ids[item] for item in cut.items] == ["s", "ap", "bp", "np"] and not cut.complete
     assert cut.scores.tolist() == [CO_USERS["a1"], 0.0, 0.0, 0.0]
-    assert model.seed_candidates("a1", 20).items.size == 11 and model.seed_candidates("a1", 20).complete
-    assert model.seed_candidates("unknown", 3) is None
-    without_backfill = constructed_model(enable_backfilling=False).seed_candidates("s", 100)
+    assert seed_candidates(model, "a1", 20).items.size == 11 and seed_candidates(model, "a1", 20).complete
+    assert seed_candidates(model, "unknown", 3) is None
+    without_backfill = seed_candidates(constructed_model(enable_backfilling=False), "s", 100)
     assert without_backfill.items.size == len(CO_USERS) and without_backfill.complete
 
 
@@ -70,77 +72,77 @@ def test_the_cap_reads_candidates_only_as_far_as_it_needs():
 
 
 def test_excluded_items_never_come_back_and_the_list_still_has_k_items(model):
-    assert ids(model.similar_items("s", 3, Rules(exclude_item_ids=("a1", "b1", "unknown")))) == ["a2", "a3", "a4"]
+    assert ids(similar_items(model, "s", 3, Rules(exclude_item_ids=("a1", "b1", "unknown")))) == ["a2", "a3", "a4"]
     # Backfill skips them too.
-    assert ids(model.similar_items("s", 10, Rules(exclude_item_ids=("ap",))))[8:] == ["bp", "np"]
+    assert ids(similar_items(model, "s", 10, Rules(exclude_item_ids=("ap",))))[8:] == ["bp", "np"]
 
 
 def test_an_include_list_is_a_candidate_list_for_scored_and_backfilled_items(model):
     rules = Rules(include_item_ids=("b2", "n1", "bp", "never-seen"))
-    assert [(item, score) for item, score in model.similar_items("s", 5, rules)] == [
+    assert [(item, score) for item, score in similar_items(model, "s", 5, rules)] == [
         ("b2", 3.0), ("n1", 2.0), ("bp", 0.0)]
-    assert ids(constructed_model(enable_backfilling=False).similar_items("s", 5, rules)) == ["b2", "n1"]
-    assert model.similar_items("s", 5, Rules(include_item_ids=())) == []  # an empty candidate list lets none through
+    assert ids(similar_items(constructed_model(enable_backfilling=False), "s", 5, rules)) == ["b2", "n1"]
+    assert similar_items(model, "s", 5, Rules(include_item_ids=())) == []  # an empty candidate list lets none through
 
 
 def test_an_id_prefix_filters_scored_and_backfilled_items(model):
-    assert ids(model.similar_items("s", 6, Rules(item_id_prefix="a"))) == ["a1", "a2", "a3", "a4", "ap"]
-    assert ids(model.similar_items("s", 6, Rules(item_id_prefix="b", include_item_ids=("b2", "a1", "bp")))) == [
+    assert ids(similar_items(model, "s", 6, Rules(item_id_prefix="a"))) == ["a1", "a2", "a3", "a4", "ap"]
+    assert ids(similar_items(model, "s", 6, Rules(item_id_prefix="b", include_item_ids=("b2", "a1", "bp")))) == [
         "b2", "bp"]
-    assert model.similar_items("s", 6, Rules(item_id_prefix="zz")) == []
+    assert similar_items(model, "s", 6, Rules(item_id_prefix="zz")) == []
 
 
 def test_a_category_cap_skips_items_while_selecting_and_never_caps_items_without_a_category(model):
     # a3, a4 (a third and fourth A), b3 (a third B), then ap and bp in the backfill are skipped; n1 and np pass.
-    assert ids(model.similar_items("s", 6, Rules(max_per_category=2))) == ["a1", "a2", "b1", "b2", "n1", "np"]
-    assert ids(model.similar_items("s", 3, Rules(max_per_category=1))) == ["a1", "b1", "n1"]
+    assert ids(similar_items(model, "s", 6, Rules(max_per_category=2))) == ["a1", "a2", "b1", "b2", "n1", "np"]
+    assert ids(similar_items(model, "s", 3, Rules(max_per_category=1))) == ["a1", "b1", "n1"]
 
 
 def test_a_category_window_caps_the_first_results_and_held_back_items_follow_it(model):
     rules = Rules(max_per_category=1, category_window=3)
-    assert ids(model.similar_items("s", 6, rules)) == ["a1", "b1", "n1", "a2", "a3", "a4"]
+    assert ids(similar_items(model, "s", 6, rules)) == ["a1", "b1", "n1", "a2", "a3", "a4"]
 
 
 def test_a_window_that_cannot_be_filled_ends_the_list():
     model = constructed_model(enable_backfilling=False)
     rules = Rules(max_per_category=1, category_window=4, include_item_ids=("a1", "a2", "b1", "b2"))
-    assert ids(model.similar_items("s", 4, rules)) == ["a1", "b1"]  # a2, b2 may not be in the first 4
+    assert ids(similar_items(model, "s", 4, rules)) == ["a1", "b1"]  # a2, b2 may not be in the first 4
 
 
 def test_personalized_recommendations_obey_the_same_rules(model):
-    events = {"item_id": ["s"], "timestamp": [np.nan], "weight": [2.0]}  # scores: 2 x the row of s
-    assert [(item, score) for item, score in model.recommend(events=events, k=3, rules=Rules(
+    events = EventBatch.of(["s"], weights=[2.0])  # scores: 2 x the row of s
+    assert [(item, score) for item, score in recommend(model, events=events, k=3, rules=Rules(
         exclude_item_ids=("a2",), max_per_category=1))] == [("a1", 16.0), ("b1", 12.0), ("n1", 4.0)]
-    assert ids(model.recommend(events=events, k=6, rules=Rules(item_id_prefix="b"))) == ["b1", "b2", "b3", "bp"]
+    assert ids(recommend(model, events=events, k=6, rules=Rules(item_id_prefix="b"))) == ["b1", "b2", "b3", "bp"]
 
 
 def test_without_seeds_the_popular_items_obey_the_rules(model):
-    assert ids(model.recommend(k=3, rules=Rules(max_per_category=1))) == ["s", "ap", "bp"]
-    assert ids(model.recommend(k=4, rules=Rules(exclude_item_ids=("s", "bp"), max_per_category=1))) == [
+    assert ids(recommend(model, k=3, rules=Rules(max_per_category=1))) == ["s", "ap", "bp"]
+    assert ids(recommend(model, k=4, rules=Rules(exclude_item_ids=("s", "bp"), max_per_category=1))) == [
         "ap", "np", "b1", "n1"]
-    assert ids(model.similar_items("unknown", 2, Rules(item_id_prefix="n"))) == ["np", "n1"]
+    assert ids(similar_items(model, "unknown", 2, Rules(item_id_prefix="n"))) == ["np", "n1"]
 
 
 def test_a_cap_on_a_model_without_categories_is_an_error_other_rules_are_not():
-    model = SARModel.fit(make_events(["u1", "u1"], ["x", "y"]), SARParameters(support_threshold=1))
+    model = fit(make_events(["u1", "u1"], ["x", "y"]), SARParameters(support_threshold=1))
     with pytest.raises(CategoriesUnavailableError):
-        model.similar_items("x", 2, Rules(max_per_category=1))
+        similar_items(model, "x", 2, Rules(max_per_category=1))
     with pytest.raises(CategoriesUnavailableError):
-        model.recommend(k=2, rules=Rules(max_per_category=1))
-    assert ids(model.similar_items("x", 2, Rules(exclude_item_ids=("y",)))) == []
+        recommend(model, k=2, rules=Rules(max_per_category=1))
+    assert ids(similar_items(model, "x", 2, Rules(exclude_item_ids=("y",)))) == []
 
 
 def test_scores_of_listed_items_in_the_order_given(model):
-    events = {"item_id": ["s", "a1"], "timestamp": [np.nan, np.nan], "weight": [1.0, 1.0]}
+    events = EventBatch.of(["s", "a1"])
     # score(x) = S[s, x] + S[a1, x]: a1 and s co-occur with 8 users, each item with itself with all of its users.
-    assert model.score_items(["b1", "nope", "a1", "ap", "s", "b1"], events=events) == [
+    assert score_items(model, ["b1", "nope", "a1", "ap", "s", "b1"], events=events) == [
         6.0, None, 8.0 + 8.0, 0.0, 36.0 + 8.0, 6.0]
-    assert model.score_items(["b1", "nope"]) == [0.0, None]
+    assert score_items(model, ["b1", "nope"]) == [0.0, None]
 
 
 def test_scores_for_a_users_history():
     model = constructed_model(enable_user_to_item=True, enable_user_affinity=False)
-    assert model.score_items(["s", "a2", "b3"], user_id="a1-u0") == [8.0 + 36.0, 7.0, 1.0]
+    assert score_items(model, ["s", "a2", "b3"], user_id="a1-u0") == [8.0 + 36.0, 7.0, 1.0]
 
 
 @pytest.mark.parametrize("arguments", [
@@ -168,7 +170,7 @@ def test_categories_survive_serialization_and_blank_or_missing_ones_are_none(mod
     assert model.item_categories[model.item_index["s"]] is None  # not in the catalog
     loaded = from_bytes(to_bytes(model))
     assert loaded.item_categories.tolist() == model.item_categories.tolist()
-    assert ids(loaded.similar_items("s", 6, Rules(max_per_category=2))) == ["a1", "a2", "b1", "b2", "n1", "np"]
+    assert ids(similar_items(loaded, "s", 6, Rules(max_per_category=2))) == ["a1", "a2", "b1", "b2", "n1", "np"]
 
 
 @pytest.mark.parametrize("code", [99, -2])
@@ -182,7 +184,7 @@ def test_category_codes_outside_the_names_are_refused(model, code):
 
 
 def test_a_model_without_categories_serializes_as_before():
-    model = SARModel.fit(make_events(["u1", "u1"], ["x", "y"]), SARParameters(support_threshold=1))
+    model = fit(make_events(["u1", "u1"], ["x", "y"]), SARParameters(support_threshold=1))
     assert from_bytes(to_bytes(model)).item_categories is None
     assert b"item_category" not in to_bytes(model)
 
@@ -227,7 +229,7 @@ def random_model(rng) -> SARModel:
     users = [f"u{u}" for u in rng.integers(0, 60, n_events)]
     items = [f"i{i}" for i in rng.zipf(1.3, n_events) % n_items]
     weights = rng.choice([1.0, 1.0, 2.0, -1.0], n_events)
-    model = SARModel.fit(make_events(users, items, weights=weights), SARParameters(
+    model = fit(make_events(users, items, weights=weights), SARParameters(
         support_threshold=1, enable_backfilling=bool(rng.random() < 0.8), similarity_function="Jaccard",
         allow_seed_items=bool(rng.random() < 0.3)))
     categories = rng.choice(["c1", "c2", "c3", ""], model.n_items, p=[0.5, 0.2, 0.1, 0.2])
@@ -255,17 +257,16 @@ def test_the_selection_equals_the_plain_definition_on_random_models(seed, monkey
         seed_item = int(rng.integers(0, model.n_items))
         row = model.similarity[seed_item].toarray().ravel()
         expected = reference_pick(model, row, set() if model.params.allow_seed_items else {seed_item}, rules, k)
-        assert model.similar_items(model.item_ids[seed_item], k, rules) == expected, rules
+        assert similar_items(model, model.item_ids[seed_item], k, rules) == expected, rules
         for depth in (1, 3, 20, 40, 1000):  # candidates ranked ahead, to a depth the rules may exhaust (then the row)
-            candidates = model.seed_candidates(model.item_ids[seed_item], depth)
-            assert model.similar_items(model.item_ids[seed_item], k, rules, candidates) == expected, (rules, depth)
-        events = {"item_id": rng.choice(model.item_ids, 3).tolist(), "timestamp": [np.nan] * 3,
-                  "weight": rng.choice([1.0, 3.0, -1.0], 3).tolist()}
-        seeds, affinities = model._seed_affinities(None, events)
-        scores = model._score(seeds, affinities)
+            candidates = seed_candidates(model, model.item_ids[seed_item], depth)
+            assert similar_items(model, model.item_ids[seed_item], k, rules, candidates) == expected, (rules, depth)
+        events = EventBatch.of(rng.choice(model.item_ids, 3).tolist(), weights=rng.choice([1.0, 3.0, -1.0], 3))
+        seeds, affinities = scoring._seed_affinities(model, None, events)
+        scores = scoring._score(model, seeds, affinities)
         never = set() if model.params.allow_seed_items else set(seeds.tolist())
         expected = reference_pick(model, scores, never, rules, k)
-        assert model.recommend(events=events, k=k, rules=rules) == expected, rules
+        assert recommend(model, events=events, k=k, rules=rules) == expected, rules
 
 
 def test_the_cap_ranks_deeper_when_the_first_candidates_are_all_of_one_category():
@@ -277,12 +278,12 @@ def test_the_cap_ranks_deeper_when_the_first_candidates_are_all_of_one_category(
         for user in range(n_a + 10 - rank):
             users += [f"{rank}-{user}"] * 2
             items += ["s", f"x{rank:03d}"]
-    model = SARModel.fit(make_events(users, items), SARParameters(support_threshold=1,
+    model = fit(make_events(users, items), SARParameters(support_threshold=1,
                                                                   similarity_function="Cooccurrence",
                                                                   enable_backfilling=False))
     model = model.with_item_categories([f"x{rank:03d}" for rank in range(n_a + 5)], ["A"] * n_a + ["B"] * 5)
-    assert ids(model.similar_items("s", k, Rules(max_per_category=1))) == ["x000", f"x{n_a:03d}"]
-    assert ids(model.similar_items("s", k, Rules(max_per_category=2, category_window=2))) == ["x000", "x001", "x002"]
+    assert ids(similar_items(model, "s", k, Rules(max_per_category=1))) == ["x000", f"x{n_a:03d}"]
+    assert ids(similar_items(model, "s", k, Rules(max_per_category=2, category_window=2))) == ["x000", "x001", "x002"]
 
 
 def test_choose_asks_for_more_candidates_only_while_more_exist():

@@ -35,10 +35,10 @@ Affinity a(u, i) = sum of w * 2^(-(t_ref - t)/T):
     u4  2      0    0   0   1/2      (4 * 1/2, 1 * 1/2)
 """
 import numpy as np
-import pandas as pd
 import pytest
 
-from recommender import SARModel, SARParameters, make_events
+from recommender import EventBatch, SARModel, SARParameters, make_events, training
+from recommender.scoring import recommend, similar_items
 
 DAY = 86400.0
 T0 = 1_700_000_000.0
@@ -80,13 +80,13 @@ COOCCURRENCE = np.array([
 def fit(events=EVENTS, **overrides) -> SARModel:
     """SAR with support 1, user-to-item on and T = 30 days, unless overridden."""
     settings = {"support_threshold": 1, "enable_user_to_item": True, "decay_period_days": 30, **overrides}
-    return SARModel.fit(events, SARParameters(**settings))
+    return training.fit(events, SARParameters(**settings))
 
 
-def request_events(item_ids, days, weights) -> pd.DataFrame:
-    """A request's event table (no user id); a day of None means no timestamp."""
+def request_events(item_ids, days, weights) -> EventBatch:
+    """A request's events; a day of None means no timestamp."""
     timestamps = [np.nan if day is None else T0 + day * DAY for day in days]
-    return make_events([None] * len(item_ids), item_ids, timestamps, weights)
+    return EventBatch.of(item_ids, timestamps, weights)
 
 
 def assert_recommendations(actual, expected):
@@ -200,19 +200,19 @@ def test_binary_affinity_without_user_affinity():
     ("u4", [("B", 1.0), ("C", 1 / 2), ("D", 0.0)]),
 ])
 def test_recommend_scores_the_stored_history(user, expected):
-    assert_recommendations(fit().recommend(user_id=user, k=3), expected)
+    assert_recommendations(recommend(fit(), user_id=user, k=3), expected)
 
 
 def test_negative_weight_lowers_scores_and_keeps_pushed_down_items_out_of_backfill():
     # u2, a = (-1/4, 1, 0, 0, 0): C = -1/4 * 1/4 + 2/3 = 29/48, D = 1/3,
     # E = -1/4 * 1/3 = -1/12 < 0. E is neither recommended nor backfilled.
-    assert_recommendations(fit().recommend(user_id="u2", k=3), [("C", 29 / 48), ("D", 1 / 3)])
+    assert_recommendations(recommend(fit(), user_id="u2", k=3), [("C", 29 / 48), ("D", 1 / 3)])
 
 
 def test_allow_seed_items_lets_seeds_compete():
     # u2 as above, seeds included: A = -1/4 + 1/2 = 1/4, B = -1/4 * 1/2 + 1 = 7/8.
     assert_recommendations(
-        fit(allow_seed_items=True).recommend(user_id="u2", k=5),
+        recommend(fit(allow_seed_items=True), user_id="u2", k=5),
         [("B", 7 / 8), ("C", 29 / 48), ("D", 1 / 3), ("A", 1 / 4)],
     )
 
@@ -221,7 +221,7 @@ def test_binary_affinity_ignores_weights_and_decay_when_scoring():
     # u2, a = (1, 1, 0, 0, 0): C = 1/4 + 2/3 = 11/12, D = 1/3, E = 1/3.
     # D and E tie exactly: D has the lower index.
     assert_recommendations(
-        fit(enable_user_affinity=False).recommend(user_id="u2", k=3),
+        recommend(fit(enable_user_affinity=False), user_id="u2", k=3),
         [("C", 11 / 12), ("D", 1 / 3), ("E", 1 / 3)],
     )
 
@@ -229,11 +229,11 @@ def test_binary_affinity_ignores_weights_and_decay_when_scoring():
 def test_without_user_to_item_a_user_id_gets_only_backfill():
     model = fit(enable_user_to_item=False)
     assert model.user_affinity is None
-    assert_recommendations(model.recommend(user_id="u1", k=3), [("A", 0.0), ("B", 0.0), ("C", 0.0)])
+    assert_recommendations(recommend(model, user_id="u1", k=3), [("A", 0.0), ("B", 0.0), ("C", 0.0)])
 
 
 def test_unknown_user_gets_only_backfill():
-    assert_recommendations(fit().recommend(user_id="nobody", k=2), [("A", 0.0), ("B", 0.0)])
+    assert_recommendations(recommend(fit(), user_id="nobody", k=2), [("A", 0.0), ("B", 0.0)])
 
 
 # --- personalized: request events ------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_unknown_user_gets_only_backfill():
 def test_request_events_alone_use_their_weights(day):
     # One event on A, weight 2, at t_ref (or without timestamp: counts at t_ref), so a_A = 2:
     # B = 2 * 1/2 = 1, E = 2 * 1/3 = 2/3, C = 2 * 1/4 = 1/2.
-    recommendations = fit().recommend(events=request_events(["A"], [day], [2.0]), k=3)
+    recommendations = recommend(fit(), events=request_events(["A"], [day], [2.0]), k=3)
     assert_recommendations(recommendations, [("B", 1.0), ("E", 2 / 3), ("C", 1 / 2)])
 
 
@@ -260,7 +260,7 @@ def test_request_events_alone_use_their_weights(day):
     ("B", 90, 2.0, [("A", 13 / 8), ("E", 0.0)]),
 ])
 def test_history_and_request_events_combine(item, day, weight, expected):
-    recommendations = fit().recommend(user_id="u3", events=request_events([item], [day], [weight]), k=2)
+    recommendations = recommend(fit(), user_id="u3", events=request_events([item], [day], [weight]), k=2)
     assert_recommendations(recommendations, expected)
 
 
@@ -268,16 +268,16 @@ def test_binary_affinity_weighs_history_and_request_seeds_one():
     # Without user affinity every seed weighs 1, whatever its time or weight: u3 seeds B, C, D and E.
     # A = 1/2 + 1/4 + 0 + 1/3 = 13/12.
     model = fit(enable_user_affinity=False)
-    assert_recommendations(model.recommend(user_id="u3", events=request_events(["E"], [90], [1.0]), k=1),
+    assert_recommendations(recommend(model, user_id="u3", events=request_events(["E"], [90], [1.0]), k=1),
                            [("A", 13 / 12)])
 
 
 def test_request_events_on_unknown_items_are_ignored():
     # The unknown item neither seeds nor moves t_ref: had its day 90 counted, u3's
     # history would halve and A would score 5/8 instead of 5/4.
-    recommendations = fit().recommend(user_id="u3", events=request_events(["Z"], [90], [5.0]), k=2)
+    recommendations = recommend(fit(), user_id="u3", events=request_events(["Z"], [90], [5.0]), k=2)
     assert_recommendations(recommendations, [("A", 5 / 4), ("E", 0.0)])
-    assert_recommendations(fit().recommend(events=request_events(["Z"], [60], [1.0]), k=2),
+    assert_recommendations(recommend(fit(), events=request_events(["Z"], [60], [1.0]), k=2),
                            [("A", 0.0), ("B", 0.0)])
 
 
@@ -293,23 +293,23 @@ def test_request_events_on_unknown_items_are_ignored():
     ("Cooccurrence", [("A", 2.0), ("C", 2.0), ("D", 1.0), ("E", 0.0)]),
 ])
 def test_similar_items_is_the_similarity_row_without_the_seed(function, expected):
-    assert_recommendations(fit(similarity_function=function).similar_items("B", k=4), expected)
+    assert_recommendations(similar_items(fit(similarity_function=function), "B", k=4), expected)
 
 
 def test_similar_items_backfills_by_popularity_without_seed_or_listed_items():
     # Row E has only A (1/3); backfill runs A, B, C, D, E and skips A (listed) and E (seed).
-    assert_recommendations(fit().similar_items("E", k=3), [("A", 1 / 3), ("B", 0.0), ("C", 0.0)])
+    assert_recommendations(similar_items(fit(), "E", k=3), [("A", 1 / 3), ("B", 0.0), ("C", 0.0)])
 
 
 def test_without_backfilling_lists_stay_short():
     model = fit(enable_backfilling=False)
-    assert_recommendations(model.similar_items("E", k=3), [("A", 1 / 3)])
-    assert model.similar_items("Z", k=3) == []
-    assert_recommendations(model.recommend(user_id="u3", k=3), [("A", 5 / 4)])
+    assert_recommendations(similar_items(model, "E", k=3), [("A", 1 / 3)])
+    assert similar_items(model, "Z", k=3) == []
+    assert_recommendations(recommend(model, user_id="u3", k=3), [("A", 5 / 4)])
 
 
 def test_unknown_item_gets_only_backfill():
-    assert_recommendations(fit().similar_items("Z", k=3), [("A", 0.0), ("B", 0.0), ("C", 0.0)])
+    assert_recommendations(similar_items(fit(), "Z", k=3), [("A", 0.0), ("B", 0.0), ("C", 0.0)])
 
 
 def test_equal_scores_go_to_the_item_seen_first_in_training():
@@ -317,6 +317,6 @@ def test_equal_scores_go_to_the_item_seen_first_in_training():
     # Jaccard(s, a) = 1. z appears before a, so z wins although "a" < "z"; with k=1
     # the tie sits at the cut. Popularity ties (1 each) also go by first appearance.
     model = fit(make_events(["v", "v", "v"], ["s", "z", "a"]))
-    assert_recommendations(model.similar_items("s", k=2), [("z", 1.0), ("a", 1.0)])
-    assert_recommendations(model.similar_items("s", k=1), [("z", 1.0)])
-    assert_recommendations(model.similar_items("unknown", k=3), [("s", 0.0), ("z", 0.0), ("a", 0.0)])
+    assert_recommendations(similar_items(model, "s", k=2), [("z", 1.0), ("a", 1.0)])
+    assert_recommendations(similar_items(model, "s", k=1), [("z", 1.0)])
+    assert_recommendations(similar_items(model, "unknown", k=3), [("s", 0.0), ("z", 0.0), ("a", 0.0)])

@@ -1,7 +1,7 @@
 """In-memory collaborators of the web app (the registry's own fake and small fakes with the same interfaces)."""
 from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
-from recommender import SARModel, SARParameters, make_events
+from recommender import SARParameters, fit, make_events
 from registry import InMemoryModelRegistry, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 from webapp import create_app
@@ -65,5 +65,5 @@ def completed_model(client, parts, **parameters) -> str:
     record = parts["registry"].get(model_id)
     parts["registry"].update(record.with_status(ModelStatus.COMPLETED, "done"))
     events = make_events(["u1", "u1", "u2", "u2", "u3"], ["x", "y", "x", "y", "z"])
-    parts["provider"].models[model_id] = SARModel.fit(events, SARParameters(support_threshold=1, **parameters))
+    parts["provider"].models[model_id] = fit(events, SARParameters(support_threshold=1, **parameters))
     return model_id

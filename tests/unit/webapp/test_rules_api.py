@@ -10,14 +10,15 @@ from rules_data import CATEGORIES, usage_pairs
 from config.settings import Settings
 from model_provider import Recommender
 from model_provider.recommender import CANDIDATES
-from recommender import SARModel, SARParameters, make_events
+from recommender import SARModel, SARParameters, fit, make_events
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
+from recommender.scoring import similar_items
 from registry import ModelStatus
 from webapp import create_app
 
 
 def rules_model(**parameters) -> SARModel:
-    model = SARModel.fit(make_events(*usage_pairs()),
+    model = fit(make_events(*usage_pairs()),
                          SARParameters(support_threshold=1, similarity_function="Cooccurrence", **parameters))
     return model.with_item_categories(list(CATEGORIES), list(CATEGORIES.values()))
 
@@ -194,7 +195,7 @@ def test_answers_from_seed_candidates_equal_answers_from_the_whole_row(monkeypat
                   Rules(exclude_item_ids=("b1",), max_per_category=1, category_window=2),
                   Rules(include_item_ids=("a3", "b3", "np"))):
         for k in (1, 3, 8, 12):
-            assert recommender.similar_items("s", k, rules) == model.similar_items("s", k, rules), (rules, k)
+            assert recommender.similar_items("s", k, rules) == similar_items(model, "s", k, rules), (rules, k)
     assert ("s", CANDIDATES) in recommender.answers  # the exclude lists read them
 
 
@@ -203,7 +204,7 @@ def test_rules_that_name_no_item_share_cached_answers_rules_with_ids_are_compute
     capped = Rules(max_per_category=1, category_window=3)
     assert [item for item, _ in recommender.similar_items("s", 4, capped)] == ["a1", "b1", "n1", "a2"]
     # Computed for the count's bucket (5) and cut: the same as computing 4 alone, and stored by the rules.
-    assert recommender.similar_items("s", 4, capped) == recommender.model.similar_items("s", 4, capped)
+    assert recommender.similar_items("s", 4, capped) == similar_items(recommender.model, "s", 4, capped)
     assert recommender.answers.hits == 1 and ("s", 5, capped) in recommender.answers
     excluding = Rules(exclude_item_ids=("a1",))
     assert [item for item, _ in recommender.similar_items("s", 2, excluding)] == ["a2", "b1"]
