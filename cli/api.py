@@ -50,15 +50,23 @@ class ApiClient:
         """PUT /api/models/default?modelId=."""
         return _json(self._request("PUT", "api/models/default", params={"modelId": model_id}))
 
-    def recommend_items(self, model_id: str, item_id: Optional[str], count: int) -> list:
-        """Items used with item_id (popular items without one)."""
-        params = {"recommendationCount": count, **({"itemId": item_id} if item_id else {})}
+    def recommend_items(self, model_id: str, item_id: Optional[str], count: int, rules: Optional[dict] = None) -> list:
+        """Items used with item_id (popular items without one); rules as query parameters (a list repeats)."""
+        params = {"recommendationCount": count, **({"itemId": item_id} if item_id else {}), **(rules or {})}
         return _json(self._request("GET", f"api/models/{_segment(model_id)}/recommend", params=params))
 
-    def recommend_personalized(self, model_id: str, user_id: Optional[str], events: list, count: int) -> list:
-        """Items for a user's stored history and/or usage events."""
+    def recommend_personalized(self, model_id: str, user_id: Optional[str], events: list, count: int,
+                               rules: Optional[dict] = None) -> list:
+        """Items for a user's stored history and/or usage events; with rules the body is an object."""
         params = {"recommendationCount": count, **({"userId": user_id} if user_id else {})}
-        return _json(self._request("POST", f"api/models/{_segment(model_id)}/recommend", params=params, json=events))
+        body = {"events": events, **rules} if rules else events
+        return _json(self._request("POST", f"api/models/{_segment(model_id)}/recommend", params=params, json=body))
+
+    def score_items(self, model_id: str, item_ids: list, user_id: Optional[str], events: list) -> list:
+        """POST .../scores: [{"itemId", "score"}] for each item, for the user's history and/or the events."""
+        params = {"userId": user_id} if user_id else {}
+        body = {"itemIds": item_ids, "events": events}
+        return _json(self._request("POST", f"api/models/{_segment(model_id)}/scores", params=params, json=body))
 
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
         url = urljoin(self.endpoint, path)

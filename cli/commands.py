@@ -7,6 +7,7 @@ from .exceptions import ApiError, UsageError
 from .inputs import read_json
 from .output import format_table, format_time, format_tree, to_json
 from .progress import ProgressBar, format_bytes
+from .reports import parsing_warnings, status_line
 from .train import model_parameters, wait_for_model
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_MODEL_FAILED = 0, 1, 2, 3
@@ -55,8 +56,30 @@ def train(args, context: Context) -> int:
     if args.json:
         context.say(to_json(model))
     elif args.wait:
-        context.say(f"model {model['id']} {model['modelStatus']}: {model.get('modelStatusMessage') or ''}".rstrip(": "))
+        _say_status(model, context)
     return EXIT_MODEL_FAILED if model["modelStatus"] == "Failed" else EXIT_OK
+
+
+def status(args, context: Context) -> int:
+    """A model's status line and its parsing warnings (with --wait, once it ends); exit 3 when it Failed."""
+    client = context.client()
+    if args.wait:
+        model = wait_for_model(client, args.model_id, ProgressBar(context.stderr), args.poll_seconds, args.timeout)
+    else:
+        model = client.get_model(args.model_id)
+    if args.json:
+        context.say(to_json({"id": model["id"], "modelStatus": model["modelStatus"],
+                             "modelStatusMessage": model.get("modelStatusMessage"),
+                             "warnings": parsing_warnings(model.get("statistics"))}))
+    else:
+        _say_status(model, context)
+    return EXIT_MODEL_FAILED if model["modelStatus"] == "Failed" else EXIT_OK
+
+
+def _say_status(model: dict, context: Context):
+    context.say(f"model {model['id']} {status_line(model)}")
+    for warning in parsing_warnings(model.get("statistics")):
+        context.say(f"warning: {warning}")
 
 
 def list_models(args, context: Context) -> int:
@@ -103,18 +126,41 @@ def recommend(args, context: Context) -> int:
     """Item-to-item (--item), personalized (--user and/or --events), or popular items (neither)."""
     if args.item and (args.user or args.events):
         raise UsageError("--item cannot be combined with --user or --events")
+    rules = recommend_rules(args)
     client = context.client()
     if args.user or args.events:
-        events = read_json(args.events, list, "a JSON list of usage events") if args.events else []
-        recommendations = client.recommend_personalized(args.model, args.user, events, args.count)
+        recommendations = client.recommend_personalized(args.model, args.user, _events(args), args.count, rules)
     else:
-        recommendations = client.recommend_items(args.model, args.item, args.count)
+        recommendations = client.recommend_items(args.model, args.item, args.count, rules)
     if args.json:
         context.say(to_json(recommendations))
     else:
         rows = [[rank, entry["recommendedItemId"], f"{entry['score']:.4f}"] for rank, entry in enumerate(recommendations, 1)]
         context.say(format_table(["RANK", "ITEM", "SCORE"], rows) if rows else "no recommendations")
     return EXIT_OK
+
+
+def recommend_rules(args) -> dict:
+    """The rule flags as the API names them; only the rules given."""
+    if args.category_window is not None and args.max_per_category is None:
+        raise UsageError("--category-window needs --max-per-category")
+    rules = {"includeItemIds": args.include, "excludeItemIds": args.exclude, "itemIdPrefix": args.prefix,
+             "maxPerCategory": args.max_per_category, "categoryWindow": args.category_window}
+    return {name: value for name, value in rules.items() if value is not None}
+
+
+def scores(args, context: Context) -> int:
+    """The score of each given item for a user's history and/or usage events."""
+    scored = context.client().score_items(args.model, args.items, args.user, _events(args))
+    if args.json:
+        context.say(to_json(scored))
+    else:
+        context.say(format_table(["ITEM", "SCORE"], [[entry["itemId"], f"{entry['score']:.4f}"] for entry in scored]))
+    return EXIT_OK
+
+
+def _events(args) -> list:
+    return read_json(args.events, list, "a JSON list of usage events") if args.events else []
 
 
 def _default_model_id(client: ApiClient):

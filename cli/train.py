@@ -5,6 +5,7 @@ import time
 from .exceptions import UsageError, WaitTimeoutError
 from .inputs import parse_value, read_json
 from .progress import ProgressBar
+from .reports import status_line
 
 FINAL_STATUSES = ("Completed", "Failed")
 STAGE_PERCENT = re.compile(r"\((\d{1,3})%\)")
@@ -35,8 +36,7 @@ def wait_for_model(client, model_id: str, bar: ProgressBar, poll_seconds: float 
         while True:
             model = client.get_model(model_id)
             status, message = model["modelStatus"], model.get("modelStatusMessage") or ""
-            bar.update(stage_fraction(status, message), f"{status}: {message}".rstrip(": "),
-                       f"[{clock() - started:.0f} s]")
+            bar.update(stage_fraction(status, message), status_line(model), f"[{clock() - started:.0f} s]")
             if status in FINAL_STATUSES:
                 return model
             if timeout is not None and clock() - started > timeout:

@@ -10,6 +10,7 @@ POISON_SUFFIX = "-poison"
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Settings:
     """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
     metrics_host: str = "127.0.0.1"
     """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
+    auto_default_model: bool = True
+    """The first model to complete becomes the default when none is set (the original's behaviour); false: an
+    operator always chooses the default (PUT /api/models/default), so a new model never serves by itself."""
     dask_scheduler_address: Optional[str] = None
     """A Dask scheduler (e.g. tcp://scheduler:8786): the worker then parses and trains on that cluster
     (needs the `distributed` extra; see docs/scaling.md). Unset: training runs in the worker's own process."""
@@ -144,10 +148,14 @@ def _cast(name: str, raw: str, annotation):
     try:
         if "Secret" in kind:
             return Secret(raw)
+        if kind in ("bool", "<class 'bool'>"):
+            return BOOLEANS[raw.lower()]
         if kind in ("int", "<class 'int'>"):
             return int(raw)
         if kind in ("float", "<class 'float'>"):
             return float(raw)
+    except KeyError:
+        raise SettingsError(f"setting {name} must be true or false, got {raw!r}") from None
     except ValueError:
         raise SettingsError(f"setting {name} must be a number, got {raw!r}") from None
     return raw

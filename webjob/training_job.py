@@ -172,7 +172,7 @@ class TrainingJob:
             return False
 
     def _make_default_if_none(self, model_id: str):
-        if self._registry.set_default_if_none(model_id):
+        if self._settings.auto_default_model and self._registry.set_default_if_none(model_id):
             logger.info("model %s is now the default model", model_id)
 
     def _start_message(self, delivery: Delivery) -> str:

@@ -6,10 +6,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const { BASE_URL, ADMIN_KEY, RECOMMEND_KEY, LIVE_MODEL_ID, FIXTURE_MODEL_ID, TRAINING_MODEL_ID, CHROMIUM, SCREENSHOT_DIR } = process.env;
+const { BASE_URL, ADMIN_KEY, RECOMMEND_KEY, LIVE_MODEL_ID, FIXTURE_MODEL_ID, TRAINING_MODEL_ID, FAILED_MODEL_ID, CONTAINER,
+  CHROMIUM, SCREENSHOT_DIR } = process.env;
 const problems = []; // console errors, page errors, CSP violations, unexpected HTTP errors: any one fails the run
-// The refused keys at sign-in, and "no default model yet" before the first model completes.
-const EXPECTED_FAILURES = [[401, /\/api\/models(\/default)?$/], [403, /\/api\/models(\/default)?$/], [404, /\/api\/models\/default$/]];
+// The refused keys at sign-in, "no default model yet" before the first model completes, and the create form's
+// refused value.
+const EXPECTED_FAILURES = [[401, /\/api\/models(\/default)?$/], [403, /\/api\/models(\/default)?$/], [404, /\/api\/models\/default$/],
+  [400, /\/api\/models$/]];
 
 function step(text) {
   console.log(`step: ${text}`);
@@ -42,6 +45,8 @@ async function checkSignIn(page) {
   assert.equal(await page.evaluate(() => sessionStorage.length), 0, "a refused key must not stay in sessionStorage");
   await signIn(page, ADMIN_KEY);
   await page.waitForSelector("#app:not([hidden])");
+  await page.waitForSelector("#default-policy:text('AUTO_DEFAULT_MODEL=true')");
+  assert.match(await page.textContent("#default-policy"), /first model to complete becomes the default/);
 }
 
 async function deleteModel(page, id) {
@@ -78,8 +83,10 @@ async function checkOverview(page) {
   step("a model's parameters, statistics and parsing report");
   await row(page, LIVE_MODEL_ID).click();
   await page.waitForSelector("#model:not([hidden])");
-  await page.waitForSelector("#statistics th:text-is('numberOfUsers')");
-  assert.equal(await page.textContent("#statistics tr:has(th:text-is('numberOfUsers')) td"), "12");
+  await page.waitForSelector("#statistics th:text-is('Users')");
+  assert.equal(await page.textContent("#statistics tr:has(th:text-is('Users')) td"), "12");
+  assert.equal(await page.textContent("#statistics tr:has(th:text-is('Items with usage')) td"), "6");
+  assert.doesNotMatch(await page.textContent("#statistics"), /numberOf|Duration/, "raw field names are not labels");
   assert.match(await page.textContent("#parameters"), /usageRelativePath\s*usage/);
   assert.match(await page.textContent("#parsing-reports"), /36 of 36 lines parsed/);
   await screenshot(page, "model-overview");
@@ -106,7 +113,14 @@ async function checkCharts(page) {
     const chart = window.Chart.getChart(id);
     return [id, chart && { labels: chart.data.labels, series: chart.data.datasets.map((d) => d.label), points: chart.data.datasets[0].data }];
   })));
-  assert.deepEqual(drawn["chart-ranking"].labels, ["k=1", "k=2", "k=3", "k=4", "k=5", "k=10"]);
+  const axis = await page.evaluate(() => {
+    const scale = window.Chart.getChart("chart-ranking").scales.x;
+    return { type: scale.type, pixels: [1, 2, 5, 10].map((k) => scale.getPixelForValue(k)) };
+  });
+  assert.equal(axis.type, "linear");
+  const [one, two, five, ten] = axis.pixels;
+  assert.ok(Math.abs((ten - five) - 5 * (two - one)) < 1, `k is spaced by value: ${axis.pixels}`);
+  assert.deepEqual(drawn["chart-ranking"].points.map((point) => point.x), [1, 2, 3, 4, 5, 10]);
   assert.deepEqual(drawn["chart-ranking"].series, ["precision@k", "recall@k", "nDCG@k", "MAP@k"]);
   assert.deepEqual(drawn["chart-hit-rate"].points, [50, 75, 83.3, 91.7, 100]);
   assert.deepEqual(drawn["chart-diversity"].labels, ["0–90", "90–99", "99–100"]);
@@ -129,6 +143,48 @@ async function checkRankingShapes(page) {
   for (const shape of series) {
     assert.deepEqual(shape, { ks: [1, 10], series: [{ label: "precision@k", values: [0.5, 0.2] }, { label: "nDCG@k", values: [0.4, 0.3] }] });
   }
+}
+
+async function checkCreateForm(page) {
+  step("create a model from the form: a refused value shows at its field, then the new model trains on the page");
+  await page.click("#new-model");
+  await page.waitForSelector("#create:not([hidden])");
+  assert.equal(await page.inputValue("#new-supportThreshold"), "6");
+  assert.equal(await page.inputValue("#new-similarityFunction"), "Jaccard");
+  assert.equal(await page.isChecked("#new-enableBackfilling"), true);
+  await page.fill("#new-description", "from the form");
+  await page.fill("#new-blobContainerName", CONTAINER);
+  await page.fill("#new-usageRelativePath", "usage");
+  await page.fill("#new-supportThreshold", "0");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForSelector("#new-supportThreshold-error:not(:empty)");
+  assert.match(await page.textContent("#new-supportThreshold-error"), /1/);
+  assert.equal(await page.getAttribute("#new-supportThreshold", "aria-invalid"), "true");
+  assert.equal(await page.textContent("#new-usageRelativePath-error"), "", "only the refused field shows an error");
+  assert.match(await page.textContent("#create-error"), /InvalidRequest/);
+  await screenshot(page, "create-model");
+  await page.fill("#new-supportThreshold", "2");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForSelector("#create", { state: "hidden" });
+  await page.waitForSelector("#model-title:text('from the form')");
+  const created = await page.evaluate(() => document.querySelector("#models-table tr.selected").dataset.modelId);
+  assert.match(await page.textContent("#model-status"), /Created|InProgress|Completed/);
+  await screenshot(page, "model-created");
+  await page.waitForSelector("#model-status:text-is('Completed')", { timeout: 60_000 }); // polled, no click
+  assert.equal(await row(page, created).locator(".status").textContent(), "Completed");
+  assert.equal(await row(page, created).locator(".badge.default").count(), 0, "a default was already set");
+  assert.equal(await page.textContent("#parameters tr:has(th:text-is('supportThreshold')) td"), "2");
+}
+
+async function checkFailedModel(page) {
+  step("a failed model says it has no statistics, and its reason once");
+  await row(page, FAILED_MODEL_ID).click();
+  await page.waitForSelector("#model-title:text('failed fixture')");
+  await page.click(".tabs [data-tab=overview]");
+  assert.equal(await page.textContent("#statistics-note"), "No statistics (the training failed).");
+  assert.equal(await page.locator("#statistics tr").count(), 0);
+  assert.equal(await page.textContent("#model-message"), "no valid usage event in usage/bad.csv");
+  assert.match(await page.textContent("#parsing-reports"), /MissingFields\s*3\s*usage\/bad\.csv line 1/);
 }
 
 async function checkTryIt(page) {
@@ -205,6 +261,8 @@ try {
   await checkCharts(page);
   await checkRankingShapes(page);
   await checkTryIt(page);
+  await checkCreateForm(page);
+  await checkFailedModel(page);
   await checkDefaultAndDelete(page);
   await checkPaging(page);
   await checkSignOut(page);

@@ -50,7 +50,8 @@ EVALUATED_STATISTICS = {
 
 
 def register_fixture_models(settings, container_name: str) -> tuple:
-    """Two records as a worker would leave them: Completed with evaluation statistics, and one mid-training."""
+    """Three records as a worker would leave them: Completed with evaluation statistics, one mid-training, one
+    Failed with its parsing report."""
     registry = TableModelRegistry(StorageClients.from_settings(settings).tables.get_table_client(settings.models_table))
     parameters = {"blobContainerName": container_name, "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation"}
     evaluated = registry.create(ModelRecord(
@@ -61,7 +62,13 @@ def register_fixture_models(settings, container_name: str) -> tuple:
         id=str(uuid.uuid4()), description="training fixture", creation_time=datetime(2024, 1, 2, tzinfo=timezone.utc),
         status=ModelStatus.IN_PROGRESS, status_message="Core training: Counting co-occurrences (40%)",
         parameters=parameters))
-    return evaluated.id, training.id
+    failed = registry.create(ModelRecord(
+        id=str(uuid.uuid4()), description="failed fixture", creation_time=datetime(2023, 12, 31, tzinfo=timezone.utc),
+        status=ModelStatus.FAILED, status_message="Failed: no valid usage event in usage/bad.csv",
+        parameters=parameters, statistics={"usageEventsParsing": {
+            "duration": 0.01, "successfulLinesCount": 0, "totalLinesCount": 3,
+            "errors": [{"error": "MissingFields", "count": 3, "sample": {"file": "usage/bad.csv", "line": 1}}]}}))
+    return evaluated.id, training.id, failed.id
 
 
 def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container, tmp_path):
@@ -72,7 +79,7 @@ def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container
     webapp, base_url = start_webapp(environ, tmp_path, workers=1)
     worker = None
     try:
-        fixture_id, training_id = register_fixture_models(settings, usage_container.container_name)
+        fixture_id, training_id, failed_id = register_fixture_models(settings, usage_container.container_name)
         live = requests.post(f"{base_url}/api/models", headers=ADMIN, timeout=10, json={
             "description": "clustered usage", "blobContainerName": usage_container.container_name,
             "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation"})
@@ -81,7 +88,7 @@ def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container
         screenshots = os.environ.get("DASHBOARD_SCREENSHOTS") or str(tmp_path / "screenshots")
         flow_environ = {**os.environ, "BASE_URL": base_url, "ADMIN_KEY": ADMIN_KEY, "RECOMMEND_KEY": RECOMMEND_KEY,
                         "LIVE_MODEL_ID": live_id, "FIXTURE_MODEL_ID": fixture_id, "TRAINING_MODEL_ID": training_id,
-                        "CHROMIUM": CHROMIUM,
+                        "FAILED_MODEL_ID": failed_id, "CONTAINER": usage_container.container_name, "CHROMIUM": CHROMIUM,
                         "SCREENSHOT_DIR": str(Path(REPO_ROOT, screenshots))}
         node = subprocess.Popen(["node", str(FLOW)], env=flow_environ, cwd=REPO_ROOT, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

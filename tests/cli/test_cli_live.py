@@ -164,7 +164,9 @@ def test_failed_training_exits_3_with_the_reason(stack, container_name, tmp_path
     code, out, err = recsvc(stack, "train", "--container", container_name, "--usage", "bad.csv", "--wait",
                             "--poll-seconds", "0.1", "--timeout", "60")
     assert code == 3, err
-    assert " Failed: " in out.splitlines()[-1] and "bad.csv" in out.splitlines()[-1]
+    status, warning = out.splitlines()[-2:]
+    assert " Failed: " in status and "bad.csv" in status and "Failed: Failed" not in status
+    assert warning == "warning: usage: MissingFields on 5 lines, first at bad.csv line 1"
 
 
 def test_api_errors_are_one_line_with_the_code(stack):
@@ -225,3 +227,38 @@ def test_recsvc_console_script_is_installed():
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert all(command in result.stdout for command in ("upload", "train", "models", "recommend"))
+
+
+def test_skipped_lines_are_warnings_and_rules_and_scores_reach_the_model(stack, container_name, tmp_path):
+    usage = tmp_path / "usage.csv"
+    usage.write_bytes(CLUSTERED_USAGE + b"only-one-field\nalso-one\n")
+    assert recsvc(stack, "upload", usage, "--container", container_name)[0] == 0
+    code, out, err = recsvc(stack, "--url", stack["RECSVC_ENDPOINT"], "train", "--container", container_name,
+                            "--usage", "usage.csv", "-p", "supportThreshold=2", "-p",
+                            "enableUserToItemRecommendations=true", "--wait", "--poll-seconds", "0.1", "--timeout", "60")
+    assert code == 0, err
+    model_id = out.split()[2]
+    warning = "warning: usage: MissingFields on 2 lines, first at usage.csv line 37"
+    assert out.splitlines()[-2:] == [f"model {model_id} Completed: Model training completed successfully", warning]
+    assert recsvc(stack, "status", model_id) == (0, out.split("\n", 1)[1], "")
+    assert json.loads(recsvc(stack, "--json", "status", model_id)[1])["warnings"] == [warning.removeprefix("warning: ")]
+
+    code, out, err = recsvc(stack, "recommend", "--model", model_id, "--item", "b2", "--exclude", "b1", "-n", "3",
+                            "--json")
+    assert code == 0, err
+    assert [entry["recommendedItemId"] for entry in json.loads(out)][0] == "b3"
+    code, out, err = recsvc(stack, "recommend", "--model", model_id, "--user", "u1", "--prefix", "a3", "--json")
+    assert code == 0, err
+    assert [entry["recommendedItemId"] for entry in json.loads(out)] == ["a3"]
+
+    code, out, err = recsvc({**stack, "RECSVC_API_KEY": RECOMMEND_KEY}, "scores", "--model", model_id,
+                            "--item", "a2", "--item", "b1", "--json", "--events", write_events(tmp_path, "a1"))
+    assert code == 0, err
+    scores = {entry["itemId"]: entry["score"] for entry in json.loads(out)}
+    assert scores["a2"] > 0 and scores["b1"] == 0
+
+
+def write_events(folder: Path, *item_ids) -> Path:
+    path = folder / "events.json"
+    path.write_text(json.dumps([{"itemId": item_id} for item_id in item_ids]))
+    return path

@@ -5,10 +5,14 @@ import json
 import pytest
 
 from cli.api import ApiClient
+from cli.commands import Context
 from cli.exceptions import ApiError, UploadError, UsageError, WaitTimeoutError
 from cli.inputs import parse_value
-from cli.output import format_table, format_tree
+from cli.main import main
+from cli.output import format_table, format_tree, to_json
+from cli.parser import build_parser
 from cli.progress import ProgressBar, format_bytes, render
+from cli.reports import parsing_warnings, status_line
 from cli.train import model_parameters, stage_fraction, wait_for_model
 from cli.upload import collect_files
 
@@ -169,3 +173,123 @@ def test_output_helpers():
         "A    LONGER", "xyz  1.5", "-    true"]
     assert format_tree({"k": {"errors": [{"error": "X", "sample": {"file": "f", "line": 2}}]}}) == [
         "k:", "  errors:", "    error  sample", "    X      file=f line=2"]
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("recsvc ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--json", "--url", "http://svc", "--key", "k", "models", "list"],
+    ["models", "--json", "list", "--endpoint", "http://svc", "--key", "k"],
+    ["--key", "wrong", "models", "list", "--key", "k", "--json", "--url", "http://svc"],
+])
+def test_global_options_go_before_or_after_the_command(argv):
+    args = build_parser().parse_args(argv)
+    assert (args.json, args.endpoint, args.key, args.http_timeout) == (True, "http://svc", "k", 30.0)
+
+
+def test_global_options_default_when_not_given():
+    args = build_parser().parse_args(["models", "list"])
+    assert (args.json, args.endpoint, args.key) == (False, None, None)
+
+
+class RecordingSession:
+    """Answers every request with one JSON body and keeps what was asked."""
+
+    def __init__(self, body):
+        self.body, self.requests = body, []
+
+    def request(self, method, url, headers, timeout, params=None, json=None):
+        self.requests.append({"method": method, "url": url, "params": params, "json": json})
+        return FakeResponse(200, self.body, url=url)
+
+
+def run_command(argv, answer) -> tuple:
+    """Parse argv and run its handler against a RecordingSession: (exit code, stdout, the requests)."""
+    session, stdout = RecordingSession(answer), io.StringIO()
+    args = build_parser().parse_args(argv)
+    context = Context(client=lambda: ApiClient("http://svc", "k", session=session), connection_string="",
+                      stdout=stdout, stderr=io.StringIO())
+    return args.handler(args, context), stdout.getvalue(), session.requests
+
+
+RECOMMENDED = [{"recommendedItemId": "a2", "score": 0.5}]
+
+
+def test_recommend_sends_rule_flags_as_query_parameters():
+    code, out, requests = run_command(["recommend", "--model", "m1", "--item", "a1", "--include", "a2", "--include", "a3",
+                                       "--exclude", "b1", "--prefix", "a", "--max-per-category", "2",
+                                       "--category-window", "5"], RECOMMENDED)
+    assert code == 0 and out.splitlines()[1].split() == ["1", "a2", "0.5000"]
+    assert requests == [{"method": "GET", "url": "http://svc/api/models/m1/recommend", "json": None, "params": {
+        "recommendationCount": 10, "itemId": "a1", "includeItemIds": ["a2", "a3"], "excludeItemIds": ["b1"],
+        "itemIdPrefix": "a", "maxPerCategory": 2, "categoryWindow": 5}}]
+
+
+def test_personalized_recommend_sends_rules_in_an_object_body(tmp_path):
+    events = tmp_path / "events.json"
+    events.write_text('[{"itemId": "a1"}]')
+    _, _, [request] = run_command(["recommend", "--events", str(events), "--exclude", "a2", "-n", "3"], RECOMMENDED)
+    assert (request["method"], request["url"]) == ("POST", "http://svc/api/models/default/recommend")
+    assert request["json"] == {"events": [{"itemId": "a1"}], "excludeItemIds": ["a2"]}
+    _, _, [plain] = run_command(["recommend", "--user", "u1"], RECOMMENDED)
+    assert plain["json"] == [] and plain["params"] == {"recommendationCount": 10, "userId": "u1"}
+
+
+def test_category_window_needs_a_cap():
+    with pytest.raises(UsageError, match="--category-window needs --max-per-category"):
+        run_command(["recommend", "--category-window", "3"], RECOMMENDED)
+
+
+def test_scores_posts_the_items_and_prints_their_scores():
+    answer = [{"itemId": "a2", "score": 1.25}, {"itemId": "zz", "score": 0.0}]
+    code, out, [request] = run_command(["scores", "--model", "m1", "--item", "a2", "--item", "zz", "--user", "u1"],
+                                       answer)
+    assert code == 0
+    assert request == {"method": "POST", "url": "http://svc/api/models/m1/scores", "params": {"userId": "u1"},
+                       "json": {"itemIds": ["a2", "zz"], "events": []}}
+    assert [line.split() for line in out.splitlines()] == [["ITEM", "SCORE"], ["a2", "1.2500"], ["zz", "0.0000"]]
+    assert run_command(["--json", "scores", "--item", "a2"], answer)[1] == to_json(answer) + "\n"
+
+
+def parsing_report(errors):
+    return {"successfulLinesCount": 10, "totalLinesCount": 13, "errors": errors}
+
+
+TRAINED_WITH_BAD_LINES = {
+    "id": "m1", "modelStatus": "Completed", "modelStatusMessage": "Model training completed successfully",
+    "statistics": {
+        "usageEventsParsing": parsing_report([
+            {"error": "MalformedLine", "count": 2, "sample": {"file": "usage/a.csv", "line": 7}},
+            {"error": "BadTimestampFormat", "count": 1, "sample": {"file": "usage/b.csv", "line": 3}}]),
+        "catalogParsing": parsing_report([{"error": "DuplicateItemId", "count": 4, "sample": {"file": "cat.csv", "line": 9}}]),
+        "evaluation": {"usageEventsParsing": parsing_report([])}}}
+
+
+def test_status_prints_a_warning_per_reason_with_the_first_bad_line():
+    code, out, _ = run_command(["status", "m1"], TRAINED_WITH_BAD_LINES)
+    assert code == 0
+    assert out.splitlines() == [
+        "model m1 Completed: Model training completed successfully",
+        "warning: usage: MalformedLine on 2 lines, first at usage/a.csv line 7",
+        "warning: usage: BadTimestampFormat on 1 line, first at usage/b.csv line 3",
+        "warning: catalog: DuplicateItemId on 4 lines, first at cat.csv line 9"]
+    code, out, _ = run_command(["status", "m1", "--json"], TRAINED_WITH_BAD_LINES)
+    assert len(json.loads(out)["warnings"]) == 3
+    assert parsing_warnings(None) == [] and parsing_warnings({"usageEventsParsing": parsing_report([])}) == []
+
+
+def test_status_of_a_failed_model_exits_3_without_a_doubled_prefix():
+    failed = {"id": "m1", "modelStatus": "Failed", "modelStatusMessage": "Failed: no valid usage event in usage/a.csv"}
+    assert run_command(["status", "m1"], failed)[:2] == (3, "model m1 Failed: no valid usage event in usage/a.csv\n")
+    assert status_line({"modelStatus": "InProgress", "modelStatusMessage": None}) == "InProgress"
+    assert status_line({"modelStatus": "Failed", "modelStatusMessage": "Failed to parse"}) == "Failed: Failed to parse"
+
+
+def test_wait_does_not_double_the_status_in_its_progress_lines():
+    client = ScriptedClient([("InProgress", "Counting (50%)"), ("Failed", "Failed: no valid usage event")])
+    stream = io.StringIO()
+    wait_for_model(client, "m", ProgressBar(stream), poll_seconds=0, clock=lambda: 0.0, sleep=lambda _: None)
+    assert stream.getvalue().splitlines() == [" 50% InProgress: Counting (50%)", "Failed: no valid usage event"]

@@ -1,4 +1,6 @@
 """The worker against a real Azurite, driven with work(burst=True)."""
+from dataclasses import replace
+
 import pytest
 
 from model_provider import ModelBlobNotFoundError
@@ -31,6 +33,19 @@ def test_trains_a_model_from_a_folder_and_makes_it_the_default(worker, registry,
     assert registry.get_default_id() == model_id
     model = from_bytes(store.load(model_id))
     assert [item for item, _ in similar_items(model, "a1", k=2)] == ["a2", "a3"]
+
+
+def test_no_model_becomes_the_default_by_itself_without_auto_default_model(settings, storage, registry, store, queues,
+                                                                          usage_container):
+    usage_container.upload_blob("usage.csv", CLUSTERED_USAGE)
+    worker = make_worker(replace(settings, auto_default_model=False), storage, registry, store)
+    model_id = create_model(registry, queues, usage_container.container_name, "usage.csv")
+    assert worker.work(burst=True) is True
+    assert registry.get(model_id).status == ModelStatus.COMPLETED
+    assert registry.get_default_id() is None
+    queues.send_train(model_id)  # a repeated message for a Completed model: the other path that sets a default
+    worker.work(burst=True)
+    assert registry.get_default_id() is None
 
 
 def test_missing_usage_blob_fails_the_model_with_the_path(worker, registry, queues, usage_container):

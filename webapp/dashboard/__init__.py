@@ -3,7 +3,9 @@
 The page holds no secret and has no back door: it asks for an admin key, keeps it in the
 browser's sessionStorage and sends it as x-api-key, like any other client.
 """
-from flask import Blueprint
+from flask import Blueprint, current_app
+
+from ..auth import require_role
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", static_folder="static")
 
@@ -16,6 +18,13 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src
 def index():
     """The single page; its scripts and the charting library are static files next to it."""
     return bp.send_static_file("index.html")
+
+
+@bp.get("/settings")
+@require_role("admin")
+def settings():
+    """The service settings an operator sees on the page (admin keys only); they change in the environment."""
+    return {"autoDefaultModel": current_app.config["SETTINGS"].auto_default_model}
 
 
 @bp.after_request

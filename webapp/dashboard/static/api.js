@@ -3,10 +3,11 @@ const KEY_STORAGE = "recsvc.adminKey";
 const MAX_LIST_PAGES = 100;
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = []) {
     super(`${code}: ${message}`);
     this.status = status;
     this.code = code;
+    this.details = Array.isArray(details) ? details : []; // [{field, code, message}]: which field broke which rule
   }
 }
 
@@ -31,7 +32,7 @@ async function call(method, path, { params = {}, body } = {}) {
   const data = parseJson(text);
   if (!response.ok) {
     const error = (data && data.error) || { code: `HTTP${response.status}`, message: response.statusText };
-    throw new ApiError(response.status, error.code, error.message);
+    throw new ApiError(response.status, error.code, error.message, error.details);
   }
   return { data, response };
 }
@@ -67,6 +68,15 @@ export async function getDefaultModelId() {
     if (error.code === "NoDefaultModel") return null;
     throw error;
   }
+}
+
+export const createModel = async (parameters) => (await call("POST", "models", { body: parameters })).data;
+
+// The dashboard's own route (not the REST API): settings an operator changes in the environment.
+export async function getSettings() {
+  const response = await fetch(new URL("settings", document.baseURI), { headers: { "x-api-key": session.key() || "" } });
+  if (!response.ok) throw new ApiError(response.status, `HTTP${response.status}`, response.statusText);
+  return response.json();
 }
 
 export const setDefaultModel = async (id) => (await call("PUT", "models/default", { params: { modelId: id } })).data;

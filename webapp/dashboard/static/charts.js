@@ -44,17 +44,21 @@ function draw(canvasId, config) {
   charts.set(canvasId, new window.Chart(document.getElementById(canvasId), config));
 }
 
+// k on a linear axis: k = 1..5 and 10 stand at their values, so the gap from 5 to 10 looks like five steps.
 function rankingChart(ranking) {
   const { ks, series } = rankingSeries(ranking);
   if (!series.length) return null;
   return {
     type: "line",
     data: {
-      labels: ks.map((k) => `k=${k}`),
-      datasets: series.map((s, i) => ({ label: s.label, data: s.values, borderColor: COLORS[i % COLORS.length],
-        backgroundColor: COLORS[i % COLORS.length], spanGaps: true })),
+      datasets: series.map((s, i) => ({ label: s.label, data: ks.map((k, index) => ({ x: k, y: s.values[index] })),
+        borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], spanGaps: true })),
     },
-    options: { scales: { y: { beginAtZero: true } } },
+    options: {
+      parsing: { xAxisKey: "x", yAxisKey: "y" },
+      scales: { x: { type: "linear", min: Math.min(...ks), max: Math.max(...ks), ticks: { stepSize: 1 }, title: { display: true, text: "k" } },
+        y: { beginAtZero: true } },
+    },
   };
 }
 

@@ -1,11 +1,16 @@
 // The dashboard: sign-in, the model list (refreshed while a model trains), one model's views, try-it.
 import * as api from "./api.js";
 import { clearCharts, renderEvaluation } from "./charts.js";
+import { setUpCreateForm } from "./create.js";
 import { $, el, fillPairs, formatTime, formatValue, show } from "./dom.js";
+import { statisticLabel } from "./labels.js";
 
 const REFRESH_MS = 2000;
 const ACTIVE = new Set(["Created", "InProgress"]);
 const STAGE_PERCENT = /\((\d{1,3})%\)/;
+
+// The worker's message may begin with the status itself ("Failed: ..."), which the badge already shows.
+const statusMessage = (model) => (model.modelStatusMessage || "").replace(new RegExp(`^${model.modelStatus}:\\s*`), "");
 
 const state = { models: [], details: new Map(), defaultId: null, selected: null, tab: "overview", timer: null };
 
@@ -23,6 +28,16 @@ function enterApp() {
   show($("#login"), false);
   show($("#app"), true);
   show($("#logout"), true);
+  showDefaultPolicy().catch((error) => report(error, "#models-error"));
+}
+
+// AUTO_DEFAULT_MODEL is an environment setting of the web app and the worker: shown here, changed there.
+async function showDefaultPolicy() {
+  const { autoDefaultModel } = await api.getSettings();
+  $("#default-policy").textContent = autoDefaultModel
+    ? "Default model: the first model to complete becomes the default while none is set (AUTO_DEFAULT_MODEL=true)."
+    : "Default model: chosen by you only; no model becomes the default by itself (AUTO_DEFAULT_MODEL=false).";
+  $("#default-policy").title = "Set AUTO_DEFAULT_MODEL in the environment of the web app and the worker, then restart them.";
 }
 
 // A 401 means the key stopped working (rotated): back to sign-in. Anything else is shown where it happened.
@@ -68,7 +83,7 @@ async function refreshModels() {
 }
 
 function progressCell(model) {
-  const message = (state.details.get(model.id) || model).modelStatusMessage || "";
+  const message = statusMessage(state.details.get(model.id) || model);
   if (!ACTIVE.has(model.modelStatus)) return el("td", { class: "muted" }, model.modelStatus === "Failed" ? message : "");
   const percent = STAGE_PERCENT.exec(message);
   return el("td", {}, percent ? el("progress", { max: "100", value: percent[1] }) : null, el("span", { class: "progress-text" }, message));
@@ -109,7 +124,10 @@ function renderModelHeader(model) {
   $("#model-title").textContent = model.description || model.id;
   $("#model-status").textContent = model.modelStatus;
   $("#model-status").className = `status ${model.modelStatus}`;
-  $("#model-message").textContent = model.modelStatusMessage || "";
+  $("#model-message").textContent = statusMessage(model);
+  const percent = ACTIVE.has(model.modelStatus) && STAGE_PERCENT.exec(model.modelStatusMessage || "");
+  show($("#model-progress"), Boolean(percent));
+  if (percent) $("#model-progress").value = Number(percent[1]);
   const isDefault = model.id === state.defaultId;
   $("#set-default").disabled = isDefault || model.modelStatus !== "Completed";
   $("#set-default").textContent = isDefault ? "Default model" : "Set as default";
@@ -122,8 +140,11 @@ function renderModel(model) {
   fillPairs($("#parameters"), [["id", model.id], ["created (UTC)", formatTime(model.creationTime)],
     ...Object.entries(model.parameters || {})]);
   const scalars = Object.entries(statistics).filter(([, value]) => value === null || typeof value !== "object")
-    .map(([name, value]) => [/Duration$/.test(name) ? `${name} (s)` : name, value]);
-  fillPairs($("#statistics"), scalars.length ? scalars : [["statistics", "none yet"]]);
+    .map(([name, value]) => [statisticLabel(name), value]);
+  const failed = model.modelStatus === "Failed";
+  fillPairs($("#statistics"), failed ? [] : scalars);
+  $("#statistics-note").textContent = failed ? "No statistics (the training failed)." : "None yet.";
+  show($("#statistics-note"), failed || !scalars.length);
   renderParsingReports(statistics);
   renderEvaluationTab();
 }
@@ -136,7 +157,7 @@ function parsingReports(statistics) {
 
 function renderParsingReports(statistics) {
   const blocks = parsingReports(statistics).map(([name, report]) => el("div", { class: "report" },
-    el("h4", {}, name),
+    el("h4", {}, statisticLabel(name)),
     el("p", {}, `${formatValue(report.successfulLinesCount)} of ${formatValue(report.totalLinesCount)} lines parsed` +
       (report.duration !== undefined ? ` in ${formatValue(report.duration)} s` : "")),
     (report.errors || []).length === 0 ? el("p", { class: "muted" }, "no bad lines") : el("table", { class: "results" },
@@ -211,6 +232,10 @@ function start() {
   $("#refresh").addEventListener("click", () => refreshModels().catch((error) => report(error, "#models-error")));
   $("#set-default").addEventListener("click", setDefault);
   $("#delete-model").addEventListener("click", deleteSelected);
+  setUpCreateForm(async (model) => {
+    await refreshModels();
+    await selectModel(model.id);
+  }, (error) => report(error, "#create-error"));
   for (const button of document.querySelectorAll(".tabs [data-tab]")) button.addEventListener("click", () => showTab(button.dataset.tab));
   $("#item-form").addEventListener("submit", (event) => tryIt(event, () =>
     api.recommendItems(state.selected.id, $("#try-item").value.trim(), $("#try-item-count").value)));
