@@ -1,6 +1,6 @@
 """The dashboard's settings route: the default-model policy, for admin keys only."""
 from api_fakes import ADMIN, RECOMMEND, make_parts
-from common.settings import Settings
+from config.settings import Settings
 from webapp import create_app
 
 KEYS = {"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1", "RECOMMEND_PRIMARY_KEY": "recommend-1"}
