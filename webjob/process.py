@@ -13,7 +13,7 @@ from common.storage import StorageClients
 from model_provider import BlobModelStore
 from registry import TableModelRegistry
 
-from .training_metrics import TrainingMetricsRegistry
+from .metered_registry import TrainingMetricsRegistry
 from .worker import STOP_SIGNALS, Worker
 
 logger = logging.getLogger(__name__)

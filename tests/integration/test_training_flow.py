@@ -7,7 +7,8 @@ import pytest
 from recommender import from_bytes
 from registry import ModelRecord, ModelStatus
 from usage_data import CLUSTERED_USAGE
-from webjob.training import ModelTrainer, TrainingFailedError
+from webjob.exceptions import TrainingFailedError
+from webjob.training_flow import ModelTrainer
 from worker_harness import DEFAULT_PARAMETERS, store  # noqa: F401 - fixture
 
 # GOOD's items, two colours, and two cold items (no usage) of the same colours.

@@ -7,7 +7,7 @@ from common.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauge
 from model_provider import CacheLimits, ModelProvider
 from recommender import SARModel, SARParameters, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
-from webjob.training_metrics import TrainingMetricsRegistry
+from webjob.metered_registry import TrainingMetricsRegistry
 
 
 class BytesStore:
