@@ -1,4 +1,4 @@
-"""The ways a worker's hold on a message, a model or a training ends early."""
+"""The ways a worker's hold on a message, a model or a training ends early, and the ways a training fails."""
 
 
 class TrainingCancelledError(BaseException):
@@ -19,3 +19,18 @@ class MessageLostError(Exception):
 
 class LeaseLostError(Exception):
     """The model's training lease is no longer this worker's: broken (the model was deleted) or taken."""
+
+
+class TrainingFailedError(Exception):
+    """Training cannot succeed with this model's inputs; the message is for the operator.
+
+    `statistics` holds what the training measured before it failed (the parsing reports above all).
+    """
+
+    def __init__(self, message: str, statistics: dict = None):
+        super().__init__(message)
+        self.statistics = statistics
+
+
+class UnusableInputError(Exception):
+    """A set of input files cannot be used: missing, unreadable, past the tolerance, or with no valid line."""

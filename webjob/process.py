@@ -11,7 +11,7 @@ from config.settings import Settings, SettingsError
 from observability import logs
 from observability.ops_server import start_ops_server
 
-from .training_metrics import TrainingMetricsRegistry
+from .metered_registry import TrainingMetricsRegistry
 from .worker import STOP_SIGNALS, Worker
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from .cancellation import Cancellation, CancelReason
 from .deletion import remove_model_blobs
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
-from .training import ModelTrainer
-from .training_job import Action, Outcome, TrainingJob
+from .train_job import Action, Outcome, TrainJob
+from .training_flow import trainer_factory_for
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +33,8 @@ class Worker:
     def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None):
         self._settings, self._registry, self._store = settings, registry, store
         self._queues, self._container = queues, models_container
-        if trainer_factory is None and settings.dask_scheduler_address:  # issue 12: train on a Dask cluster
-            from .distributed_training import cluster_trainer_factory  # the optional `distributed` extra
-
-            trainer_factory = cluster_trainer_factory(settings, blobs, store)
-        trainer_factory = trainer_factory or (
-            lambda report_progress: ModelTrainer(blobs, store, report_progress, settings.max_parsing_errors))
-        self._job = TrainingJob(settings, registry, store, models_container, trainer_factory)
+        trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
+        self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
         self._stopping = threading.Event()
         self._cancellation = Cancellation()
         self._delivery = None

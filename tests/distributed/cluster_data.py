@@ -5,8 +5,8 @@ import numpy as np
 from config.secret import Secret
 from distributed_sar import BlobFiles
 from recommender import SARModel
-from recommender.scoring import recommend_for_users, similar_items
 from recommender.parsing import parse_usage_files
+from recommender.scoring import recommend_for_users, similar_items
 
 SCORE_TOLERANCE = 1e-9
 

@@ -6,9 +6,9 @@ import time
 import dask
 import distributed
 import pytest
+from cluster_data import assert_same_model, blob_files, local_cluster, parse_locally, upload, usage_files
 
 import distributed_sar.similarity
-from cluster_data import assert_same_model, blob_files, local_cluster, parse_locally, upload, usage_files
 from distributed_sar import BlobFiles, WorkerLostError, load_usage_blobs
 from recommender import SARParameters, fit
 

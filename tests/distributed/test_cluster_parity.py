@@ -2,8 +2,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from cluster_data import assert_same_model, blob_files, parse_locally, upload, usage_files
+
 from distributed_sar import load_event_frames, load_usage_blobs
 from recommender import SARParameters, TooManyParsingErrorsError, fit
 

@@ -5,16 +5,18 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
-from cluster_data import assert_same_model, upload, usage_files
+from cluster_data import assert_same_answers, assert_same_model, upload, usage_files
 from distributed import get_task_stream
 
-import webjob.distributed_training
+import webjob.engines.dask_cluster
 from model_provider import BlobModelStore
 from recommender import from_bytes
+from recommender.rules import Rules
 from registry import ModelRecord, ModelStatus, TableModelRegistry
 from storage.queues import ModelQueues
-from webjob.distributed_training import DistributedModelTrainer
-from webjob.training import ModelTrainer, TrainingFailedError
+from webjob.engines.dask_cluster import DaskEngine
+from webjob.exceptions import TrainingFailedError
+from webjob.training_flow import ModelTrainer
 from webjob.worker import Worker
 
 PARAMETERS = {"supportThreshold": 2, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard",
@@ -46,9 +48,8 @@ def trainers(dask_client, settings, storage):
     store = BlobModelStore(storage.blobs.get_container_client(settings.models_container))
     messages = []
     local = ModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors)
-    cluster = DistributedModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors,
-                                      scheduler_address=dask_client.scheduler.address,
-                                      connection_string=settings.azure_storage_connection_string)
+    cluster = ModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors,
+                           engine=DaskEngine(dask_client.scheduler.address, settings.azure_storage_connection_string))
     return local, cluster, store, messages
 
 
@@ -72,6 +73,48 @@ def test_trains_the_model_and_statistics_of_a_local_training(trainers, usage_con
     assert_same_model(from_bytes(store.load(cluster_record.id)), from_bytes(store.load(local_record.id)))
 
 
+def catalog_of(item_numbers) -> bytes:
+    """Catalog lines of the items i<n>: three categories, and a colour feature for cold item placement."""
+    return "".join(f"i{n},Name,{('shoes', 'hats', 'bags')[n % 3]},d,color=c{n % 4}\n" for n in item_numbers).encode()
+
+
+@pytest.mark.parametrize("cold", [False, True])
+def test_a_catalog_gives_both_engines_the_same_categories_and_answers(trainers, usage_container, cold):
+    """Issue 20: only the local flow attached the catalog's categories, so a cluster model refused maxPerCategory.
+
+    The usage has items i0..i119; the catalog lists i0..i99 and the cold i120..i129. Issue 18: without cold
+    placement, usage items outside the catalog stay in the model; with it, they are UnknownItemId warnings.
+    """
+    local, cluster, store, _ = trainers
+    upload(usage_container, usage_files(seed=6, n_files=2, lines_per_file=600))
+    usage_container.upload_blob("catalog.csv", catalog_of([*range(100), *range(120, 130)]))
+    records = [record_for(usage_container.container_name, usageRelativePath="usage",
+                          catalogFileRelativePath="catalog.csv", enableColdItemPlacement=cold) for _ in range(2)]
+
+    expected = local.train(records[0])
+    statistics = cluster.train(records[1])
+
+    assert without_timings(statistics) == without_timings(expected, approximate=True)
+    ours, single = (from_bytes(store.load(record.id)) for record in (records[1], records[0]))
+    assert_same_model(ours, single)
+    assert ours.item_categories is not None, "the cluster model holds no categories"
+    assert list(ours.item_categories) == list(single.item_categories)
+    assert single.item_categories[single.item_index["i3"]] == "shoes"
+    capped = Rules(max_per_category=1)
+    for item in single.item_ids:
+        assert_same_answers(ours.similar_items(item, 10, capped), single.similar_items(item, 10, capped))
+    for user in single.user_ids:
+        assert_same_answers(ours.recommend(user, k=10, rules=capped), single.recommend(user, k=10, rules=capped))
+    outside = [item for item in single.item_ids if int(item[1:]) in range(100, 120)]
+    unknown = [error for error in statistics["usageEventsParsing"]["errors"] if error["error"] == "UnknownItemId"]
+    if cold:
+        assert not outside and unknown[0]["count"] > 0
+        assert "i125" in single.item_index  # placed from the catalog
+    else:
+        assert outside and not unknown
+        assert "i125" not in single.item_index
+
+
 def test_bad_input_fails_the_model_with_the_file_and_line(trainers, usage_container):
     _, cluster, _, _ = trainers
     upload(usage_container, [("bad.csv", b"u1,i1\n" + b"one-field\n" * 101)])
@@ -82,13 +125,12 @@ def test_bad_input_fails_the_model_with_the_file_and_line(trainers, usage_contai
 
 
 def test_an_unreachable_scheduler_fails_the_attempt_quickly(settings, storage, usage_container, monkeypatch):
-    monkeypatch.setattr(webjob.distributed_training, "CONNECT_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(webjob.engines.dask_cluster, "CONNECT_TIMEOUT_SECONDS", 1.0)
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{unused.getsockname()[1]}"
-    trainer = DistributedModelTrainer(storage.blobs, None, lambda message: None, settings.max_parsing_errors,
-                                      scheduler_address=address,
-                                      connection_string=settings.azure_storage_connection_string)
+    trainer = ModelTrainer(storage.blobs, None, lambda message: None, settings.max_parsing_errors,
+                           engine=DaskEngine(address, settings.azure_storage_connection_string))
     with pytest.raises(OSError):  # a failed attempt: the train message is retried later, like any other
         trainer.train(record_for(usage_container.container_name, usageRelativePath="usage"))
 

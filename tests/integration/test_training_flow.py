@@ -1,6 +1,9 @@
 """ModelTrainer on blobs in Azurite: the statistics' shape, the stages it reports, and what it stores."""
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -8,7 +11,9 @@ from recommender import from_bytes
 from recommender.scoring import similar_items
 from registry import ModelRecord, ModelStatus
 from usage_data import CLUSTERED_USAGE
-from webjob.training import ModelTrainer, TrainingFailedError
+from webjob.exceptions import TrainingFailedError
+from webjob.engines import LocalEngine, engine_for
+from webjob.training_flow import ModelTrainer
 from worker_harness import DEFAULT_PARAMETERS, store  # noqa: F401 - fixture
 
 # GOOD's items, two colours, and two cold items (no usage) of the same colours.
@@ -98,3 +103,12 @@ def test_a_failed_parse_keeps_its_report_in_the_statistics(trainer, usage_contai
     assert "more than 100 bad lines in the catalog files: MissingFields (101 lines, first in catalog.csv line 2)" \
         == str(raised.value)
     assert raised.value.statistics["catalogParsing"]["errors"][0]["count"] == 101
+
+
+def test_a_worker_without_a_scheduler_needs_no_distributed_extra(settings):
+    """The `distributed` extra is optional: only the Dask engine imports it, and only when a scheduler is set."""
+    assert isinstance(engine_for(settings), LocalEngine)
+    script = ("import sys; sys.modules['distributed'] = None\n"  # `import distributed` now fails
+              "import webjob.worker, webjob.training_flow, webjob.engines\n"
+              "assert 'distributed_sar' not in sys.modules")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60, cwd=Path(__file__).parents[2])

@@ -7,7 +7,7 @@ from model_provider import CacheLimits, ModelProvider
 from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
 from recommender import SARParameters, fit, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
-from webjob.training_metrics import TrainingMetricsRegistry
+from webjob.metered_registry import TrainingMetricsRegistry
 
 
 class BytesStore:

@@ -11,11 +11,10 @@ from .cancellation import Cancellation, CancelReason
 from .claim import FINAL_STATUSES, ModelClaim
 from .deletion import remove_model_blobs
 from .delivery import Delivery
-from .exceptions import TrainingCancelledError
+from .exceptions import TrainingCancelledError, TrainingFailedError
 from .heartbeat import Heartbeat
 from .lease import TrainingLease
 from .progress import TrainingProgress
-from .training import TrainingFailedError
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ FINISH, POISON, RELEASE, LEAVE = (Outcome(action) for action in (Action.FINISH, 
                                                                    Action.LEAVE))
 
 
-class TrainingJob:
+class TrainJob:
     """Handles train messages for one worker; trainer_factory(report_progress) builds a ModelTrainer."""
 
     def __init__(self, settings, registry, store, models_container, trainer_factory):

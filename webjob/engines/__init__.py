@@ -1,0 +1,18 @@
+"""Where SAR's heavy steps run for the training flow: usage parsing and the fit, in this process or on Dask.
+
+An engine's `connect(report_progress)` is a context manager giving a loader; `loader.load(blobs, known_items,
+max_errors, report_progress)` parses usage blobs into a TrainingUsage (report, n_events, n_users, fit,
+events_of, release). Everything else (catalog, statistics, cold items, evaluation, storing) is the flow's.
+"""
+from .local import LocalEngine, LocalUsage, parse_blobs
+
+__all__ = ["LocalEngine", "LocalUsage", "engine_for", "parse_blobs"]
+
+
+def engine_for(settings):
+    """The engine the settings choose: DaskEngine when DASK_SCHEDULER_ADDRESS is set, else LocalEngine."""
+    if not settings.dask_scheduler_address:
+        return LocalEngine()
+    from .dask_cluster import DaskEngine  # issue 12; needs the optional `distributed` extra, so imported here
+
+    return DaskEngine(settings.dask_scheduler_address, settings.azure_storage_connection_string)

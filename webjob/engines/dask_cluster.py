@@ -1,0 +1,78 @@
+"""The Dask engine (DASK_SCHEDULER_ADDRESS): usage parsed, grouped and fitted on a Dask cluster (distributed_sar).
+
+Each Dask worker downloads and parses its own usage blobs; the web job holds only the catalog, the
+evaluation files, the reports and the trained model, as in a local training. A task that keeps killing
+Dask workers fails the model with that reason; a scheduler that cannot be reached, or drops the training,
+fails the attempt, and the train message is retried like any failed attempt. Imported only when the
+settings name a scheduler: it needs the optional `distributed` extra.
+"""
+import contextlib
+from typing import Optional
+
+import pandas as pd
+from distributed import Client
+
+from distributed_sar import BlobFiles, ClusterUsage, WorkerLostError, load_usage_blobs
+from recommender import SARModel, SARParameters
+
+from ..exceptions import TrainingFailedError, UnusableInputError
+from ..input_blobs import InputBlobs
+
+CONNECT_TIMEOUT_SECONDS = 30.0
+"""How long to try reaching the Dask scheduler before the attempt fails (and is retried later)."""
+
+
+class DaskEngine:
+    """Trains on the Dask cluster at `scheduler_address`; its workers read the blobs with `connection_string`."""
+
+    def __init__(self, scheduler_address: str, connection_string):
+        self._scheduler_address = scheduler_address
+        self._connection_string = connection_string  # a Secret, handed to the Dask workers
+
+    @contextlib.contextmanager
+    def connect(self, report_progress):
+        """A loader on a client of the scheduler, closed at the end. :raise OSError: unreachable scheduler"""
+        report_progress(f"Connecting to the Dask scheduler at {self._scheduler_address}")
+        with Client(self._scheduler_address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False) as client:
+            yield _ClusterLoader(client, self._connection_string)
+
+
+class _ClusterLoader:
+    def __init__(self, client, connection_string):
+        self._client, self._connection_string = client, connection_string
+
+    def load(self, blobs: InputBlobs, known_items: Optional[pd.Index], max_errors: int,
+             report_progress) -> "ClusterTrainingUsage":
+        """Parse usage blobs on the cluster. :raise TooManyParsingErrorsError: :raise UnreadableFileError:"""
+        files = BlobFiles.of(self._connection_string, blobs.container, blobs.names)
+        try:
+            usage = load_usage_blobs(
+                self._client, files, max_errors, known_items=known_items, what=blobs.what,
+                progress=lambda stage, fraction: report_progress(
+                    f"{stage} on the Dask cluster ({fraction:.0%}; {len(blobs.names)} files)"))
+        except WorkerLostError as error:
+            raise UnusableInputError(f"parsing on the Dask cluster failed: {error}") from None
+        return ClusterTrainingUsage(usage)
+
+
+class ClusterTrainingUsage:
+    """Usage held on the cluster (distributed_sar.ClusterUsage), whose lost workers fail the training."""
+
+    def __init__(self, usage: ClusterUsage):
+        self._usage = usage
+        self.report, self.n_events, self.n_users = usage.report, usage.n_events, usage.n_users
+
+    def fit(self, params: SARParameters, progress=None) -> SARModel:
+        """SAR fitted on the cluster. :raise NoValidEventsError: :raise TrainingFailedError: workers lost"""
+        try:
+            return self._usage.fit(params, progress=progress)
+        except WorkerLostError as error:
+            raise TrainingFailedError(f"training on the Dask cluster failed: {error}") from None
+
+    def events_of(self, user_ids) -> pd.DataFrame:
+        """The events of the given users, fetched from the cluster."""
+        return self._usage.events_of(user_ids)
+
+    def release(self):
+        """Free the cluster memory the events hold."""
+        self._usage.release()
