@@ -27,3 +27,16 @@ class ModelFormatError(RecommenderError):
 
 class TrainingCancelledError(RecommenderError):
     """Training stopped because its cancellation check said so."""
+
+
+class InvalidRulesError(RecommenderError, ValueError):
+    """A set of rules contradicts itself or holds a value out of range."""
+
+
+class ConflictingRulesError(InvalidRulesError):
+    """Two rules contradict each other; `field` names the rule to fix, `item_id` an id both included and
+    excluded (None when the conflict is another)."""
+
+    def __init__(self, message: str, field: str, item_id=None):
+        super().__init__(message)
+        self.field, self.item_id = field, item_id

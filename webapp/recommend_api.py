@@ -15,8 +15,9 @@ from .auth import require_role
 from .errors import ApiError, error_response, field_error
 from .models_api import get_default_record, get_record
 from .request_body import json_body
-from .schemas import (load_item_query, personalized_recommend_query_schema, recommend_request_schema,
-                      score_query_schema, score_request_schema, usage_events_schema)
+from .item_query import load_item_query
+from .request_schemas import (personalized_recommend_query_schema, recommend_request_schema, score_query_schema,
+                              score_request_schema, usage_events_schema)
 
 bp = Blueprint("recommend", __name__, url_prefix="/api/models")
 

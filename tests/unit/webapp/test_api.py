@@ -8,16 +8,6 @@ from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client
 from registry import ModelStatus
 
 
-@pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    return make_client(parts)
-
-
 def test_create_returns_201_with_location_and_queues_training(client, parts):
     response = client.post("/api/models", json={**VALID_BODY, "description": "d"}, headers=ADMIN)
     assert response.status_code == 201

@@ -12,11 +12,6 @@ from api_fakes import ADMIN, ADMIN_2, RECOMMEND, RECOMMEND_2, make_client, make_
 from webapp import auth
 
 
-@pytest.fixture
-def client():
-    return make_client(make_parts())
-
-
 @pytest.mark.parametrize("headers, status, code", [
     ({}, 401, "Unauthorized"),
     ({"x-api-key": ""}, 401, "Unauthorized"),

@@ -13,16 +13,6 @@ from registry import StorageUnavailableError
 MODEL = "6f1c2a4e-1111-4111-8111-111111111111"
 
 
-@pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    return make_client(parts)
-
-
 def assert_error(response, status: int, code: str):
     assert response.status_code == status
     assert response.mimetype == "application/json"

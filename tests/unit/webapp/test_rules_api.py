@@ -23,15 +23,9 @@ def rules_model(**parameters) -> SARModel:
 
 
 @pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
-                                      "RECOMMEND_PRIMARY_KEY": "recommend-1"})  # the default 1 MiB body limit
-    return create_app(settings, **parts).test_client()
+def max_request_bytes():
+    """The settings' default body limit: rule lists of 1,000 ids fit."""
+    return Settings.max_request_bytes
 
 
 @pytest.fixture
