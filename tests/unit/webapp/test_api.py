@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
+from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model
 from registry import ModelRecord, ModelStatus
 from webapp import models_api
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from api_fakes import ADMIN, ADMIN_2, RECOMMEND, RECOMMEND_2, make_client, make_parts
+from api_fakes import ADMIN, ADMIN_2, RECOMMEND, RECOMMEND_2
 from webapp import auth
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
-from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
+from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client
 from model_provider import ModelCorruptError
 from registry import StorageUnavailableError
 

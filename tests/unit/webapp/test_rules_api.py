@@ -5,7 +5,7 @@ b3 1; backfill runs s, ap, bp, np, a1, ...; categories aN A, bN B, n1 and np non
 """
 import pytest
 
-from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_parts
+from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model
 from common.settings import Settings
 from model_provider import Recommender
 from model_provider.recommender import CANDIDATES
@@ -13,7 +13,6 @@ from recommender import SARModel, SARParameters, make_events
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
 from registry import ModelStatus
 from rules_data import CATEGORIES, usage_pairs
-from webapp import create_app
 
 
 def rules_model(**parameters) -> SARModel:
