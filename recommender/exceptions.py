@@ -35,3 +35,12 @@ class InvalidRulesError(RecommenderError, ValueError):
 
 class CategoriesUnavailableError(RecommenderError, ValueError):
     """A category cap was asked of a model that holds no item categories (trained without a catalog)."""
+
+
+class ConflictingRulesError(InvalidRulesError):
+    """Two rules contradict each other; `field` names the rule to fix, `item_id` an id both included and
+    excluded (None when the conflict is another)."""
+
+    def __init__(self, message: str, field: str, item_id=None):
+        super().__init__(message)
+        self.field, self.item_id = field, item_id

@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from .exceptions import CategoriesUnavailableError, InvalidRulesError
+from .exceptions import CategoriesUnavailableError, ConflictingRulesError, InvalidRulesError
 
 MAX_LISTED_ITEM_IDS = 1000
 """Most ids one include or exclude list may hold."""
@@ -43,11 +43,22 @@ class Rules:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise InvalidRulesError(f"{name} must be at least 1, not {value}")
-        if self.category_window is not None and self.max_per_category is None:
-            raise InvalidRulesError("category_window needs max_per_category")
-        both = self.excluded_ids.intersection(self.include_item_ids or ())
-        if both:
-            raise InvalidRulesError(f"item {sorted(both)[0]!r} is both included and excluded")
+        self.validate(self.include_item_ids, self.exclude_item_ids, self.max_per_category, self.category_window)
+
+    @classmethod
+    def validate(cls, include_item_ids=None, exclude_item_ids=None, max_per_category=None, category_window=None):
+        """Refuse rules that contradict each other (the web layer calls this on requests, before any Rules).
+
+        :raise ConflictingRulesError: an id both included and excluded; a window without a cap
+        """
+        if include_item_ids and exclude_item_ids:  # no set unless both lists are given
+            both = set(include_item_ids).intersection(exclude_item_ids)
+            if both:
+                item_id = min(both)
+                raise ConflictingRulesError(f"item {item_id!r} is both included and excluded", "exclude_item_ids",
+                                            item_id)
+        if category_window is not None and max_per_category is None:
+            raise ConflictingRulesError("category_window needs max_per_category", "max_per_category")
 
     @cached_property
     def excluded_ids(self) -> frozenset:

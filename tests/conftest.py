@@ -2,16 +2,12 @@
 import uuid
 
 import pytest
+from api_keys import KEYS
 from azure.core.exceptions import ResourceNotFoundError
 
 from config.settings import Settings
 from devtools.azurite import Azurite
 from storage.clients import StorageClients
-
-ADMIN_KEY = "test-admin-key"
-RECOMMEND_KEY = "test-recommend-key"
-KEYS = {"admin_primary_key": ADMIN_KEY, "admin_secondary_key": "test-admin-key-2",
-        "recommend_primary_key": RECOMMEND_KEY, "recommend_secondary_key": "test-recommend-key-2"}
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,12 @@ from storage.exceptions import ContainerNotFoundError
 from . import services
 from .auth import require_role
 from .errors import ApiError, field_error
+from .model_json import model_summary_to_json, model_to_json
 from .request_body import json_body
-from .schemas import (
+from .request_schemas import (
+    MAX_PAGE_SIZE,
     model_list_query_schema,
     model_parameters_schema,
-    model_summary_to_json,
-    model_to_json,
     no_query_schema,
     set_default_query_schema,
 )
@@ -23,6 +23,10 @@ from .schemas import (
 bp = Blueprint("models", __name__, url_prefix="/api/models")
 
 CONTINUATION_HEADER = "X-Continuation-Token"
+MAX_UNPAGED_MODELS = 10_000
+"""Most summaries a listing without paging parameters returns (about 2 MB of JSON); past it, the
+X-Continuation-Token header continues the list. One registry read either way: the Table adapter reads every
+summary row for any page (rows come in id order, not by time), so paging through it would read them all per page."""
 
 
 @bp.post("")
@@ -49,10 +53,14 @@ def create_model():
 @bp.get("")
 @require_role("admin")
 def list_models():
-    """Summaries newest first, a page at a time; the X-Continuation-Token header asks for the next page."""
+    """Summaries newest first: every model (the original's clients page nothing), or a page when the client asks
+    for one (pageSize or continuationToken); the X-Continuation-Token header asks for the next page."""
     query = model_list_query_schema.load(request.args.to_dict())
+    page_size = query["page_size"]
+    if page_size is None:
+        page_size = MAX_PAGE_SIZE if query["continuation_token"] else MAX_UNPAGED_MODELS
     try:
-        page = services.registry().list_page(query["page_size"], query["continuation_token"])
+        page = services.registry().list_page(page_size, query["continuation_token"])
     except InvalidContinuationTokenError:
         raise ApiError(400, "InvalidRequest", "the continuation token was not handed out by this service",
                        [field_error("continuationToken", "InvalidContinuationToken", "not a token of this listing")]) \

@@ -14,10 +14,10 @@ from registry import ModelRecord, ModelStatus
 from . import services
 from .auth import require_role
 from .errors import ApiError, error_response, field_error
+from .item_query import load_item_query
 from .models_api import get_default_record, get_record
 from .request_body import json_body
-from .schemas import (
-    load_item_query,
+from .request_schemas import (
     personalized_recommend_query_schema,
     recommend_request_schema,
     score_query_schema,

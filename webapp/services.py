@@ -3,7 +3,7 @@ from flask import current_app
 from werkzeug.routing import BaseConverter
 
 from .errors import ApiError, field_error
-from .schemas import GUID
+from .schema_fields import GUID
 
 
 def registry():

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request
 
-from .schemas import no_query_schema
+from .request_schemas import no_query_schema
 
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 SPEC_MEDIA_TYPE = "application/yaml"  # RFC 9512

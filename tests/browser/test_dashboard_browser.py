@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
-from conftest import ADMIN_KEY, KEYS, RECOMMEND_KEY
+from api_keys import ADMIN_KEY, KEYS, RECOMMEND_KEY
 from usage_data import CLUSTERED_USAGE
 
 from devtools.azurite import REPO_ROOT

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
-from conftest import KEYS, RECOMMEND_KEY
+from api_keys import KEYS, RECOMMEND_KEY
 from usage_data import CLUSTERED_USAGE
 
 from cli.main import main

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from conftest import ADMIN_KEY, KEYS
+from api_keys import ADMIN_KEY, KEYS
 from usage_data import CLUSTERED_USAGE
 
 from config.settings import Settings

@@ -8,7 +8,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import KEYS
+from api_keys import KEYS
 from live_stack import USAGE_PATH, live_stack
 from webapp.spec_api import SPEC_PATH
 

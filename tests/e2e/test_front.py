@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from conftest import ADMIN_KEY, KEYS
+from api_keys import ADMIN_KEY, KEYS
 from devtools.stack import service_environ, start_webapp
 
 ADMIN = {"x-api-key": ADMIN_KEY}

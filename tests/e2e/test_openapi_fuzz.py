@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from conftest import ADMIN_KEY
+from api_keys import ADMIN_KEY
 from live_stack import USAGE_PATH, live_stack
 from webapp.spec_api import SPEC_PATH
 

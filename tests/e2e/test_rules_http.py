@@ -6,7 +6,7 @@ backfill runs s, ap, bp, np, a1, ...; the catalog's categories: aN A, bN B, s, n
 """
 import pytest
 import requests
-from conftest import RECOMMEND_KEY
+from api_keys import RECOMMEND_KEY
 from live_stack import live_stack
 from rules_data import RULES_CATALOG, RULES_USAGE, TRAINING_PARAMETERS
 

@@ -4,7 +4,7 @@ import time
 import pytest
 import requests
 
-from conftest import ADMIN_KEY, KEYS, RECOMMEND_KEY
+from api_keys import ADMIN_KEY, KEYS, RECOMMEND_KEY
 from devtools.stack import service_environ, start_webapp, start_worker
 from usage_data import CLUSTERED_USAGE
 

@@ -3,7 +3,7 @@ import time
 
 import requests
 
-from conftest import KEYS
+from api_keys import KEYS
 from devtools.stack import service_environ, start_webapp, start_worker
 from test_service import ADMIN, RECOMMEND, wait_for_status
 from usage_data import CLUSTERED_USAGE

@@ -9,7 +9,7 @@ import random
 import time
 
 import pytest
-from conftest import KEYS
+from api_keys import KEYS
 from usage_data import CLUSTERED_USAGE
 from worker_fleet import WorkerFleet, create_model, synthetic_usage, upload_usage, wait_for_statuses, wait_until
 

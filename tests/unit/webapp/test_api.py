@@ -3,19 +3,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
+from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model
 
-from registry import ModelStatus
-
-
-@pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    return make_client(parts)
+from registry import ModelRecord, ModelStatus
+from webapp import models_api
 
 
 def test_create_returns_201_with_location_and_queues_training(client, parts):
@@ -147,7 +138,26 @@ def test_the_list_pages_newest_first_with_a_continuation_token(client, parts):
     assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:]]
     assert client.get("/api/models", headers=ADMIN).json[0] == {
         "id": ids[-1], "description": "4", "creationTime": "2024-01-01T00:04:00Z", "modelStatus": "Created"}
-    assert "X-Continuation-Token" not in client.get("/api/models", headers=ADMIN).headers  # default page: 100
+    assert "X-Continuation-Token" not in client.get("/api/models", headers=ADMIN).headers
+
+
+def test_without_paging_parameters_the_list_holds_every_model(client, parts, monkeypatch):
+    """Issue 18: the original's clients never page; they get every model (up to MAX_UNPAGED_MODELS)."""
+    monkeypatch.setattr(models_api, "MAX_UNPAGED_MODELS", 120)
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    for minutes in range(121):  # more than a page of MAX_PAGE_SIZE (100), one more than the bound
+        parts["registry"].create(ModelRecord(id=f"m{minutes:03}", description=None, status=ModelStatus.CREATED,
+                                             creation_time=start + timedelta(minutes=minutes), status_message="",
+                                             parameters={}))
+    everything = client.get("/api/models", headers=ADMIN)
+    assert [summary["id"] for summary in everything.json] == [f"m{minutes:03}" for minutes in range(120, 0, -1)]
+    rest = client.get("/api/models", query_string={"continuationToken": everything.headers["X-Continuation-Token"]},
+                      headers=ADMIN)
+    assert [summary["id"] for summary in rest.json] == ["m000"] and "X-Continuation-Token" not in rest.headers
+    first = client.get("/api/models", query_string={"pageSize": 10}, headers=ADMIN)
+    assert len(first.json) == 10
+    token_only = {"continuationToken": first.headers["X-Continuation-Token"]}
+    assert len(client.get("/api/models", query_string=token_only, headers=ADMIN).json) == 100  # pages of 100
 
 
 def test_a_foreign_continuation_token_is_400(client):

@@ -7,14 +7,9 @@ import hmac
 import logging
 
 import pytest
-from api_fakes import ADMIN, ADMIN_2, RECOMMEND, RECOMMEND_2, make_client, make_parts
+from api_fakes import ADMIN, ADMIN_2, RECOMMEND, RECOMMEND_2
 
 from webapp import auth
-
-
-@pytest.fixture
-def client():
-    return make_client(make_parts())
 
 
 @pytest.mark.parametrize("headers, status, code", [

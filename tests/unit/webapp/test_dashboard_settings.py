@@ -1,5 +1,6 @@
 """The dashboard's settings route: the default-model policy, for admin keys only."""
 from api_fakes import ADMIN, RECOMMEND, make_parts
+
 from config.settings import Settings
 from webapp import create_app
 

@@ -4,23 +4,13 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
+from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from model_provider import ModelCorruptError
 from registry import StorageUnavailableError
 
 MODEL = "6f1c2a4e-1111-4111-8111-111111111111"
-
-
-@pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    return make_client(parts)
 
 
 def assert_error(response, status: int, code: str):

@@ -6,8 +6,10 @@ import pytest
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from recommender.parsing import MAX_ITEM_ID_LENGTH
 from recommender.rules import MAX_LISTED_ITEM_IDS
-from webapp.schemas import MAX_ITEM_ID_LENGTH, item_recommend_query_schema, load_item_query, query_arguments
+from webapp.item_query import load_item_query
+from webapp.request_schemas import item_recommend_query_schema, query_arguments
 
 QUERIES = ["", "itemId=a", "itemId=a&recommendationCount=5", "recommendationCount=100", "recommendationCount=1",
            "itemId=a&itemId=b", "itemId=%20x%20", f"itemId={'é' * MAX_ITEM_ID_LENGTH}", "recommendationCount=0100",

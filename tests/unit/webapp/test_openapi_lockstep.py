@@ -13,11 +13,13 @@ from marshmallow import fields, missing, validate
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from config.settings import Settings
-from webapp import create_app, schemas
+from webapp import create_app, schema_fields
+from webapp import request_schemas as schemas
 from webapp.spec_api import SPEC_PATH
 
 SPEC = yaml.safe_load(SPEC_PATH.read_text())
 WEBAPP_DIR = Path(schemas.__file__).parent
+JSON_TYPES = {str: "string", int: "integer", type(None): "null"}
 
 # Each operation and the marshmallow schema of its query string.
 QUERY_SCHEMAS = {
@@ -56,13 +58,15 @@ def spec_rules(node: dict) -> dict:
         node = {**node, "items": {"schema": node["items"]["$ref"].rsplit("/", 1)[1]}}
     node = resolve(node)
     facts = {"types": set()}
-    for alternative in map(spec_rules, node.get("oneOf", [])):  # e.g. a RelativePath or null
-        facts = {**facts, **alternative, "types": facts["types"] | alternative["types"]}
+    # e.g. a RelativePath or null (oneOf); an enum's names, the same in any case, or its codes (anyOf)
+    for alternative in map(spec_rules, node.get("oneOf", []) + node.get("anyOf", [])):
+        facts = {**facts, **alternative, "types": facts["types"] | alternative["types"],
+                 **({"enum": facts.get("enum", set()) | alternative["enum"]} if "enum" in alternative else {})}
     types = node.get("type", [])
     facts["types"] |= {types} if isinstance(types, str) else set(types)
     if "enum" in node:
-        facts["enum"] = {value for value in node["enum"] if value is not None}
-        facts["types"] |= {"string"} | ({"null"} if None in node["enum"] else set())
+        facts["enum"] = facts.get("enum", set()) | {value for value in node["enum"] if value is not None}
+        facts["types"] |= {JSON_TYPES[type(value)] for value in node["enum"]}
     for key in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "default",
                 "format"):
         if key in node:
@@ -75,10 +79,13 @@ def spec_rules(node: dict) -> dict:
 def field_rules(field: fields.Field) -> dict:
     """The same facts, as a marshmallow field enforces them."""
     facts = {"types": {_json_type(field)} | ({"null"} if field.allow_none else set())}
-    if isinstance(field, schemas.Rfc3339DateTime):
+    if isinstance(field, schema_fields.Rfc3339DateTime):
         facts["format"] = "date-time"
-    if isinstance(field, schemas.RelativePath):
-        facts.update(maxLength=schemas.MAX_BLOB_PATH_LENGTH, pattern=f"^{schemas.RELATIVE_PATH.pattern}$")
+    if isinstance(field, schema_fields.EnumName):
+        facts["types"] |= {"integer"} if field.codes else set()
+        facts.update(enum=set(field.names) | set(field.codes), pattern=f"^{field.pattern}$")
+    if isinstance(field, schema_fields.RelativePath):
+        facts.update(maxLength=schema_fields.MAX_BLOB_PATH_LENGTH, pattern=f"^{schema_fields.RELATIVE_PATH.pattern}$")
     if isinstance(field, fields.List):
         inner = field.inner
         facts["items"] = ({"schema": inner.nested.__name__.removesuffix("Schema")} if isinstance(inner, fields.Nested)
@@ -91,9 +98,9 @@ def field_rules(field: fields.Field) -> dict:
             facts.update({key: value for key, value in zip(names, (validator.min, validator.max)) if value is not None})
         elif isinstance(validator, validate.OneOf):
             facts["enum"] = set(validator.choices)
-        elif isinstance(validator, schemas.FullMatch):
+        elif isinstance(validator, schema_fields.FullMatch):
             facts["pattern"] = f"^{validator.regex.pattern}$"
-            if validator.regex is schemas.GUID:
+            if validator.regex is schema_fields.GUID:
                 facts["format"] = "uuid"
         else:
             raise AssertionError(f"{field.data_key}: no spec rule known for {validator!r}")
@@ -104,7 +111,8 @@ def field_rules(field: fields.Field) -> dict:
 
 def _json_type(field: fields.Field) -> str:
     for kind, name in ((fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Float, "number"),
-                       (fields.String, "string"), (schemas.Rfc3339DateTime, "string"), (fields.List, "array")):
+                       (fields.String, "string"), (schema_fields.Rfc3339DateTime, "string"), (fields.List, "array"),
+                       (schema_fields.EnumName, "string")):
         if isinstance(field, kind):
             return name
     raise AssertionError(f"no JSON type known for {field!r}")
@@ -146,7 +154,7 @@ def test_query_parameters_follow_the_marshmallow_schema(path, method):
 
 def test_the_model_id_path_parameter_is_a_guid():
     parameter = resolve(SPEC["components"]["parameters"]["modelId"])
-    assert spec_rules(parameter["schema"])["pattern"] == f"^{schemas.GUID.pattern}$"
+    assert spec_rules(parameter["schema"])["pattern"] == f"^{schema_fields.GUID.pattern}$"
 
 
 @pytest.mark.parametrize("name", sorted(BODY_SCHEMAS))
@@ -172,7 +180,7 @@ def test_every_error_code_the_code_can_answer_is_documented():
     codes = set(re.findall(r'ApiError\(\s*\d+,\s*"(\w+)"', source))
     codes |= set(re.findall(r'CodedMessage\([^()]*?"(\w+)"\)', source, flags=re.S))
     codes |= set(re.findall(r'field_error\([^()]*?,\s*"(\w+)",', source))
-    codes |= set(schemas.FIELD_ERROR_CODES.values()) | {"InternalError", "StorageUnavailable", "NotFound",
+    codes |= set(schema_fields.FIELD_ERROR_CODES.values()) | {"InternalError", "StorageUnavailable", "NotFound",
                                                         "MethodNotAllowed", "PayloadTooLarge"}
     errors = SPEC["components"]["schemas"]
     documented = set(re.findall(r"\w+", errors["Error"]["properties"]["error"]["properties"]["code"]["description"]))

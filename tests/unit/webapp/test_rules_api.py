@@ -4,7 +4,7 @@ The model is tests/rules_data.py's: the row of the seed `s` ranks a1 8, a2 7, b1
 b3 1; backfill runs s, ap, bp, np, a1, ...; categories aN A, bN B, n1 and np none.
 """
 import pytest
-from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_parts
+from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model
 from rules_data import CATEGORIES, usage_pairs
 
 from config.settings import Settings
@@ -14,7 +14,6 @@ from recommender import SARModel, SARParameters, fit, make_events
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
 from recommender.scoring import similar_items
 from registry import ModelStatus
-from webapp import create_app
 
 
 def rules_model(**parameters) -> SARModel:
@@ -24,15 +23,9 @@ def rules_model(**parameters) -> SARModel:
 
 
 @pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
-                                      "RECOMMEND_PRIMARY_KEY": "recommend-1"})  # the default 1 MiB body limit
-    return create_app(settings, **parts).test_client()
+def max_request_bytes():
+    """The settings' default body limit: rule lists of 1,000 ids fit."""
+    return Settings.max_request_bytes
 
 
 @pytest.fixture

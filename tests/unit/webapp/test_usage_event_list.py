@@ -4,7 +4,7 @@ import itertools
 import pytest
 from marshmallow import ValidationError, fields
 
-from webapp.schemas import CamelCaseSchema, UsageEventList, UsageEventSchema
+from webapp.request_schemas import CamelCaseSchema, UsageEventList, UsageEventSchema
 
 GOOD = {"itemId": "i1", "timestamp": "2026-01-01T00:00:00Z", "eventType": "Click", "weight": 1.5}
 EVENTS = [GOOD, {"itemId": "i2"}, {"itemId": "i1", "timestamp": None, "eventType": None, "weight": None},

@@ -3,16 +3,6 @@ import pytest
 from api_fakes import ADMIN, RECOMMEND, VALID_BODY, completed_model, make_client, make_parts
 
 
-@pytest.fixture
-def parts():
-    return make_parts()
-
-
-@pytest.fixture
-def client(parts):
-    return make_client(parts)
-
-
 def details_of(response) -> set:
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.json["error"]["code"] == "InvalidRequest"
@@ -47,7 +37,12 @@ def details_of(response) -> set:
     ({"enableBackfilling": "yes"}, "enableBackfilling", "InvalidType"),
     ({"enableBackfilling": 1}, "enableBackfilling", "InvalidType"),
     ({"similarityFunction": "Cosine"}, "similarityFunction", "InvalidValue"),
-    ({"cooccurrenceUnit": "user"}, "cooccurrenceUnit", "InvalidValue"),
+    ({"cooccurrenceUnit": "users"}, "cooccurrenceUnit", "InvalidValue"),
+    ({"cooccurrenceUnit": 2}, "cooccurrenceUnit", "InvalidValue"),
+    ({"cooccurrenceUnit": True}, "cooccurrenceUnit", "InvalidType"),
+    ({"cooccurrenceUnit": 0.0}, "cooccurrenceUnit", "InvalidType"),
+    ({"similarityFunction": 3}, "similarityFunction", "InvalidValue"),
+    ({"blobContainerName": None}, "blobContainerName", "InvalidType"),
     ({"description": "x" * 257}, "description", "TooLong"),
     ({"description": 5}, "description", "InvalidType"),
     ({"unknownField": 1}, "unknownField", "UnknownField"),
@@ -59,6 +54,31 @@ def test_each_rule_of_the_creation_parameters_has_its_code(client, parts, change
     body = {key: value for key, value in {**VALID_BODY, **change}.items()}
     assert details_of(client.post("/api/models", json=body, headers=ADMIN)) == {(field, code)}
     assert parts["queues"].sent == [] and parts["registry"].list_page(10).summaries == []
+
+
+@pytest.mark.parametrize("change, stored", [
+    ({"cooccurrenceUnit": "timestamp", "similarityFunction": "LIFT"}, {"cooccurrenceUnit": "Timestamp",
+                                                                       "similarityFunction": "Lift"}),
+    ({"cooccurrenceUnit": 1, "similarityFunction": 1}, {"cooccurrenceUnit": "Timestamp",
+                                                        "similarityFunction": "Cooccurrence"}),
+    ({"cooccurrenceUnit": 0, "similarityFunction": "jaccard"}, {"cooccurrenceUnit": "User",
+                                                                "similarityFunction": "Jaccard"}),
+    ({"supportThreshold": None, "cooccurrenceUnit": None, "similarityFunction": None, "enableUserAffinity": None,
+      "enableBackfilling": None, "decayPeriodInDays": None, "enableColdItemPlacement": None,
+      "enableColdToColdRecommendations": None, "enableUserToItemRecommendations": None,
+      "allowSeedItemsInRecommendations": None, "description": None, "catalogFileRelativePath": None},
+     {"supportThreshold": 6, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard", "enableUserAffinity": True,
+      "enableBackfilling": True, "decayPeriodInDays": 30, "enableColdItemPlacement": False,
+      "catalogFileRelativePath": None}),
+])
+def test_the_originals_enum_forms_and_nulls_are_stored_canonically(client, change, stored):
+    """Issue 18: the original read enum names in any case, cooccurrenceUnit 0/1 (and the other enums' codes),
+    and null as "not given"."""
+    response = client.post("/api/models", json={**VALID_BODY, **change}, headers=ADMIN)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    parameters = response.json["parameters"]
+    assert {key: parameters[key] for key in stored} == stored
+    assert client.get(f"/api/models/{response.json['id']}", headers=ADMIN).json["parameters"] == parameters
 
 
 def test_a_missing_required_field_and_several_errors_at_once():
@@ -195,3 +215,18 @@ def test_a_model_id_that_is_not_a_guid(client, path):
                                   "/api/openapi.yaml"])
 def test_routes_without_parameters_refuse_unknown_ones(client, path):
     assert details_of(client.get(f"{path}?verbose=1", headers=ADMIN)) == {("verbose", "UnknownField")}
+
+
+def test_event_types_in_any_case_and_as_the_originals_codes_weigh_as_their_names(client, parts):
+    """Issue 18: the original read eventType with JSON.NET's enum converter (any case, or the .NET code)."""
+    model_id = completed_model(client, parts)
+
+    def score_of_y(event_type):
+        body = {"itemIds": ["y"], "events": [{"itemId": "x", "eventType": event_type}]}
+        response = client.post(f"/api/models/{model_id}/scores", json=body, headers=RECOMMEND)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.json[0]["score"]
+
+    purchase = score_of_y("Purchase")
+    assert score_of_y("purchase") == score_of_y("PURCHASE") == score_of_y(5) == purchase
+    assert score_of_y("click") == score_of_y(1) == purchase / 4 != 0

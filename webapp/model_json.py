@@ -1,0 +1,14 @@
+"""Registry records as the API's JSON: Model and ModelSummary."""
+
+
+def model_summary_to_json(summary) -> dict:
+    """A registry summary (or record) as the API's ModelSummary."""
+    return {"id": summary.id, "description": summary.description,
+            "creationTime": summary.creation_time.isoformat().replace("+00:00", "Z"),
+            "modelStatus": summary.status.value}
+
+
+def model_to_json(record) -> dict:
+    """A registry record as the API's Model."""
+    return {**model_summary_to_json(record), "modelStatusMessage": record.status_message,
+            "parameters": record.parameters, "statistics": record.statistics}

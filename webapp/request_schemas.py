@@ -1,0 +1,256 @@
+"""The schemas of request bodies and query strings (camelCase on the wire, snake_case in Python), built once."""
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+
+from recommender import DEFAULT_EVENT_WEIGHTS, CooccurrenceUnit, SimilarityFunction
+from recommender.exceptions import ConflictingRulesError
+from recommender.parameters import SUPPORT_THRESHOLD_RANGE
+from recommender.parsing import MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH
+from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
+
+from .schema_fields import (
+    CONTAINER_NAME,
+    CONTAINER_NAME_LENGTH,
+    FIELD_ERROR_CODES,
+    GUID,
+    CodedMessage,
+    EnumName,
+    FullMatch,
+    JsonInteger,
+    NullMeansDefault,
+    RelativePath,
+    Rfc3339DateTime,
+    StrictBoolean,
+    StrictNumber,
+    in_range,
+    item_count,
+    item_id_list,
+    length,
+)
+
+MAX_DESCRIPTION_LENGTH = 256
+MAX_PAGE_SIZE = 100
+MAX_CONTINUATION_TOKEN_LENGTH = 1024
+CONTINUATION_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+"""Tokens are unpadded base64url (registry.paging)."""
+RECOMMENDATION_COUNT_RANGE = (1, 100)
+DEFAULT_RECOMMENDATION_COUNT = 10
+CATEGORY_RULE_RANGE = (1, 100)
+"""maxPerCategory and categoryWindow: a list holds at most 100 items, so a larger value would change nothing."""
+# The original's .NET enum codes (Recommendations.Core), which its JSON reader accepted for the names.
+COOCCURRENCE_UNIT_CODES = {0: CooccurrenceUnit.USER.value, 1: CooccurrenceUnit.TIMESTAMP.value}
+SIMILARITY_FUNCTION_CODES = {0: SimilarityFunction.JACCARD.value, 1: SimilarityFunction.COOCCURRENCE.value,
+                             2: SimilarityFunction.LIFT.value}
+EVENT_TYPE_CODES = {0: "Custom", 1: "Click", 2: "RecommendationClick", 3: "AddShopCart", 4: "RemoveShopCart",
+                    5: "Purchase"}
+
+
+def camel_case(name: str) -> str:
+    """snake_case -> camelCase."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class CamelCaseSchema(Schema):
+    """Python attributes in snake_case, JSON keys in camelCase; unknown keys are an error."""
+
+    error_messages = {"unknown": CodedMessage("Unknown field.", "UnknownField"),
+                      "type": CodedMessage("Invalid input type.", "InvalidType")}
+
+    class Meta:
+        unknown = RAISE
+
+    def on_bind_field(self, field_name, field_obj):
+        field_obj.data_key = camel_case(field_obj.data_key or field_name)
+        field_obj.error_messages = {key: CodedMessage(message, FIELD_ERROR_CODES.get(key, "InvalidValue"))
+                                    for key, message in field_obj.error_messages.items()}
+
+
+class OptionalBoolean(NullMeansDefault, StrictBoolean):
+    """true or false; null or absent: the default."""
+
+
+class OptionalInteger(NullMeansDefault, JsonInteger):
+    """A JSON integer; null or absent: the default."""
+
+
+class OptionalEnumName(NullMeansDefault, EnumName):
+    """An enum name in any case or its .NET code; null or absent: the default."""
+
+
+def overlaps(path_a: str, path_b: str) -> bool:
+    """Does one path equal the other or lie inside it (as a folder)?"""
+    return path_a == path_b or path_a.startswith(path_b + "/") or path_b.startswith(path_a + "/")
+
+
+class ModelParametersSchema(CamelCaseSchema):
+    """POST /api/models body: the training parameters, with the original service's defaults (null: the default)."""
+
+    description = fields.String(load_default=None, validate=length(high=MAX_DESCRIPTION_LENGTH), allow_none=True)
+    blob_container_name = fields.String(required=True, validate=[
+        length(*CONTAINER_NAME_LENGTH),
+        FullMatch(CONTAINER_NAME, CodedMessage(
+            "must be lower-case letters, digits and single hyphens, not at either end", "InvalidContainerName"))])
+    usage_relative_path = RelativePath(required=True)
+    catalog_file_relative_path = RelativePath(load_default=None, allow_none=True)
+    evaluation_usage_relative_path = RelativePath(load_default=None, allow_none=True)
+    support_threshold = OptionalInteger(load_default=6, allow_none=True, validate=in_range(*SUPPORT_THRESHOLD_RANGE))
+    cooccurrence_unit = OptionalEnumName([unit.value for unit in CooccurrenceUnit], COOCCURRENCE_UNIT_CODES,
+                                         load_default=CooccurrenceUnit.USER.value, allow_none=True)
+    similarity_function = OptionalEnumName([function.value for function in SimilarityFunction],
+                                           SIMILARITY_FUNCTION_CODES, load_default=SimilarityFunction.JACCARD.value,
+                                           allow_none=True)
+    enable_cold_item_placement = OptionalBoolean(load_default=False, allow_none=True)
+    enable_cold_to_cold_recommendations = OptionalBoolean(load_default=False, allow_none=True)
+    enable_user_affinity = OptionalBoolean(load_default=True, allow_none=True)
+    enable_user_to_item_recommendations = OptionalBoolean(load_default=False, allow_none=True)
+    allow_seed_items_in_recommendations = OptionalBoolean(load_default=False, allow_none=True)
+    enable_backfilling = OptionalBoolean(load_default=True, allow_none=True)
+    decay_period_in_days = OptionalInteger(load_default=30, allow_none=True, validate=in_range(1, 2**31 - 1))
+
+    @validates_schema
+    def check_combinations(self, data, **kwargs):
+        """Cold placement needs a catalog; evaluation data must not overlap the training data."""
+        if data.get("enable_cold_item_placement") and not data.get("catalog_file_relative_path"):
+            raise ValidationError(CodedMessage("is required when enableColdItemPlacement is true", "MissingField"),
+                                  "catalogFileRelativePath")
+        evaluation = data.get("evaluation_usage_relative_path")
+        if evaluation and overlaps(evaluation, data["usage_relative_path"]):
+            raise ValidationError(CodedMessage(
+                "must not overlap usageRelativePath (the model would be tested on its training data)",
+                "OverlappingPaths"), "evaluationUsageRelativePath")
+
+
+class UsageEventSchema(CamelCaseSchema):
+    """One usage event in a recommend request body."""
+
+    item_id = fields.String(required=True, validate=length(1, MAX_ITEM_ID_LENGTH))
+    timestamp = Rfc3339DateTime(load_default=None, allow_none=True)
+    event_type = EnumName(list(DEFAULT_EVENT_WEIGHTS), EVENT_TYPE_CODES, load_default=None, allow_none=True)
+    weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
+
+
+class UsageEventList(fields.List):
+    """A list of usage events: a List of Nested UsageEventSchema (so the spec check reads it as one); a list of
+    objects is loaded by one UsageEventSchema(many=True), which gives the same events and errors for a third
+    less work than a Nested field per event."""
+
+    def __init__(self, **options):
+        super().__init__(fields.Nested(UsageEventSchema), **options)
+        self._events = UsageEventSchema(many=True)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and all(type(event) is dict for event in value):
+            return self._events.load(value)
+        return super()._deserialize(value, attr, data, **kwargs)  # not a list of objects: List's own messages
+
+
+def rule_integer(kind=fields.Integer) -> fields.Integer:
+    return kind(load_default=None, allow_none=True, validate=in_range(*CATEGORY_RULE_RANGE))
+
+
+class RulesSchema(CamelCaseSchema):
+    """The business rules of a recommend request (recommender.rules), as GET query parameters.
+
+    The POST body object carries the same fields (RecommendRequestSchema). An include list may be empty
+    (nothing may come back); null or absent means no such rule.
+    """
+
+    include_item_ids = item_id_list(load_default=None, allow_none=True, validate=item_count(MAX_LISTED_ITEM_IDS))
+    exclude_item_ids = item_id_list(load_default=None, allow_none=True, validate=item_count(MAX_LISTED_ITEM_IDS))
+    item_id_prefix = fields.String(load_default=None, allow_none=True, validate=length(1, MAX_ITEM_ID_LENGTH))
+    max_per_category = rule_integer()
+    category_window = rule_integer()
+
+    @validates_schema
+    def check_rules(self, data, **kwargs):
+        """Rules that contradict each other (a rule JSON Schema cannot state): recommender.rules decides."""
+        try:
+            check_rules_agree(data)
+        except ConflictingRulesError as error:
+            raise ValidationError(conflict_message(error), camel_case(error.field)) from None
+
+
+def check_rules_agree(query: dict) -> None:
+    """Rules.validate on loaded rules. :raise ConflictingRulesError:"""
+    Rules.validate(query.get("include_item_ids"), query.get("exclude_item_ids"), query.get("max_per_category"),
+                   query.get("category_window"))
+
+
+def conflict_message(error: ConflictingRulesError) -> CodedMessage:
+    """The message of the field at fault, in the API's words."""
+    if error.item_id is not None:
+        return CodedMessage(f"must not name {error.item_id[:64]!r}, which includeItemIds names", "ConflictingItemIds")
+    return CodedMessage("is required when categoryWindow is given", "MissingField")
+
+
+class ItemRecommendQuerySchema(RulesSchema):
+    """Query string of GET .../recommend: the seed item, the count and the rules."""
+
+    item_id = fields.String(load_default=None, validate=length(1, MAX_ITEM_ID_LENGTH))
+    recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
+                                          validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+class RecommendRequestSchema(RulesSchema):
+    """The object form of a POST .../recommend body: usage events and the rules (JSON values only)."""
+
+    events = UsageEventList(load_default=list)
+    max_per_category = rule_integer(JsonInteger)
+    category_window = rule_integer(JsonInteger)
+
+
+class ScoreRequestSchema(CamelCaseSchema):
+    """POST .../scores body: the items to score, and usage events (with or instead of userId)."""
+
+    item_ids = item_id_list(required=True, validate=item_count(MAX_LISTED_ITEM_IDS))
+    events = UsageEventList(load_default=list)
+
+
+class PersonalizedRecommendQuerySchema(CamelCaseSchema):
+    """Query string of POST .../recommend."""
+
+    user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
+    recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
+                                          validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+class ScoreQuerySchema(CamelCaseSchema):
+    """Query string of POST .../scores."""
+
+    user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
+
+
+class ModelListQuerySchema(CamelCaseSchema):
+    """Query string of GET /api/models: no parameter lists every model; pageSize or continuationToken pages."""
+
+    page_size = fields.Integer(load_default=None, validate=in_range(1, MAX_PAGE_SIZE))
+    continuation_token = fields.String(load_default=None, validate=[
+        length(1, MAX_CONTINUATION_TOKEN_LENGTH),
+        FullMatch(CONTINUATION_TOKEN, CodedMessage("is not a continuation token", "InvalidContinuationToken"))])
+
+
+class SetDefaultQuerySchema(CamelCaseSchema):
+    """Query string of PUT /api/models/default."""
+
+    model_id = fields.String(required=True, validate=FullMatch(GUID, CodedMessage("must be a GUID", "InvalidModelId")))
+
+
+no_query_schema = CamelCaseSchema()
+"""The query string of routes that take no parameters: any parameter is unknown (a typo must not pass silently)."""
+model_parameters_schema = ModelParametersSchema()
+usage_events_schema = UsageEventSchema(many=True)
+item_recommend_query_schema = ItemRecommendQuerySchema()
+personalized_recommend_query_schema = PersonalizedRecommendQuerySchema()
+recommend_request_schema = RecommendRequestSchema()
+score_query_schema = ScoreQuerySchema()
+score_request_schema = ScoreRequestSchema()
+model_list_query_schema = ModelListQuerySchema()
+set_default_query_schema = SetDefaultQuerySchema()
+
+
+def query_arguments(schema: Schema, args) -> dict:
+    """A query string (werkzeug MultiDict) as `schema` loads it: a list field gets every value of its parameter."""
+    lists = {field.data_key for field in schema.fields.values() if isinstance(field, fields.List)}
+    return {key: args.getlist(key) if key in lists else args[key] for key in args}
