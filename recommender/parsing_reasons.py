@@ -32,6 +32,8 @@ class Reason(StrEnum):
     """A reason for a line, by the name reports give it; ``error`` is the original's value it is reported as."""
 
     def __new__(cls, name: str, error, severity: Severity):
+        if (error is None) != (severity is Severity.KEPT) or (error is not None and error not in ORIGINAL_ERRORS):
+            raise ValueError(f"{name}: a dropped line is reported as one of ORIGINAL_ERRORS, a kept one as none")
         member = str.__new__(cls, name)
         member._value_ = name
         member.error = error
