@@ -34,9 +34,13 @@ def test_values_not_given_are_nat_even_when_readable():
 
 
 def test_a_column_is_parsed_per_form_never_per_value(monkeypatch):
-    calls = []
-    real = pd.to_datetime
-    monkeypatch.setattr(timestamps.pd, "to_datetime", lambda values, **kw: calls.append(len(values)) or real(values, **kw))
+    calls, real = [], pd.to_datetime
+
+    def counted(values, **options):
+        calls.append(len(values))
+        return real(values, **options)
+
+    monkeypatch.setattr(timestamps.pd, "to_datetime", counted)
     texts = ["3/30/2017 1:34:12 PM", "2017-03-30T13:34:12Z"] * 5000 + ["yesterday"] * 10
     values = pd.Series(texts, dtype=object)
     parsed = parse_timestamp_column(values, np.ones(len(values), dtype=bool))
