@@ -10,9 +10,9 @@ def merge_reports(reports: list, duration: float) -> ParsingReport:
     """
     merged = ParsingReport()
     for report in reports:
-        for reason, (count, file, line) in report.errors.items():
-            entry = merged.errors.setdefault(reason, [0, file, line])
-            entry[0] += count
+        for table in (report.errors, report.warnings):
+            for reason, (count, file, line) in table.items():
+                merged.add_count(reason, count, file, line)
         merged.successful_lines += report.successful_lines
         merged.total_lines += report.total_lines
         merged.empty_files.extend(report.empty_files)

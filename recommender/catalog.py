@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from .csv_reader import RecordChunk, read_records
 from .parsing import MAX_ITEM_ID_LENGTH, apply_checks, given_fields, illegal_characters, too_long, undecodable
+from .parsing_reasons import Reason
 from .parsing_report import DEFAULT_MAX_ERRORS, ParsingReport, check_tolerance
 
 MAX_FEATURES_PER_LINE = 100
@@ -97,11 +98,11 @@ class _CatalogBuilder:
         given = given_fields(fields)
         rows, feature_names, feature_values, malformed = _features(fields, given)
         checks = [
-            ("MissingFields", ~given[0] | ~given[1]),
-            ("InvalidUtf8", undecodable(fields, chunk.traits)),
-            ("ItemIdTooLong", too_long(ids, MAX_ITEM_ID_LENGTH, chunk.traits)),
-            ("IllegalCharactersInItemId", illegal_characters(ids, chunk.traits)),
-            ("MalformedCatalogItemFeature", malformed),
+            (Reason.MISSING_FIELDS, ~given[0] | ~given[1]),
+            (Reason.INVALID_UTF8, undecodable(fields, chunk.traits)),
+            (Reason.ITEM_ID_TOO_LONG, too_long(ids, MAX_ITEM_ID_LENGTH, chunk.traits)),
+            (Reason.ILLEGAL_CHARACTERS_IN_ITEM_ID, illegal_characters(ids, chunk.traits)),
+            (Reason.MALFORMED_CATALOG_ITEM_FEATURE, malformed),
         ]
         blank = ~np.logical_or.reduce(list(given.values()))
         good = apply_checks(name, chunk, blank, checks, report)
@@ -109,7 +110,7 @@ class _CatalogBuilder:
         seen_before = ids.isin(self._seen).to_numpy()
         repeated_here = ids.where(good).duplicated().to_numpy()  # bad lines became NaN: they claim no id
         duplicate = good & (seen_before | repeated_here)
-        report.add("DuplicateItemId", name, chunk.lines[duplicate])
+        report.add(Reason.DUPLICATE_ITEM_ID, name, chunk.lines[duplicate])
         good &= ~duplicate
         report.successful_lines += int(good.sum())
         accepted = ids.to_numpy(dtype=object)[good]

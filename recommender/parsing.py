@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from .csv_reader import FileTraits, RecordChunk, read_records
-from .events import DEFAULT_EVENT_WEIGHTS, resolve_weights
+from .events import DEFAULT_EVENT_WEIGHTS
+from .parsing_reasons import Reason
 from .parsing_report import DEFAULT_MAX_ERRORS, ParsingReport, check_tolerance
+from .timestamps import parse_timestamp_column, seconds_of
 
 MAX_USER_ID_LENGTH = 255
 MAX_ITEM_ID_LENGTH = 450
@@ -24,6 +26,7 @@ MERGE_EVERY_CHUNKS = 8
 _FIELDS = 6  # userId, itemId, timestamp, eventType, weight, and one more to notice a line too long
 _NON_PRINTABLE = r"[\x00-\x1f\x7f]"
 _UNDECODABLE = "[\udc80-\udcff]"  # bytes that are not UTF-8, kept by csv_reader as lone surrogates
+_WEIGHT_OF_LOWER_CASE_TYPE = {name.lower(): weight for name, weight in DEFAULT_EVENT_WEIGHTS.items()}
 
 ProgressCallback = Callable[[str, int], None]
 """progress(file name, lines read so far in all files): called after each chunk; may raise to cancel."""
@@ -101,7 +104,7 @@ def apply_checks(name: str, chunk: RecordChunk, blank: np.ndarray, checks, repor
     Blank rows are neither good nor bad; every other row counts in report.total_lines.
     """
     report.total_lines += int((~blank).sum()) + len(chunk.malformed_lines)
-    report.add("MalformedLine", name, chunk.malformed_lines)
+    report.add(Reason.MALFORMED_LINE, name, chunk.malformed_lines)
     failed = blank.copy()
     for reason, check in checks:
         hit = np.asarray(check, dtype=bool) & ~failed
@@ -115,42 +118,53 @@ def _parse_chunk(name: str, chunk: RecordChunk, report: ParsingReport, known_ite
     fields, traits = chunk.fields, chunk.traits
     users, items, stamps, types, weights = (fields[column] for column in range(5))
     given = given_fields(fields)
-    timestamps = _timestamps(stamps, given[2])
-    numbers = np.full(len(fields), np.nan)
-    if given[4].any():  # most files have no weight column: skip the conversion then
-        numbers = pd.to_numeric(weights.where(given[4]), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    timestamps = parse_timestamp_column(stamps, given[2])
     checks = [  # the first failing check names the line's error, in the original's order where it had one
-        ("MalformedLine", given[5]),
-        ("MissingFields", ~given[0] | ~given[1]),
-        ("InvalidUtf8", undecodable(fields, traits)),
-        ("BadTimestampFormat", given[2] & np.isnat(timestamps)),
-        ("ItemIdTooLong", too_long(items, MAX_ITEM_ID_LENGTH, traits)),
-        ("UserIdTooLong", too_long(users, MAX_USER_ID_LENGTH, traits)),
-        ("IllegalCharactersInUserId", illegal_characters(users, traits)),
-        ("IllegalCharactersInItemId", illegal_characters(items, traits)),
-        ("UnknownEventType", given[3] & ~types.isin(list(DEFAULT_EVENT_WEIGHTS)).to_numpy() if given[3].any() else False),
-        ("BadWeightFormat", given[4] & ~np.isfinite(numbers)),
+        (Reason.MALFORMED_LINE, given[5]),
+        (Reason.MISSING_FIELDS, ~given[0] | ~given[1]),
+        (Reason.INVALID_UTF8, undecodable(fields, traits)),
+        (Reason.BAD_TIMESTAMP_FORMAT, given[2] & np.isnat(timestamps)),
+        (Reason.ITEM_ID_TOO_LONG, too_long(items, MAX_ITEM_ID_LENGTH, traits)),
+        (Reason.USER_ID_TOO_LONG, too_long(users, MAX_USER_ID_LENGTH, traits)),
+        (Reason.ILLEGAL_CHARACTERS_IN_USER_ID, illegal_characters(users, traits)),
+        (Reason.ILLEGAL_CHARACTERS_IN_ITEM_ID, illegal_characters(items, traits)),
         # A warning, last: only lines that are otherwise fine are counted as unknown items.
-        ("UnknownItemId", ~items.isin(known_items) if known_items is not None else False),
+        (Reason.UNKNOWN_ITEM_ID, ~items.isin(known_items) if known_items is not None else False),
     ]
     blank = ~np.logical_or.reduce(list(given.values()))
     good = apply_checks(name, chunk, blank, checks, report)
     report.successful_lines += int(good.sum())
-    kept = timestamps[good]
-    seconds = kept.astype(np.int64) / 1e6
-    seconds[np.isnat(kept)] = np.nan
-    weights = resolve_weights(types.to_numpy(dtype=object)[good], numbers[good]) if given[3].any() else \
-        np.where(np.isnan(numbers[good]), 1.0, numbers[good])  # no event type: an explicit weight, or 1
-    return users.to_numpy(dtype=object)[good], items.to_numpy(dtype=object)[good], seconds, weights
+    line_weights, warnings = _weights(types, weights, given[3], given[4])
+    for reason, concerned in warnings.items():
+        report.add(reason, name, chunk.lines[good & concerned])
+    return (users.to_numpy(dtype=object)[good], items.to_numpy(dtype=object)[good], seconds_of(timestamps[good]),
+            line_weights[good])
 
 
-def _timestamps(stamps: pd.Series, given: np.ndarray) -> np.ndarray:
-    """datetime64[us] (UTC) of each field; NaT where empty or not ISO 8601."""
-    if not given.any():
-        return np.full(len(stamps), np.datetime64("NaT"), dtype="datetime64[us]")
-    parsed = pd.to_datetime(stamps.where(given), utc=True, format="ISO8601", errors="coerce")
-    # Microseconds: pandas 3 parses dates past 2262 at a coarser unit, and a cast to ns wraps them.
-    return parsed.to_numpy(dtype="datetime64[us]")
+def _weights(types: pd.Series, weights: pd.Series, type_given: np.ndarray, weight_given: np.ndarray):
+    """(each line's weight, {Reason: lines it concerns}): a finite explicit weight, else its event type's
+    (in any case), else 1.
+
+    The original never read these columns (every event weighed 1): a value we cannot use is a
+    warning, and its line weighs 1, never an error.
+    """
+    result = np.ones(len(types))
+    warnings = {}
+    if type_given.any():  # most files have neither column: skip the conversions then
+        defaults = types.map(DEFAULT_EVENT_WEIGHTS).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        other_case = np.isnan(defaults) & type_given
+        if other_case.any():
+            defaults[other_case] = types[other_case].str.lower().map(_WEIGHT_OF_LOWER_CASE_TYPE).to_numpy(
+                dtype=np.float64, na_value=np.nan)
+        warnings[Reason.UNKNOWN_EVENT_TYPE] = type_given & np.isnan(defaults)
+        result = np.where(np.isnan(defaults), 1.0, defaults)
+    if weight_given.any():
+        numbers = pd.to_numeric(weights.where(weight_given), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan)
+        finite = np.isfinite(numbers)
+        warnings[Reason.BAD_WEIGHT_FORMAT] = weight_given & ~finite
+        result = np.where(finite, numbers, np.where(weight_given, 1.0, result))
+    return result, warnings
 
 
 class _EventColumns:

@@ -15,7 +15,8 @@ EVENT_TYPES = ["Click", "RecommendationClick", "AddShopCart", "RemoveShopCart", 
 
 def usage_files(seed: int = 5, n_files: int = 3, lines_per_file: int = 1500, users: int = 300,
                 items: int = 120) -> list:
-    """[(name, bytes)]: skewed items, repeated users across files, event types, weights, baskets, bad lines."""
+    """[(name, bytes)]: skewed items, repeated users across files, event types, weights, baskets, bad lines,
+    and lines kept with warnings."""
     rng = np.random.default_rng(seed)
     files = []
     for number in range(n_files):
@@ -25,6 +26,8 @@ def usage_files(seed: int = 5, n_files: int = 3, lines_per_file: int = 1500, use
             day, hour = rng.integers(1, 28), rng.integers(0, 3)  # few distinct times: baskets of several items
             kind = EVENT_TYPES[rng.integers(0, len(EVENT_TYPES))]
             weight = f"{rng.integers(1, 5)}" if rng.random() < 0.2 else ""
+            if line % 500 == 11:
+                kind, weight = ("Like", "heavy") if line % 1000 == 11 else (kind.lower(), weight)  # warnings, any case
             lines.append(f"u{user},i{item},2024-03-{day:02d}T{hour:02d}:00:00,{kind},{weight}\n")
             if line % 500 == 7:
                 lines.append(f"u{user},i{item},not-a-date\n")  # BadTimestampFormat

@@ -34,6 +34,8 @@ def test_blobs_parsed_on_the_workers_give_the_single_process_model(dask_client, 
     assert usage.n_events == len(events) and usage.n_users == events["user_id"].nunique()
     ours = usage.report.as_dict()
     assert ours["errors"] == report.as_dict()["errors"] and ours["errors"][0]["count"] == 9
+    assert ours["warnings"] == report.as_dict()["warnings"] and {w["reason"] for w in ours["warnings"]} == {
+        "UnknownEventType", "BadWeightFormat"}
     assert (ours["successfulLinesCount"], ours["totalLinesCount"]) == (report.successful_lines, report.total_lines)
 
 

@@ -60,9 +60,14 @@ def failed(name, usage, *says, **more) -> Case:
     return Case(name, usage if isinstance(usage, dict) else {"u.csv": usage}, ModelStatus.FAILED, says=says, **more)
 
 
-def report_errors(report: dict) -> dict:
-    return {error["error"]: (error["count"], error["sample"]["file"], error["sample"]["line"])
-            for error in report["errors"]}
+def report_errors(report: dict, entries: str = "errors") -> dict:
+    """'error' (or 'error/reason' where a finer reason stands beside it) -> (count, file, line); or the warnings."""
+    return {"/".join(filter(None, (entry.get("error"), entry.get("reason")))): (
+        entry["count"], entry["sample"]["file"], entry["sample"]["line"]) for entry in report[entries]}
+
+
+def usage_warnings(expected):
+    return lambda statistics: report_errors(statistics["usageEventsParsing"], "warnings") == expected
 
 
 def catalog_case(name, catalog: bytes, status=ModelStatus.COMPLETED, usage=GOOD, check=None, cold=False,
@@ -108,16 +113,20 @@ CASES = [
     completed("bad dates", GOOD + lines("u1,a1,2024-02-30T00:00:00", "u1,a1,30/03/2017", "u1,a1,yesterday"),
               {"BadTimestampFormat": (3, u(), 37)}),
     completed("year 10000", GOOD + lines("u1,a1,10000-01-01T00:00:00"), {"BadTimestampFormat": (1, u(), 37)}),
-    completed("unknown event type", GOOD + lines("u1,a1,,Like"), {"UnknownEventType": (1, u(), 37)}),
-    completed("bad weights", GOOD + lines("u1,a1,,,heavy", "u1,a1,,,nan", "u1,a1,,Click,inf", "u1,a1,,,-2.5"),
-              {"BadWeightFormat": (3, u(), 37)}),
+    completed("dates in the .NET en-US forms", GOOD + lines("u1,a1,3/30/2017 1:34:12 PM", "u1,a1,3/30/2017",
+                                                             "u1,a1,2017/03/30T13:34:12", "u1,a1,3/30/2017 13:34")),
+    completed("unknown event type: kept, a warning", GOOD + lines("u1,a1,,Like", "u1,a2,,purchase"),
+              check=usage_warnings({"UnknownEventType": (1, u(), 37)})),
+    completed("bad weights: kept, warnings", GOOD + lines("u1,a1,,,heavy", "u1,a1,,,nan", "u1,a1,,Click,inf",
+                                                          "u1,a1,,,-2.5"),
+              check=usage_warnings({"BadWeightFormat": (3, u(), 37)})),
     # --- bytes that are not what they should be
     completed("NUL in a user id", GOOD + b"u\x009,a1\n", {"IllegalCharactersInUserId": (1, u(), 37)}),
     completed("NUL in an item id", GOOD + b"u9,a\x001\n", {"IllegalCharactersInItemId": (1, u(), 37)}),
     completed("bell character in a user id", GOOD + b"u\x079,a1\n", {"IllegalCharactersInUserId": (1, u(), 37)}),
     failed("only NUL bytes", b"\x00" * 1024, "no valid line", "MissingFields", "usage/u.csv line 1"),
     completed("latin-1 bytes", GOOD + lines("u\u00e9,a1", "u\u00fc,a2", encoding="latin-1"),
-              {"InvalidUtf8": (2, u(), 37)}),
+              {"MalformedLine/InvalidUtf8": (2, u(), 37)}),
     failed("UTF-16 file", GOOD.decode().encode("utf-16"), "usage/u.csv is UTF-16"),
     failed("UTF-32 file", GOOD.decode().encode("utf-32"), "usage/u.csv is UTF-16 or UTF-32"),
     failed("gzip file", gzip.compress(GOOD, mtime=0), "usage/u.csv"),

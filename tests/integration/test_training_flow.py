@@ -54,7 +54,7 @@ def full_inputs(usage_container):
 
 def test_statistics_have_every_block_in_the_documented_shape(trainer, full_inputs):
     statistics = trainer.train(full_inputs)
-    clean_report = {"errors": [], "successfulLinesCount": 36, "totalLinesCount": 36}
+    clean_report = {"errors": [], "warnings": [], "successfulLinesCount": 36, "totalLinesCount": 36}
     assert {key: value for key, value in statistics["usageEventsParsing"].items() if key != "duration"} == clean_report
     assert statistics["catalogParsing"]["successfulLinesCount"] == 8
     assert (statistics["numberOfUsers"], statistics["numberOfUsageItems"], statistics["numberOfCatalogItems"]) == \

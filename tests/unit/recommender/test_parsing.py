@@ -13,6 +13,7 @@ import pytest
 from recommender import TooManyParsingErrorsError, parsing
 from recommender.csv_reader import UnreadableFileError
 from recommender.parsing import describe_no_events, parse_usage_files
+from timestamp_forms import REFUSED_TIMESTAMPS, TIMESTAMP_FORMS, utc_seconds
 
 NEW_YEAR_2024 = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
 
@@ -22,9 +23,9 @@ def parse(content: bytes, max_errors: int = 100):
     return parse_usage_files([("usage.csv", content)], max_errors=max_errors)
 
 
-def errors_of(report) -> dict:
-    """reason -> (count, file, first line)."""
-    return {reason: tuple(entry) for reason, entry in report.errors.items()}
+def errors_of(report, table: str = "errors") -> dict:
+    """reason -> (count, file, first line) of report.errors (or report.warnings)."""
+    return {reason: tuple(entry) for reason, entry in getattr(report, table).items()}
 
 
 def lines(*rows: str) -> bytes:
@@ -84,6 +85,50 @@ def test_timestamps_outside_the_nanosecond_range_are_never_shifted():
     assert errors_of(report).get("BadTimestampFormat", (0,))[0] == refused
 
 
+@pytest.mark.parametrize("text", TIMESTAMP_FORMS)
+def test_each_timestamp_form_of_the_original_alone_in_a_file(text):
+    events, report = parse(lines(f"u1,i1,{text}", f"u2,i2, {text} "))
+    assert report.errors == {}
+    np.testing.assert_allclose(events["timestamp"].to_numpy(), [utc_seconds(*TIMESTAMP_FORMS[text])] * 2,
+                               rtol=0, atol=1e-6)
+
+
+def test_timestamp_forms_mixed_in_one_chunk_each_keep_their_instant():
+    forms = list(TIMESTAMP_FORMS)
+    events, report = parse(lines("u0,i0", *(f"u{n},i,{text}" for n, text in enumerate(forms, 1))))
+    assert report.errors == {}
+    np.testing.assert_allclose(events["timestamp"].to_numpy(),
+                               [np.nan] + [utc_seconds(*TIMESTAMP_FORMS[text]) for text in forms], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("first", ["2017-03-30T13:34:12Z", "3/30/2017 1:34:12 PM", "3/30/2017"])
+def test_refused_timestamps_are_bad_lines_with_their_own_line_numbers(first):
+    events, report = parse(lines(f"u0,i0,{first}", *(f"u,i,{text}" for text in REFUSED_TIMESTAMPS), "u9,i9," + first))
+    assert errors_of(report) == {"BadTimestampFormat": (len(REFUSED_TIMESTAMPS), "usage.csv", 2)}
+    assert events["user_id"].tolist() == ["u0", "u9"]
+
+
+def test_event_types_are_read_in_any_case():
+    events, report = parse(lines("u,i,,purchase", "u,i,,PURCHASE", "u,i,,addShopCart", "u,i,,Click", "u,i,,click"))
+    assert report.errors == {} and report.warnings == {}
+    assert events["weight"].tolist() == [4, 4, 3, 1, 1]
+
+
+def test_unusable_event_types_and_weights_keep_their_line_with_weight_1_as_warnings():
+    content = lines("u1,i1,,Like", "u2,i2,,Purchase,heavy", "u3,i3,,,nan", "u4,i4,,Like,2.5", "u5,i5,,,-inf")
+    events, report = parse(content, max_errors=0)  # no error allowed: warnings never count
+    assert events["weight"].tolist() == [1, 1, 1, 2.5, 1]  # a valid explicit weight still wins
+    assert report.errors == {} and report.error_count() == 0
+    assert errors_of(report, "warnings") == {"UnknownEventType": (2, "usage.csv", 1),
+                                             "BadWeightFormat": (3, "usage.csv", 2)}
+    assert (report.successful_lines, report.total_lines) == (5, 5)
+
+
+def test_a_refused_line_gives_no_warning():
+    _, report = parse(lines("u1,i1,yesterday,Like,heavy", "u2"))
+    assert set(report.errors) == {"BadTimestampFormat", "MissingFields"} and report.warnings == {}
+
+
 def test_event_type_default_weights_and_explicit_weight_wins():
     events, report = parse(lines(
         "u,i,,Click",            # 1
@@ -116,11 +161,11 @@ def test_each_error_reason_with_its_count_and_first_line():
         "u" * 256 + ",i8",                      # 8 UserIdTooLong (limit 255)
         "u\x019,i9",                            # 9 IllegalCharactersInUserId
         "u10,i\x0710",                          # 10 IllegalCharactersInItemId
-        "u11,i11,,Bogus",                       # 11 UnknownEventType
-        "u12,i12,,Click,heavy",                 # 12 BadWeightFormat
+        "u11,i11,,Bogus",                       # 11 kept: an UnknownEventType warning
+        "u12,i12,,Click,heavy",                 # 12 kept: a BadWeightFormat warning
         "u13,i13,,,,,too,many",                 # 13 MalformedLine (eight fields)
         "u14,i14,2024-13-01T00:00:00Z",         # 14 BadTimestampFormat (month 13)
-        "u15,i15,,,inf",                        # 15 BadWeightFormat (not finite)
+        "u15,i15,,,inf",                        # 15 kept: a BadWeightFormat warning (not finite)
         "u16,i16",                              # 16 good
         "u17," + "x" * 450,                     # 17 good: at the limit
         "u" * 255 + ",i18",                     # 18 good: at the limit
@@ -134,18 +179,19 @@ def test_each_error_reason_with_its_count_and_first_line():
         "UserIdTooLong": (1, "usage.csv", 8),
         "IllegalCharactersInUserId": (1, "usage.csv", 9),
         "IllegalCharactersInItemId": (1, "usage.csv", 10),
-        "UnknownEventType": (1, "usage.csv", 11),
-        "BadWeightFormat": (2, "usage.csv", 12),
     }
-    assert events["user_id"].tolist() == ["u1", "u16", "u17", "u" * 255]
-    assert (report.successful_lines, report.total_lines) == (4, 17)  # 18 lines, one blank
-    assert report.error_count() == 13
+    assert errors_of(report, "warnings") == {"UnknownEventType": (1, "usage.csv", 11),
+                                             "BadWeightFormat": (2, "usage.csv", 12)}
+    assert events["user_id"].tolist() == ["u1", "u11", "u12", "u15", "u16", "u17", "u" * 255]
+    assert events["weight"].tolist()[1:4] == [1, 1, 1]
+    assert (report.successful_lines, report.total_lines) == (7, 17)  # 18 lines, one blank
+    assert report.error_count() == 10
 
 
 @pytest.mark.parametrize("line, reason", [
     (",i,not-a-date", "MissingFields"),            # before the timestamp check
     ("u,i,not-a-date,Bogus,x", "BadTimestampFormat"),
-    ("u,i,,Bogus,x", "UnknownEventType"),          # before the weight check
+    ("u" * 256 + ",i,yesterday", "BadTimestampFormat"),  # before the id lengths, as in the original
 ])
 def test_the_first_failing_check_names_the_error(line, reason):
     _, report = parse(lines(line))
@@ -192,12 +238,10 @@ def test_files_keep_their_own_line_numbers_and_counts_add_up():
         ("b.csv", lines("", ",i4", "u5,i5,,Bogus", "u6,i6")),
     ]
     events, report = parse_usage_files(files)
-    assert errors_of(report) == {
-        "MissingFields": (2, "a.csv", 2),       # first seen in a.csv; b.csv line 2 adds to the count
-        "UnknownEventType": (1, "b.csv", 3),    # b.csv's own line number
-    }
-    assert events["user_id"].tolist() == ["u1", "u3", "u6"]
-    assert (report.successful_lines, report.total_lines) == (3, 6)
+    assert errors_of(report) == {"MissingFields": (2, "a.csv", 2)}  # first seen in a.csv; b.csv line 2 adds
+    assert errors_of(report, "warnings") == {"UnknownEventType": (1, "b.csv", 3)}  # b.csv's own line number
+    assert events["user_id"].tolist() == ["u1", "u3", "u5", "u6"]
+    assert (report.successful_lines, report.total_lines) == (4, 6)
 
 
 def test_tolerance_counts_across_files():
