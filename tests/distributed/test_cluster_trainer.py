@@ -10,7 +10,7 @@ from distributed import get_task_stream
 
 import webjob.engines.dask_cluster
 from model_provider import BlobModelStore
-from recommender import from_bytes
+from recommender import from_bytes, scoring
 from recommender.rules import Rules
 from registry import ModelRecord, ModelStatus, TableModelRegistry
 from storage.queues import ModelQueues
@@ -102,9 +102,10 @@ def test_a_catalog_gives_both_engines_the_same_categories_and_answers(trainers, 
     assert single.item_categories[single.item_index["i3"]] == "shoes"
     capped = Rules(max_per_category=1)
     for item in single.item_ids:
-        assert_same_answers(ours.similar_items(item, 10, capped), single.similar_items(item, 10, capped))
+        assert_same_answers(scoring.similar_items(ours, item, 10, capped), scoring.similar_items(single, item, 10, capped))
     for user in single.user_ids:
-        assert_same_answers(ours.recommend(user, k=10, rules=capped), single.recommend(user, k=10, rules=capped))
+        assert_same_answers(scoring.recommend(ours, user, k=10, rules=capped),
+                            scoring.recommend(single, user, k=10, rules=capped))
     outside = [item for item in single.item_ids if int(item[1:]) in range(100, 120)]
     unknown = [error for error in statistics["usageEventsParsing"]["errors"] if error["error"] == "UnknownItemId"]
     if cold:

@@ -8,8 +8,8 @@ they fail loudly once timestamps are wired and the mark must go.
 import pytest
 import requests
 
-from common.settings import Settings
-from common.storage import StorageClients
+from config.settings import Settings
+from storage.clients import StorageClients
 from api_keys import ADMIN_KEY, RECOMMEND_KEY
 from live_stack import live_stack
 from usage_data import CLUSTERED_USAGE
