@@ -29,7 +29,7 @@ def parts():
 
 @pytest.fixture
 def client(parts):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "admin-1",
                                       "RECOMMEND_PRIMARY_KEY": "recommend-1"})  # the default 1 MiB body limit
     return create_app(settings, **parts).test_client()
 
