@@ -153,7 +153,8 @@ def show_where_things_are(azurite: Azurite, urls: dict, model_id: str):
     print(f"  recsvc recommend --item {STAR_WARS} -n 5")
     recommend = f"{base_url}/api/models/{model_id}/recommend"
     print(f"  curl -s -H 'x-api-key: {key}' '{recommend}?itemId={STAR_WARS}&recommendationCount=5'")
-    print(f"  curl -s -H 'x-api-key: {key}' '{recommend}?userId={DEMO_USER}&recommendationCount=10&maxPerCategory=2'")
+    print(f"  curl -s -H 'x-api-key: {key}' '{recommend}?itemId={STAR_WARS}&recommendationCount=10&maxPerCategory=2'"
+          "    # at most 2 of a genre")
     print(f"  curl -s -X POST -H 'x-api-key: {key}' -H 'Content-Type: application/json' "
           f"-d '[{{\"itemId\": \"{STAR_WARS}\", \"eventType\": \"Purchase\"}}]' '{base_url}/api/models/default/recommend'")
     print(f"  curl -s {urls['web_ops']}/metrics | grep ^recsvc_")
