@@ -1,22 +1,47 @@
 # `make demo` runs the service with a demo model on Azurite; `make test` runs the whole suite.
-# Both install what they need first: a virtualenv (.venv) and Azurite from package-lock.json.
+# Both install what they need first, into one virtualenv (.venv), from the hashed lock files (requirements/*.txt):
+# the demo only what it runs (runtime.txt: Python 3.11 + pip and Node.js + npm are all it needs), the tests the
+# dev lock (runtime.txt's pins plus the test and distributed extras) and, as root, Debian's chromium and compose.
+# Either may run first: each has its own marker, and the dev lock repeats the runtime pins (tests/ops/test_lock_files.py).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
+# The lock files' command (their headers repeat it): hashes of every file PyPI has for each pinned version.
+PIP_COMPILE := $(PY) -m piptools compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	--no-emit-find-links --index-url=https://pypi.org/simple
 
-.PHONY: demo test install parity chromium compose-cli nginx bench-serve
+.PHONY: demo test install install-demo lock parity chromium compose-cli nginx bench-serve
 
-install: $(VENV)/.installed node_modules/.installed chromium compose-cli nginx
+install: $(VENV)/.installed-dev node_modules/.installed chromium compose-cli nginx
+install-demo: $(VENV)/.installed-runtime node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,distributed]'
+	$(PIP_INSTALL) --upgrade pip
+
+# The service and its pinned dependencies; then the project itself, editable and without resolving anything.
+$(VENV)/.installed-runtime: requirements/runtime.txt pyproject.toml | $(PY)
+	$(PIP_INSTALL) --require-hashes --requirement requirements/runtime.txt
+	$(PIP_INSTALL) --no-deps --editable .
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(PY)
+	$(PIP_INSTALL) --require-hashes --requirement requirements/dev.txt
+	$(PIP_INSTALL) --no-deps --editable .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# After changing a dependency in pyproject.toml (docs/dependencies.md). Pins already in the files are kept unless
+# pyproject.toml excludes them; `make lock LOCK_ARGS=--upgrade` moves every pin to the newest allowed release.
+lock: $(VENV)/.installed-dev
+	$(PIP_INSTALL) "$$($(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["lock"])')"
+	$(PIP_COMPILE) $(LOCK_ARGS) --output-file=requirements/runtime.txt pyproject.toml
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra=test --extra=distributed --constraint=requirements/runtime.txt \
+		--output-file=requirements/dev.txt pyproject.toml
 
 # The dashboard's browser test drives Debian's chromium with playwright-core, which never downloads a browser.
 chromium:
@@ -38,14 +63,14 @@ compose-cli:
 		apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; } || \
 		{ echo "docker compose (or Debian's docker-compose) is needed to validate infra/docker-compose.yml"; exit 1; }
 
-demo: install
+demo: install-demo
 	$(PY) -m devtools.demo
 
 test: install
 	$(PY) -m pytest
 
 # Serving under load: the real stack on Azurite driven by Debian's wrk (see docs/benchmarks.md); under 5 minutes.
-bench-serve: $(VENV)/.installed node_modules/.installed
+bench-serve: $(VENV)/.installed-dev node_modules/.installed
 	$(PY) bench/serve_load.py
 
 # SAR parity with microsoft/recommenders on MovieLens 100k (a separate venv; see docs/benchmarks.md).

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dask_scale.py [--quick] [--worker-memory-gib 2] [--json OUT]
 
-Data: ../shared/synth.py, seed 7 (as bench/sar_scale.py makes it, cached in
+Data: bench/synth.py, seed 7 (as bench/sar_scale.py makes it, cached in
 .cache/synth/), cut into at least 4 blobs of at most BLOB_LINES lines and uploaded to a private
 Azurite (devtools/azurite.py), the way an operator would upload a large data
 set: a folder of files. Two cases, both with the service's default

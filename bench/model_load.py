@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/model_load.py [--thresholds 6,1] [--runs 3]
 
-Fits SAR on the 15M-event / 500k-user / 60k-item synthetic set (../shared/synth.py,
+Fits SAR on the 15M-event / 500k-user / 60k-item synthetic set (bench/synth.py,
 seed 7, as bench/sar_scale.py makes it) at each support threshold, stores the
 model in a fresh Azurite through BlobModelStore, and times ModelProvider.get on a
 cold provider `--runs` times: the blob download and recommender.from_bytes

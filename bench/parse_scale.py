@@ -4,7 +4,7 @@
     .venv/bin/python bench/parse_scale.py --quick      # 1M lines in 4 files, a smoke run
     options: --events N  --parts N  --json OUT
 
-Data: ../shared/synth.py, seed 7, with the 60k case of bench/sar_scale.py (500k users, 60k items;
+Data: bench/synth.py, seed 7, with the 60k case of bench/sar_scale.py (500k users, 60k items;
 --quick: 1M events, 50k users, 20k items), written to .cache/synth/ when missing, then split into
 a folder of --parts files of equal line counts (the service reads a folder as one data set).
 
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SYNTH = Path(os.environ.get("SYNTH_SCRIPT", REPO_ROOT.parent / "shared" / "synth.py"))
+SYNTH = Path(os.environ.get("SYNTH_SCRIPT", REPO_ROOT / "bench" / "synth.py"))
 DATA_DIR = REPO_ROOT / ".cache" / "synth"
 SYNTH_SEED = 7
 TARGET_SECONDS = 60.0

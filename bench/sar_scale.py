@@ -3,7 +3,7 @@
     .venv/bin/python bench/sar_scale.py [--quick] [--cases ref-20k,60k,100k] [--also-threshold 6]
                                         [--no-reference] [--json OUT]
 
-Data: ../shared/synth.py (seed 7), written to .cache/synth/ when missing.
+Data: bench/synth.py (seed 7), written to .cache/synth/ when missing.
 Every fit runs in a child process of its own (bench/sar_scale_worker.py); its
 peak RSS is the OS's figure for that child (os.wait4 rusage ru_maxrss: the
 whole child, loading included, nothing subtracted; with --profile the
@@ -37,7 +37,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKER = REPO_ROOT / "bench" / "sar_scale_worker.py"
-SYNTH = Path(os.environ.get("SYNTH_SCRIPT", REPO_ROOT.parent / "shared" / "synth.py"))
+SYNTH = Path(os.environ.get("SYNTH_SCRIPT", REPO_ROOT / "bench" / "synth.py"))
 DATA_DIR = REPO_ROOT / ".cache" / "synth"
 REFERENCE_PYTHON = REPO_ROOT / ".bench" / "reference-venv" / "bin" / "python"
 SYNTH_SEED = 7
@@ -89,7 +89,7 @@ def _short(n: int) -> str:
 
 
 def ensure_data(case: Case) -> Path:
-    """Generate the case's CSV with ../shared/synth.py unless it is there already."""
+    """Generate the case's CSV with bench/synth.py unless it is there already."""
     if case.csv.exists():
         return case.csv
     DATA_DIR.mkdir(parents=True, exist_ok=True)

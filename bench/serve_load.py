@@ -5,7 +5,7 @@
                                          [--max-connections 64] [--json OUT]
 
 Data: the 1M-event / 50k-user / 20k-item file of bench/sar_scale.py
-(../shared/synth.py, seed 7, in .cache/synth/; generated when missing).
+(bench/synth.py, seed 7, in .cache/synth/; generated when missing).
 Starts Azurite, uploads the file and a catalog (bench/serve_rule_inputs.py:
 each item's category is its planted synth.py cluster), starts the worker
 (`python -m webjob`) and the web app (gunicorn with gunicorn.conf.py: one

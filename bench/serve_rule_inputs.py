@@ -1,7 +1,7 @@
 """Inputs of bench/serve_load.py's filtered runs (business rules, issue 11).
 
 - a catalog of every item whose itemCategory is the item's planted cluster in
-  ../shared/synth.py (its first draw from the seeded generator), so items that
+  bench/synth.py (its first draw from the seeded generator), so items that
   are used together mostly share a category and a category cap has work to do;
 - query suffixes for item-to-item GETs: 100 excludeItemIds drawn by popularity
   (the items answers are most likely to hold) and maxPerCategory;

@@ -1,4 +1,6 @@
 """Settings read once from environment variables into a frozen object (see docs/configuration.md)."""
+import base64
+import binascii
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
@@ -11,6 +13,8 @@ MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+STORAGE_SERVICES = ("Blob", "Queue", "Table")
+"""The storage services the service uses; each needs an endpoint, explicit or derived from AccountName."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class Settings:
                                 f"got {self.max_retry_backoff_seconds!r}")
         if self.web_concurrency < 0:
             raise SettingsError(f"setting WEB_CONCURRENCY must be >= 0 (0: one per core), got {self.web_concurrency!r}")
+        _check_connection_string(str(self.azure_storage_connection_string))
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port <= 65535:
@@ -141,6 +146,34 @@ class Settings:
         keys = (self.admin_primary_key, self.admin_secondary_key) if role == "admin" else \
             (self.recommend_primary_key, self.recommend_secondary_key)
         return [str(key) for key in keys if key]
+
+
+def _check_connection_string(value: str):
+    """Refuse a connection string the storage SDKs would refuse later, or sign requests with a broken key.
+
+    The message names the setting and the part at fault, never the value: it holds the account key.
+    """
+    def malformed(reason: str):
+        return SettingsError(f"setting AZURE_STORAGE_CONNECTION_STRING is malformed: {reason}")
+
+    pairs = [segment.split("=", 1) for segment in value.strip().rstrip(";").split(";")]
+    if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
+        raise malformed("expected Name=value pairs separated by ';' (as the Azure portal shows it)")
+    parts = {name.strip().lower(): part.strip() for name, part in pairs}
+    if parts.get("usedevelopmentstorage", "").lower() == "true":
+        return
+    if "sharedaccesssignature" not in parts and not {"accountname", "accountkey"} <= parts.keys():
+        raise malformed("it needs AccountName and AccountKey, or SharedAccessSignature")
+    if "accountkey" in parts:
+        try:
+            base64.b64decode(parts["accountkey"], validate=True)
+        except binascii.Error:
+            raise malformed("AccountKey is not base64 (is it cut short?)") from None
+    missing = [service for service in STORAGE_SERVICES
+               if f"{service.lower()}endpoint" not in parts and "accountname" not in parts]
+    if missing:
+        raise malformed(f"no {', '.join(f'{service}Endpoint' for service in missing)} and no AccountName to derive "
+                        f"{'it' if len(missing) == 1 else 'them'} from")
 
 
 def _cast(name: str, raw: str, annotation):

@@ -72,3 +72,34 @@ def write_usage_csv(ratings: pd.DataFrame, path) -> None:
         ):
             when = datetime.fromtimestamp(int(seconds), tz=UTC)
             writer.writerow([user, item, when.strftime("%Y-%m-%dT%H:%M:%S"), "Custom", repr(float(rating))])
+
+
+def load_movies(cache_dir=None) -> pd.DataFrame:
+    """The 1,682 movies: itemID (str), title, year (str, may be empty) and genres (a list, alphabetical as MovieLens lists them)."""
+    path = fetch_movielens_100k(cache_dir) / "ml-100k.item"
+    frame = pd.read_csv(path, sep="\t", header=0, dtype=str, keep_default_na=False)
+    frame.columns = [column.split(":", 1)[0] for column in frame.columns]
+    return pd.DataFrame({"itemID": frame["item_id"], "title": frame["movie_title"], "year": frame["release_year"],
+                         "genres": frame["class"].str.split()})
+
+
+def write_catalog_csv(movies: pd.DataFrame, path) -> None:
+    """Write movies as our catalog CSV (no header): itemId,itemName,itemCategory,description,genre=...,year=...
+
+    The category is the first genre listed (alphabetical), so a request's maxPerCategory spreads answers over genres."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        for item, title, year, genres in zip(movies["itemID"], movies["title"], movies["year"], movies["genres"]):
+            genres = genres or ["unknown"]
+            description = f"{year}; {', '.join(genres)}" if year else ", ".join(genres)
+            features = [f"genre={genre}" for genre in genres] + ([f"year={year}"] if year else [])
+            writer.writerow([item, title, genres[0], description, *features])
+
+
+def split_by_time(ratings: pd.DataFrame, test_share: float = 0.25) -> tuple:
+    """(train, test): each user's latest `test_share` of ratings are the test set, the rest the training set."""
+    order = ratings.sort_values(["userID", "timestamp"], kind="stable")
+    position = order.groupby("userID").cumcount()
+    count = order.groupby("userID")["itemID"].transform("size")
+    in_test = position >= (count * (1 - test_share)).round().astype(int)
+    return order[~in_test].sort_index(), order[in_test].sort_index()

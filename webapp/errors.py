@@ -11,6 +11,9 @@ from storage.retries import is_transient
 
 logger = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = 10
+"""The Retry-After of every 503: about how long the storage SDK's own retries (1, 3, 5 s) take to give up."""
+
 _HTTP_CODES = {400: "InvalidRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
@@ -41,6 +44,7 @@ def error_response(status: int, code: str, message: str, details=None):
 def init_app(app: Flask):
     """Register the app-level error handlers (routing 404/405 never reach a blueprint). Messages name the
     request id that webapp/ops.py gives every request."""
+    app.after_request(add_retry_after)
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
@@ -79,6 +83,13 @@ def init_app(app: Flask):
     def handle_unexpected(error):
         logger.exception("unhandled error (request %s) on %s %s", g.get("request_id"), request.method, request.path)
         return error_response(500, "InternalError", f"internal error; request id {g.get('request_id')}")
+
+
+def add_retry_after(response):
+    """Every 503 (storage down, not ready) tells clients and proxies when to try again (RFC 9110 10.2.3)."""
+    if response.status_code == 503:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response
 
 
 def _leaves(messages, path: str = ""):

@@ -7,6 +7,7 @@ why, where there is none. PYTHON_IMAGE and AZURITE_IMAGE name mirrors of the two
 Docker Hub or MCR cannot be reached (infra/offline-images.sh builds stand-ins from Debian packages).
 """
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -75,8 +76,11 @@ def test_the_dockerfile_keeps_to_the_rules():
     lines = [line.strip() for line in (REPO / "Dockerfile").read_text().splitlines()]
     stages = [line for line in lines if line.startswith("FROM ")]
     assert len(stages) == 2 and stages[0].endswith(" AS build") and stages[1] == "FROM ${PYTHON_IMAGE}"
-    assert "ARG PYTHON_IMAGE=python:3.11-slim" in lines
+    base = next(line for line in lines if line.startswith("ARG PYTHON_IMAGE="))
+    assert re.fullmatch(r"ARG PYTHON_IMAGE=python:3\.11[.\w-]*-slim[\w-]*@sha256:[0-9a-f]{64}", base)  # pinned
+    assert any(line.startswith("RUN /opt/venv/bin/pip install --require-hashes") for line in lines)  # the lock
     final = lines[lines.index(stages[1]):]
+    assert any(line.startswith("LABEL org.opencontainers.image.") for line in final)
     assert "COPY --from=build /opt/venv /opt/venv" in final
     assert not any(line.startswith("COPY . ") for line in final)  # only the venv and gunicorn.conf.py
     user = next(line for line in final if line.startswith("USER "))

@@ -52,7 +52,7 @@ def make_parts() -> dict:
 
 
 def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "admin-1",
                                       "ADMIN_SECONDARY_KEY": "admin-2", "RECOMMEND_PRIMARY_KEY": "recommend-1",
                                       "RECOMMEND_SECONDARY_KEY": "recommend-2",
                                       "MAX_REQUEST_BYTES": str(max_request_bytes)})
