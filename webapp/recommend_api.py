@@ -140,7 +140,7 @@ def _event_batch(events: list) -> Optional[EventBatch]:
     if not events:
         return None
     return EventBatch(tuple(event["item_id"] for event in events),
-                      [event["timestamp"].timestamp() if event["timestamp"] else math.nan for event in events],
+                      [math.nan if event["timestamp"] is None else event["timestamp"] for event in events],
                       [event_weight(event["event_type"], event["weight"]) for event in events])
 
 

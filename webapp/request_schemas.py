@@ -20,7 +20,7 @@ from .schema_fields import (
     JsonInteger,
     NullMeansDefault,
     RelativePath,
-    Rfc3339DateTime,
+    EventTimestamp,
     StrictBoolean,
     StrictNumber,
     in_range,
@@ -126,7 +126,7 @@ class UsageEventSchema(CamelCaseSchema):
     """One usage event in a recommend request body."""
 
     item_id = fields.String(required=True, validate=length(1, MAX_ITEM_ID_LENGTH))
-    timestamp = Rfc3339DateTime(load_default=None, allow_none=True)
+    timestamp = EventTimestamp(load_default=None, allow_none=True)
     event_type = EnumName(list(DEFAULT_EVENT_WEIGHTS), EVENT_TYPE_CODES, load_default=None, allow_none=True)
     weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
 

@@ -83,8 +83,6 @@ def spec_rules(node: dict) -> dict:
 def field_rules(field: fields.Field) -> dict:
     """The same facts, as a marshmallow field enforces them."""
     facts = {"types": {_json_type(field)} | ({"null"} if field.allow_none else set())}
-    if isinstance(field, schema_fields.Rfc3339DateTime):
-        facts["format"] = "date-time"
     if isinstance(field, schema_fields.EnumName):
         facts["types"] |= {"integer"} if field.codes else set()
         facts.update(enum=set(field.names) | set(field.codes), pattern=f"^{field.pattern}$")
@@ -115,7 +113,7 @@ def field_rules(field: fields.Field) -> dict:
 
 def _json_type(field: fields.Field) -> str:
     for kind, name in ((fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Float, "number"),
-                       (fields.String, "string"), (schema_fields.Rfc3339DateTime, "string"), (fields.List, "array"),
+                       (fields.String, "string"), (schema_fields.EventTimestamp, "string"), (fields.List, "array"),
                        (schema_fields.EnumName, "string")):
         if isinstance(field, kind):
             return name
