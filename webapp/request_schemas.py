@@ -1,7 +1,7 @@
 """The schemas of request bodies and query strings (camelCase on the wire, snake_case in Python), built once."""
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 
 from recommender import DEFAULT_EVENT_WEIGHTS, CooccurrenceUnit, SimilarityFunction
 from recommender.exceptions import ConflictingRulesError
@@ -60,6 +60,28 @@ class CamelCaseSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._keys = frozenset(field.data_key for field in self.load_fields.values())
+        self._keys_by_folded = {key.casefold(): key for key in self._keys}
+
+    @pre_load(pass_collection=True)
+    def match_names_in_any_case(self, data, many, **kwargs):
+        """The original (ASP.NET binding, Json.NET) matched names in any case: `BlobContainerName` meant
+        `blobContainerName`. A name whose exact spelling is also given stays as it is (an UnknownField)."""
+        if many:
+            return [self._matched(item) for item in data] if isinstance(data, list) else data
+        return self._matched(data)
+
+    def _matched(self, data):
+        if not isinstance(data, dict) or data.keys() <= self._keys:
+            return data
+        matched = {}
+        for key, value in data.items():
+            exact = self._keys_by_folded.get(key.casefold(), key) if isinstance(key, str) else key
+            matched[key if exact in data or exact in matched else exact] = value
+        return matched
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.data_key = camel_case(field_obj.data_key or field_name)

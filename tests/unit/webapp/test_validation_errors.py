@@ -155,7 +155,7 @@ def test_creation_with_catalog_and_evaluation_data(client):
     ("itemId=", "itemId", "InvalidLength"),
     ("itemId=" + "i" * 451, "itemId", "InvalidLength"),
     ("userId=u1", "userId", "UnknownField"),  # userId belongs to the POST route
-    ("recommendationcount=5", "recommendationcount", "UnknownField"),  # a typo is not ignored
+    ("recommendationCont=5", "recommendationCont", "UnknownField"),  # a typo is not ignored
 ])
 def test_item_recommend_query_rules(client, parts, query, field, code):
     model_id = completed_model(client, parts)
@@ -232,3 +232,25 @@ def test_event_types_in_any_case_and_as_the_originals_codes_weigh_as_their_names
     purchase = score_of_y("Purchase")
     assert score_of_y("purchase") == score_of_y("PURCHASE") == score_of_y(5) == purchase
     assert score_of_y("click") == score_of_y(1) == purchase / 4 != 0
+
+
+def test_names_match_in_any_case_as_the_original_matched_them(client):
+    """ASP.NET and Json.NET matched names in any case (issue 18): `BlobContainerName` is `blobContainerName`."""
+    response = client.post("/api/models", headers=ADMIN, json={
+        "BlobContainerName": "data", "USAGERELATIVEPATH": "usage/", "SupportThreshold": 3})
+    assert response.status_code == 201, response.json
+    assert response.json["parameters"]["supportThreshold"] == 3
+    assert response.json["parameters"]["blobContainerName"] == "data"
+
+
+def test_a_name_given_twice_in_two_cases_is_an_unknown_field(client):
+    response = client.post("/api/models", headers=ADMIN, json={
+        "blobContainerName": "data", "BlobContainerName": "data", "usageRelativePath": "usage/"})
+    assert details_of(response) == {("BlobContainerName", "UnknownField")}
+
+
+def test_query_names_match_in_any_case_as_the_original_bound_them(client, parts):
+    model_id = completed_model(client, parts)
+    exact = client.get(f"/api/models/{model_id}/recommend?itemId=x&recommendationCount=1", headers=RECOMMEND)
+    any_case = client.get(f"/api/models/{model_id}/recommend?ITEMID=x&recommendationcount=1", headers=RECOMMEND)
+    assert any_case.status_code == 200 and any_case.json == exact.json and len(exact.json) == 1
