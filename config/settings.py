@@ -46,6 +46,12 @@ class Settings:
     """Most models one web process keeps loaded."""
     model_cache_bytes: int = 8 * 2**30
     """Most approximate bytes of loaded models one web process keeps (a larger model is served uncached)."""
+    model_max_blob_bytes: int = 8 * 2**30
+    """Largest model blob a web process downloads; a larger one is refused as ModelCorrupt before its download."""
+    model_max_header_bytes: int = 1_048_576
+    """Largest JSON header of a model blob, refused before it is parsed (a trained model's header holds a few KB)."""
+    model_failure_seconds: float = 30.0
+    """How long a web process remembers a model blob it could not read (by its ETag) instead of reading it again."""
     answer_cache_seconds: float = 86400.0
     """Sliding idle time of a cached item-to-item answer (the second cache level, per model)."""
     answer_cache_entries: int = 100_000
@@ -100,7 +106,8 @@ class Settings:
     def validate(self):
         """Reject values no deployment could mean; the message names the variable."""
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
-                    "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
+                    "model_cache_entries", "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes",
+                    "model_failure_seconds", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
                     "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads")
         for name in positive:

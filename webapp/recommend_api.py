@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import Blueprint, request
 
-from model_provider import ModelBlobNotFoundError, ModelCorruptError
+from model_provider import ModelBlobNotFoundError, ModelCorruptError, ModelIntegrityError
 from recommender import EventBatch, event_weight
 from recommender.exceptions import CategoriesUnavailableError
 from recommender.rules import Rules
@@ -145,7 +145,8 @@ def _event_batch(events: list) -> Optional[EventBatch]:
 
 
 def _loaded_model(record: ModelRecord):
-    """The record's Recommender. :raise 409 ModelNotReady: :raise 404 ModelNotFound: :raise 500 ModelCorrupt:"""
+    """The record's Recommender. :raise 409 ModelNotReady: :raise 404 ModelNotFound: :raise 500 ModelCorrupt:
+    :raise 503 ModelIntegrityError: the stored blob is another model's (never served in this one's name)"""
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {record.id} is {record.status.value}, not Completed")
     try:
@@ -154,6 +155,9 @@ def _loaded_model(record: ModelRecord):
         raise ApiError(404, "ModelNotFound", f"model {record.id} has no stored model") from None
     except ModelCorruptError:
         raise ApiError(500, "ModelCorrupt", f"model {record.id} is stored in a form this service cannot read") from None
+    except ModelIntegrityError:
+        raise ApiError(503, "ModelIntegrityError", f"model {record.id}'s stored blob belongs to another model; "
+                       "an operator must train it again or restore its blob") from None
 
 
 def _to_json(recommendations):
