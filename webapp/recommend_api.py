@@ -18,6 +18,7 @@ from .item_query import load_item_query
 from .models_api import get_default_record, get_record
 from .request_body import json_body
 from .request_schemas import (
+    MAX_EVENTS,
     personalized_recommend_query_schema,
     recommend_request_schema,
     score_query_schema,
@@ -80,12 +81,24 @@ def _personalized_request() -> tuple:
     query = personalized_recommend_query_schema.load(request.args.to_dict())
     body = json_body(default=[])
     if isinstance(body, dict):
+        _check_event_count(body.get("events"), "events")
         return query, recommend_request_schema.load(body)
+    _check_event_count(body, "body")
     return query, {"events": usage_events_schema.load(body)}
 
 
 def _score_request() -> tuple:
-    return score_query_schema.load(request.args.to_dict()), score_request_schema.load(json_body())
+    query, body = score_query_schema.load(request.args.to_dict()), json_body()
+    if isinstance(body, dict):
+        _check_event_count(body.get("events"), "events")
+    return query, score_request_schema.load(body)
+
+
+def _check_event_count(events, field: str) -> None:
+    """:raise 400 TooManyEvents: more than MAX_EVENTS events (refused before any is validated)"""
+    if isinstance(events, list) and len(events) > MAX_EVENTS:
+        raise ApiError(400, "TooManyEvents", f"a request may carry at most {MAX_EVENTS} usage events",
+                       [field_error(field, "TooManyEvents", f"holds {len(events)} events; at most {MAX_EVENTS}")])
 
 
 def _item_to_item(record: ModelRecord, query: dict):

@@ -1,4 +1,8 @@
 """In-memory collaborators of the web app (the registry's own fake and small fakes with the same interfaces)."""
+import json
+
+from flask.testing import FlaskClient
+
 from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
 from recommender import SARParameters, fit, make_events
@@ -51,12 +55,28 @@ def make_parts() -> dict:
             "usage_locator": blobs_in_container_data}
 
 
+def refuse_constant(name: str):
+    raise AssertionError(f"the answer holds {name}, which is not JSON")
+
+
+class StrictJsonClient(FlaskClient):
+    """The test client, which parses every JSON answer strictly: NaN or Infinity in one fails the test."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.is_json and response.get_data():  # a HEAD answer has no body
+            json.loads(response.get_data(), parse_constant=refuse_constant)
+        return response
+
+
 def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES):
     settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
                                       "ADMIN_SECONDARY_KEY": "admin-2", "RECOMMEND_PRIMARY_KEY": "recommend-1",
                                       "RECOMMEND_SECONDARY_KEY": "recommend-2",
                                       "MAX_REQUEST_BYTES": str(max_request_bytes)})
-    return create_app(settings, **parts).test_client()
+    app = create_app(settings, **parts)
+    app.test_client_class = StrictJsonClient
+    return app.test_client()
 
 
 def completed_model(client, parts, **parameters) -> str:

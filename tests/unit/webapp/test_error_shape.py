@@ -7,7 +7,7 @@ import pytest
 from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
-from model_provider import ModelCorruptError
+from model_provider import ModelCorruptError, ModelIntegrityError
 from registry import StorageUnavailableError
 
 MODEL = "6f1c2a4e-1111-4111-8111-111111111111"
@@ -79,6 +79,18 @@ def test_a_model_stored_in_an_unreadable_form_is_a_logged_500(client, parts, cap
         response = client.get(f"/api/models/{model_id}/recommend", headers=RECOMMEND)
     assert_error(response, 500, "ModelCorrupt")
     assert response.headers["X-Request-Id"] in caplog.text and model_id in caplog.text
+
+
+def test_a_model_whose_blob_is_another_models_is_a_logged_503_never_served(client, parts, caplog):
+    model_id = completed_model(client, parts)
+
+    def swapped(model_id):
+        raise ModelIntegrityError(f"integrity error: model {model_id}'s blob is another model's")
+    parts["provider"].get = swapped
+    with caplog.at_level(logging.ERROR, logger="webapp.errors"):
+        response = client.get(f"/api/models/{model_id}/recommend", headers=RECOMMEND)
+    assert_error(response, 503, "ModelIntegrityError")
+    assert model_id in caplog.text
 
 
 def test_storage_trouble_is_503(client, parts):
