@@ -23,7 +23,7 @@ from .azurite import REPO_ROOT, Azurite, free_port
 from .movielens import fetch_movielens_100k, load_ratings, write_usage_csv
 from .stack import service_environ, start_webapp, start_worker
 
-DEMO_KEYS = {"admin_primary_key": "demo-admin-key", "admin_secondary_key": "demo-admin-key-2",
+DEMO_KEYS = {"admin_primary_key": "demo-admin-key-1", "admin_secondary_key": "demo-admin-key-2",
              "recommend_primary_key": "demo-recommend-key", "recommend_secondary_key": "demo-recommend-key-2"}
 DEMO_DIR = REPO_ROOT / ".azurite" / "demo"
 USAGE_CONTAINER, USAGE_BLOB = "demo-data", "movielens/ml-100k-usage.csv"

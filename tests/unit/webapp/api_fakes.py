@@ -10,8 +10,8 @@ from registry import InMemoryModelRegistry, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 from webapp import create_app
 
-ADMIN, ADMIN_2 = {"x-api-key": "admin-1"}, {"x-api-key": "admin-2"}
-RECOMMEND, RECOMMEND_2 = {"x-api-key": "recommend-1"}, {"x-api-key": "recommend-2"}
+ADMIN, ADMIN_2 = {"x-api-key": "unit-admin-key-1"}, {"x-api-key": "unit-admin-key-2"}
+RECOMMEND, RECOMMEND_2 = {"x-api-key": "unit-recommend-key-1"}, {"x-api-key": "unit-recommend-key-2"}
 VALID_BODY = {"blobContainerName": "data", "usageRelativePath": "usage/"}
 MAX_REQUEST_BYTES = 2000
 
@@ -69,11 +69,11 @@ class StrictJsonClient(FlaskClient):
         return response
 
 
-def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "admin-1",
-                                      "ADMIN_SECONDARY_KEY": "admin-2", "RECOMMEND_PRIMARY_KEY": "recommend-1",
-                                      "RECOMMEND_SECONDARY_KEY": "recommend-2",
-                                      "MAX_REQUEST_BYTES": str(max_request_bytes)})
+def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES, **environ):
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "unused", "ADMIN_PRIMARY_KEY": "unit-admin-key-1",
+                                      "ADMIN_SECONDARY_KEY": "unit-admin-key-2", "RECOMMEND_PRIMARY_KEY": "unit-recommend-key-1",
+                                      "RECOMMEND_SECONDARY_KEY": "unit-recommend-key-2",
+                                      "MAX_REQUEST_BYTES": str(max_request_bytes), **environ})
     app = create_app(settings, **parts)
     app.test_client_class = StrictJsonClient
     return app.test_client()

@@ -4,7 +4,7 @@ import io
 import json
 
 import pytest
-from api_fakes import MAX_REQUEST_BYTES, RECOMMEND, StrictJsonClient, completed_model
+from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, StrictJsonClient, completed_model, make_client
 from flask import Flask
 
 from webapp.request_schemas import MAX_EVENTS
@@ -79,3 +79,22 @@ def test_the_strict_client_fails_on_an_answer_holding_nan():
     app.test_client_class = StrictJsonClient
     with pytest.raises(AssertionError, match="NaN"):
         app.test_client().get("/nan")
+
+
+# --- the containers a model may read ---------------------------------------------------------------
+
+
+def test_the_models_container_is_never_a_models_data(client):
+    response = client.post("/api/models", json={**VALID_BODY, "blobContainerName": "models"}, headers=ADMIN)
+    assert response.status_code == 400 and response.json["error"]["code"] == "ContainerNotAllowed"
+    assert response.json["error"]["details"][0]["field"] == "blobContainerName"
+    assert "service's own container" in response.json["error"]["message"]
+
+
+def test_usage_containers_lists_the_only_containers_a_model_may_read(parts):
+    client = make_client(parts, USAGE_CONTAINERS="data,shop-b")
+    assert client.post("/api/models", json=VALID_BODY, headers=ADMIN).status_code == 201
+    response = client.post("/api/models", json={**VALID_BODY, "blobContainerName": "other"}, headers=ADMIN)
+    assert response.status_code == 400 and response.json["error"]["code"] == "ContainerNotAllowed"
+    assert "data, shop-b" in response.json["error"]["message"]
+    assert len(parts["queues"].sent) == 1  # the refused model was never queued
