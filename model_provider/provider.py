@@ -2,7 +2,7 @@
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 from cachetools import TTLCache
@@ -42,17 +42,18 @@ class CacheLimits:
 
 @dataclass(frozen=True)
 class LoadLimits:
-    """What a web process will read of a model blob, and how long it remembers a blob it could not read."""
+    """What a web process will read of a model blob, and how long it remembers a blob it could not read.
 
-    max_blob_bytes: int = Settings.model_max_blob_bytes
-    max_header_bytes: int = Settings.model_max_header_bytes
-    failure_seconds: float = Settings.model_failure_seconds
+    Fields are named as the settings they come from."""
+
+    model_max_blob_bytes: int = Settings.model_max_blob_bytes
+    model_max_header_bytes: int = Settings.model_max_header_bytes
+    model_failure_seconds: float = Settings.model_failure_seconds
 
     @classmethod
     def from_settings(cls, settings) -> "LoadLimits":
         """The limits the settings give."""
-        return cls(max_blob_bytes=settings.model_max_blob_bytes, max_header_bytes=settings.model_max_header_bytes,
-                   failure_seconds=settings.model_failure_seconds)
+        return cls(**{spec.name: getattr(settings, spec.name) for spec in fields(cls)})
 
 
 MAX_REMEMBERED_FAILURES = 1024
@@ -62,7 +63,7 @@ MAX_REMEMBERED_FAILURES = 1024
 class ModelProvider:
     """Model id -> Recommender, each model loaded once however many requests ask for it at the same time.
 
-    A blob that fails to load is remembered for `LoadLimits.failure_seconds` with its ETag: until then, or until
+    A blob that fails to load is remembered for `LoadLimits.model_failure_seconds` with its ETag: until then, or until
     the blob is written again, requests get the same error without a download or a parse.
     """
 
@@ -72,7 +73,7 @@ class ModelProvider:
         self._limits = limits
         self._load_limits = load_limits
         self._clock = clock
-        self._failures = TTLCache(maxsize=MAX_REMEMBERED_FAILURES, ttl=load_limits.failure_seconds, timer=clock)
+        self._failures = TTLCache(maxsize=MAX_REMEMBERED_FAILURES, ttl=load_limits.model_failure_seconds, timer=clock)
         self._failures_lock = threading.Lock()
         self.cache = SlidingCache(max_entries=limits.max_models, max_bytes=limits.max_model_bytes,
                                   idle_seconds=limits.model_idle_seconds, size_of=lambda r: r.nbytes, clock=clock)
@@ -111,7 +112,7 @@ class ModelProvider:
         started = time.perf_counter()
         self._raise_remembered_failure(model_id)
         try:
-            blob = self._store.load(model_id, self._load_limits.max_blob_bytes)
+            blob = self._store.load(model_id, self._load_limits.model_max_blob_bytes)
             model = self._parse(model_id, blob)
         except (ModelCorruptError, ModelIntegrityError) as error:
             logger.error("model %s: %s", model_id, error)
@@ -134,7 +135,7 @@ class ModelProvider:
     def _parse(self, model_id: str, blob: ModelBlob):
         """The blob's model. :raise ModelCorruptError: :raise ModelIntegrityError: the blob is another model's"""
         try:
-            return from_bytes(blob.data, expected_model_id=model_id, max_header_bytes=self._load_limits.max_header_bytes)
+            return from_bytes(blob.data, expected_model_id=model_id, max_header_bytes=self._load_limits.model_max_header_bytes)
         except ModelIdentityError as error:
             raise ModelIntegrityError(f"integrity error: model {model_id}'s blob is another model's: {error}",
                                       blob.etag) from error

@@ -143,7 +143,7 @@ def test_provider_refuses_another_models_blob_as_an_integrity_error(caplog):
 def test_provider_remembers_a_failed_load_by_etag_until_the_blob_changes_or_the_memory_expires():
     clock = Clock()
     store = CountingStore({"m": b"SARMODEL\x00\x00\x00\x05{....}"})
-    provider = ModelProvider(store, clock=clock, load_limits=LoadLimits(failure_seconds=30.0))
+    provider = ModelProvider(store, clock=clock, load_limits=LoadLimits(model_failure_seconds=30.0))
     for _ in range(3):
         with pytest.raises(ModelCorruptError, match="cannot be read"):
             provider.get("m")
@@ -158,7 +158,7 @@ def test_provider_remembers_a_failed_load_by_etag_until_the_blob_changes_or_the_
 
 def test_provider_refuses_a_blob_over_the_size_limit_and_remembers_it():
     store = CountingStore({"m": to_bytes(small_model(), "m")})
-    provider = ModelProvider(store, load_limits=LoadLimits(max_blob_bytes=100))
+    provider = ModelProvider(store, load_limits=LoadLimits(model_max_blob_bytes=100))
     for _ in range(2):
         with pytest.raises(ModelCorruptError, match="too large"):
             provider.get("m")
@@ -166,7 +166,8 @@ def test_provider_refuses_a_blob_over_the_size_limit_and_remembers_it():
 
 
 def test_provider_caps_the_header_it_parses():
-    provider = ModelProvider(CountingStore({"m": to_bytes(small_model(), "m")}), load_limits=LoadLimits(max_header_bytes=64))
+    store = CountingStore({"m": to_bytes(small_model(), "m")})
+    provider = ModelProvider(store, load_limits=LoadLimits(model_max_header_bytes=64))
     with pytest.raises(ModelCorruptError, match="over the limit"):
         provider.get("m")
 
