@@ -135,7 +135,8 @@ class ModelProvider:
     def _parse(self, model_id: str, blob: ModelBlob):
         """The blob's model. :raise ModelCorruptError: :raise ModelIntegrityError: the blob is another model's"""
         try:
-            return from_bytes(blob.data, expected_model_id=model_id, max_header_bytes=self._load_limits.model_max_header_bytes)
+            return from_bytes(blob.data, expected_model_id=model_id,
+                              max_header_bytes=self._load_limits.model_max_header_bytes)
         except ModelIdentityError as error:
             raise ModelIntegrityError(f"integrity error: model {model_id}'s blob is another model's: {error}",
                                       blob.etag) from error

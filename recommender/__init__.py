@@ -23,7 +23,8 @@ from .training import fit
 
 __all__ = [
     "CooccurrenceUnit", "DEFAULT_EVENT_WEIGHTS", "EVENT_COLUMNS", "EventBatch", "InvalidParameterError",
-    "ModelFormatError", "ModelIdentityError", "NoValidEventsError", "Recommendation", "RecommenderError", "SARModel", "SARParameters",
+    "ModelFormatError", "ModelIdentityError", "NoValidEventsError", "Recommendation", "RecommenderError", "SARModel",
+    "SARParameters",
     "SimilarityFunction", "TooManyParsingErrorsError", "event_weight", "fit", "from_bytes", "make_events",
     "resolve_weights", "scoring", "to_bytes",
 ]
