@@ -193,7 +193,7 @@ def run_child(args) -> int:
     result.update(similarity_nnz=int(model.similarity.nnz), items=int(model.n_items),
                   child_peak_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     if args.save_model:
-        args.save_model.write_bytes(to_bytes(model))
+        args.save_model.write_bytes(to_bytes(model, args.child))
     args.result.write_text(json.dumps(result))
     return 0
 

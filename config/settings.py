@@ -12,6 +12,9 @@ POISON_SUFFIX = "-poison"
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_API_KEY_LENGTH = 16
+"""Shortest API key accepted: a short key can be guessed (the demo's keys are long enough too)."""
+API_KEY_SETTINGS = ("admin_primary_key", "admin_secondary_key", "recommend_primary_key", "recommend_secondary_key")
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 STORAGE_SERVICES = ("Blob", "Queue", "Table")
 """The storage services the service uses; each needs an endpoint, explicit or derived from AccountName."""
@@ -28,6 +31,9 @@ class Settings:
     recommend_secondary_key: Optional[Secret] = None
     models_table: str = "models"
     models_container: str = "models"
+    usage_containers: Optional[str] = None
+    """Comma-separated blob containers a model may read its data from (blobContainerName); unset: any container
+    but the service's own (MODELS_CONTAINER), which is always refused."""
     train_queue: str = "train-models"
     delete_queue: str = "delete-models"
     queue_poll_seconds: float = 1.0
@@ -50,6 +56,12 @@ class Settings:
     """Most models one web process keeps loaded."""
     model_cache_bytes: int = 8 * 2**30
     """Most approximate bytes of loaded models one web process keeps (a larger model is served uncached)."""
+    model_max_blob_bytes: int = 8 * 2**30
+    """Largest model blob a web process downloads; a larger one is refused as ModelCorrupt before its download."""
+    model_max_header_bytes: int = 1_048_576
+    """Largest JSON header of a model blob, refused before it is parsed (a trained model's header holds a few KB)."""
+    model_failure_seconds: float = 30.0
+    """How long a web process remembers a model blob it could not read (by its ETag) instead of reading it again."""
     answer_cache_seconds: float = 86400.0
     """Sliding idle time of a cached item-to-item answer (the second cache level, per model)."""
     answer_cache_entries: int = 100_000
@@ -104,12 +116,18 @@ class Settings:
     def validate(self):
         """Reject values no deployment could mean; the message names the variable."""
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
-                    "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
+                    "model_cache_entries", "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes",
+                    "model_failure_seconds", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
                     "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
+        for name in API_KEY_SETTINGS:
+            key = getattr(self, name)
+            if key is not None and len(str(key)) < MIN_API_KEY_LENGTH:
+                raise SettingsError(f"setting {name.upper()} must be at least {MIN_API_KEY_LENGTH} characters, "
+                                    f"got {len(str(key))}")  # the key itself is never written out
         if self.cache_metrics_seconds < 0:
             raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
         if self.max_parsing_errors < 0:
@@ -125,11 +143,26 @@ class Settings:
         if not 0 <= self.metrics_port <= 65535:
             raise SettingsError(f"setting METRICS_PORT must be 0 (off) or a port up to 65535, "
                                 f"got {self.metrics_port!r}")
+        if self.allowed_usage_containers is not None and self.allowed_usage_containers & self.service_containers:
+            raise SettingsError(f"setting USAGE_CONTAINERS must not name the service's own container "
+                                f"{self.models_container!r} (MODELS_CONTAINER)")
         for name in ("train_queue", "delete_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
                                     f"characters, got {getattr(self, name)!r}")
+
+    @property
+    def service_containers(self) -> frozenset:
+        """The containers the service writes: never a model's data (a model could read another's blob)."""
+        return frozenset({self.models_container})
+
+    @property
+    def allowed_usage_containers(self) -> Optional[frozenset]:
+        """The containers USAGE_CONTAINERS allows, or None for any (but the service's own)."""
+        if self.usage_containers is None:
+            return None
+        return frozenset(name.strip() for name in self.usage_containers.split(",") if name.strip())
 
     @property
     def train_poison_queue(self) -> str:

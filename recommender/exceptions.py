@@ -44,3 +44,7 @@ class ConflictingRulesError(InvalidRulesError):
     def __init__(self, message: str, field: str, item_id=None):
         super().__init__(message)
         self.field, self.item_id = field, item_id
+
+
+class ModelIdentityError(ModelFormatError):
+    """A well-formed model blob names another model than the one it was loaded for (stored under the wrong id)."""

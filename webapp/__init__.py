@@ -6,7 +6,7 @@ from flask import Flask
 
 from composition import build_backends
 from config.settings import Settings
-from model_provider import CacheLimits, ModelProvider
+from model_provider import CacheLimits, LoadLimits, ModelProvider
 from observability import logs
 from registry.cached import CachedRecordReader
 
@@ -31,7 +31,8 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
         backends = build_backends(settings)
         backends.ensure_resources(settings)
         registry = registry or backends.registry
-        provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings))
+        provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings),
+                                             load_limits=LoadLimits.from_settings(settings))
         queues = queues or backends.queues
         usage_locator = usage_locator or backends.usage_locator
     records = CachedRecordReader(registry, settings.registry_cache_seconds)

@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
 from storage.exceptions import ContainerNotFoundError
@@ -143,9 +143,25 @@ _DATA_PATHS = (("usage_relative_path", "usageRelativePath", "UsageFileNotFound")
                ("evaluation_usage_relative_path", "evaluationUsageRelativePath", "UsageFileNotFound"))
 
 
+def _check_container_allowed(container: str) -> None:
+    """:raise 400 ContainerNotAllowed: the service's own container, or one USAGE_CONTAINERS does not list"""
+    settings = current_app.config["SETTINGS"]
+    allowed = settings.allowed_usage_containers
+    if container in settings.service_containers:
+        reason = "is the service's own container (it holds the trained models), never a model's data"
+    elif allowed is not None and container not in allowed:
+        reason = f"is not one of the containers this service reads data from: {', '.join(sorted(allowed))}"
+    else:
+        return
+    raise ApiError(400, "ContainerNotAllowed", f"blob container {container!r} {reason}",
+                   [field_error("blobContainerName", "ContainerNotAllowed", reason)])
+
+
 def _check_data_exists(parameters: dict):
-    """:raise 400 ContainerNotFound: :raise 400 UsageFileNotFound: :raise 400 CatalogFileNotFound:"""
+    """:raise 400 ContainerNotAllowed: :raise 400 ContainerNotFound: :raise 400 UsageFileNotFound:
+    :raise 400 CatalogFileNotFound:"""
     container = parameters["blob_container_name"]
+    _check_container_allowed(container)
     for name, field, code in _DATA_PATHS:
         path = parameters[name]
         if path is None:

@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import Blueprint, request
 
-from model_provider import ModelBlobNotFoundError, ModelCorruptError
+from model_provider import ModelBlobNotFoundError, ModelCorruptError, ModelIntegrityError
 from recommender import EventBatch, event_weight
 from recommender.exceptions import CategoriesUnavailableError
 from recommender.rules import Rules
@@ -18,6 +18,7 @@ from .item_query import load_item_query
 from .models_api import get_default_record, get_record
 from .request_body import json_body
 from .request_schemas import (
+    MAX_EVENTS,
     personalized_recommend_query_schema,
     recommend_request_schema,
     score_query_schema,
@@ -80,12 +81,24 @@ def _personalized_request() -> tuple:
     query = personalized_recommend_query_schema.load(request.args.to_dict())
     body = json_body(default=[])
     if isinstance(body, dict):
+        _check_event_count(body.get("events"), "events")
         return query, recommend_request_schema.load(body)
+    _check_event_count(body, "body")
     return query, {"events": usage_events_schema.load(body)}
 
 
 def _score_request() -> tuple:
-    return score_query_schema.load(request.args.to_dict()), score_request_schema.load(json_body())
+    query, body = score_query_schema.load(request.args.to_dict()), json_body()
+    if isinstance(body, dict):
+        _check_event_count(body.get("events"), "events")
+    return query, score_request_schema.load(body)
+
+
+def _check_event_count(events, field: str) -> None:
+    """:raise 400 TooManyEvents: more than MAX_EVENTS events (refused before any is validated)"""
+    if isinstance(events, list) and len(events) > MAX_EVENTS:
+        raise ApiError(400, "TooManyEvents", f"a request may carry at most {MAX_EVENTS} usage events",
+                       [field_error(field, "TooManyEvents", f"holds {len(events)} events; at most {MAX_EVENTS}")])
 
 
 def _item_to_item(record: ModelRecord, query: dict):
@@ -145,7 +158,8 @@ def _event_batch(events: list) -> Optional[EventBatch]:
 
 
 def _loaded_model(record: ModelRecord):
-    """The record's Recommender. :raise 409 ModelNotReady: :raise 404 ModelNotFound: :raise 500 ModelCorrupt:"""
+    """The record's Recommender. :raise 409 ModelNotReady: :raise 404 ModelNotFound: :raise 500 ModelCorrupt:
+    :raise 503 ModelIntegrityError: the stored blob is another model's (never served in this one's name)"""
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {record.id} is {record.status.value}, not Completed")
     try:
@@ -154,6 +168,9 @@ def _loaded_model(record: ModelRecord):
         raise ApiError(404, "ModelNotFound", f"model {record.id} has no stored model") from None
     except ModelCorruptError:
         raise ApiError(500, "ModelCorrupt", f"model {record.id} is stored in a form this service cannot read") from None
+    except ModelIntegrityError:
+        raise ApiError(503, "ModelIntegrityError", f"model {record.id}'s stored blob belongs to another model; "
+                       "an operator must train it again or restore its blob") from None
 
 
 def _to_json(recommendations):

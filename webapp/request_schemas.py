@@ -36,6 +36,10 @@ CONTINUATION_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 """Tokens are unpadded base64url (registry.paging)."""
 RECOMMENDATION_COUNT_RANGE = (1, 100)
 DEFAULT_RECOMMENDATION_COUNT = 10
+MAX_EVENTS = 1000
+"""Usage events one request may carry (more: 400 TooManyEvents, checked before any is read)."""
+MAX_EVENT_WEIGHT = 1e6
+"""Largest |weight| of a request's event: a larger one would let one event outweigh any history (and overflow)."""
 CATEGORY_RULE_RANGE = (1, 100)
 """maxPerCategory and categoryWindow: a list holds at most 100 items, so a larger value would change nothing."""
 # The original's .NET enum codes (Recommendations.Core), which its JSON reader accepted for the names.
@@ -150,7 +154,8 @@ class UsageEventSchema(CamelCaseSchema):
     item_id = fields.String(required=True, validate=length(1, MAX_ITEM_ID_LENGTH))
     timestamp = EventTimestamp(load_default=None, allow_none=True)
     event_type = EnumName(list(DEFAULT_EVENT_WEIGHTS), EVENT_TYPE_CODES, load_default=None, allow_none=True)
-    weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
+    weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False,
+                          validate=in_range(-MAX_EVENT_WEIGHT, MAX_EVENT_WEIGHT))
 
 
 class UsageEventList(fields.List):

@@ -75,7 +75,7 @@ def test_kill_9_during_training_repeated_loses_no_model_and_trains_none_twice(fl
     store = BlobModelStore(storage.blobs.get_container_client(settings.models_container))
     for model_id in models:
         assert model_blobs(storage, settings, model_id) == [f"{model_id}/model.sar"]
-        assert from_bytes(store.load(model_id)).n_items == records[model_id].statistics["numberOfUsageItems"]
+        assert from_bytes(store.load(model_id).data, expected_model_id=model_id).n_items == records[model_id].statistics["numberOfUsageItems"]
     completions = fleet.completions()  # a worker killed just after writing Completed never logs it
     assert len(completions) == len(set(completions)) and set(completions) <= set(models), completions
     time.sleep(4)  # longer than the visibility: a message left behind would be trained again by now

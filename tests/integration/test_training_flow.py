@@ -79,7 +79,7 @@ def test_evaluation_block_measures_the_stored_model(trainer, full_inputs, store)
     assert [entry["k"] for entry in metrics["rankingMetrics"]] == [1, 2, 3, 4, 5, 10]
     assert metrics["rankingMetrics"][0]["recall"] == pytest.approx((1 + 1 / 2) / 2)
     assert metrics["diversityMetrics"]["uniqueItemsInTrainSet"] == 6
-    model = from_bytes(store.load(full_inputs.id))
+    model = from_bytes(store.load(full_inputs.id).data, expected_model_id=full_inputs.id)
     assert similar_items(model, "a1", k=3)[2].item_id == "a4"
     assert model.item_categories[model.item_index["a4"]] == "category"  # the catalog's, cold items' too
 

@@ -65,7 +65,7 @@ def test_the_compose_file_keeps_to_the_rules():
         assert set(service["environment"]) <= SETTING_NAMES
         assert service["depends_on"]["azurite"]["condition"] == "service_healthy"
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
-    assert "demo-admin-key" in webapp["environment"]["ADMIN_PRIMARY_KEY"]
+    assert "demo-admin-key-1" in webapp["environment"]["ADMIN_PRIMARY_KEY"]
     # gunicorn is reached only through the buffering front (issue 19): its API port is not published.
     assert not any(port.endswith(":8000") for port in webapp["ports"])
     assert services["front"]["environment"]["RECSVC_UPSTREAM"] == "webapp:8000"

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from model_provider import CacheLimits, ModelProvider
+from model_provider import CacheLimits, ModelBlob, ModelProvider
 from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
 from recommender import SARParameters, fit, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
@@ -14,8 +14,8 @@ class BytesStore:
     def __init__(self, blobs: dict):
         self.blobs = blobs
 
-    def load(self, model_id):
-        return self.blobs[model_id]
+    def load(self, model_id, max_bytes=None):
+        return ModelBlob(self.blobs[model_id], None)
 
 
 def sample(name, **labels) -> float:
@@ -28,8 +28,9 @@ def cache_samples() -> dict:
 
 
 def test_cache_counts_of_both_levels_reach_the_counters_once():
-    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
-    provider = ModelProvider(BytesStore({"m1": model, "m2": model}), CacheLimits(max_models=1))
+    model = fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1))
+    provider = ModelProvider(BytesStore({"m1": to_bytes(model, "m1"), "m2": to_bytes(model, "m2")}),
+                             CacheLimits(max_models=1))
     metrics = CacheMetrics(provider)
     before = cache_samples()
 
@@ -109,7 +110,7 @@ def test_the_worker_counts_completed_and_failed_trainings_from_its_registry_writ
 
 
 def test_publishing_waits_out_its_interval_then_adds_everything_since():
-    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)), "m1")
     provider = ModelProvider(BytesStore({"m1": model}), CacheLimits(max_models=1))
     now = [100.0]
     metrics = CacheMetrics(provider, min_interval=1.0, clock=lambda: now[0])

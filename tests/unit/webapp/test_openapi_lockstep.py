@@ -126,7 +126,7 @@ def test_the_spec_is_valid_openapi_3_1():
 
 
 def test_the_spec_lists_exactly_the_served_routes_and_methods():
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "k"})
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "a-test-admin-key-0001"})
     app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object())
     served = set()
     for rule in app.url_map.iter_rules():
