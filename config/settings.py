@@ -10,6 +10,8 @@ POISON_SUFFIX = "-poison"
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_SAS_SECONDS = 7 * 86400
+"""Longest lifetime Azure allows a user delegation key, so the longest SAS signed with one."""
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
@@ -17,8 +19,15 @@ BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0
 class Settings:
     """Every tunable of the service. Field names are the environment variables, lower-cased."""
 
-    azure_storage_connection_string: Secret
     admin_primary_key: Secret
+    azure_storage_connection_string: Optional[Secret] = None
+    """The account with its key: Azurite locally. Exactly one of this and AZURE_STORAGE_ACCOUNT_NAME is set."""
+    azure_storage_account_name: Optional[str] = None
+    """The account on Azure, reached with DefaultAzureCredential (a managed identity): no key in the service."""
+    azure_storage_endpoint_suffix: str = "core.windows.net"
+    """DNS suffix of the account's endpoints (https://NAME.blob.SUFFIX); another one in national clouds."""
+    azure_client_id: Optional[str] = None
+    """Client id of the user-assigned managed identity DefaultAzureCredential uses; unset: its own choice."""
     admin_secondary_key: Optional[Secret] = None
     recommend_primary_key: Optional[Secret] = None
     recommend_secondary_key: Optional[Secret] = None
@@ -78,6 +87,16 @@ class Settings:
     dask_scheduler_address: Optional[str] = None
     """A Dask scheduler (e.g. tcp://scheduler:8786): the worker then parses and trains on that cluster
     (needs the `distributed` extra; see docs/scaling.md). Unset: training runs in the worker's own process."""
+    dask_sas_seconds: int = 7200
+    """Lifetime of the read-only SAS of a usage container that a training hands the Dask workers instead of
+    any account credential; longer than parsing the largest usage takes."""
+    dask_tls_ca_file: Optional[str] = None
+    """PEM file of the CA that signed the Dask scheduler's and workers' certificates: the worker then speaks
+    mutual TLS to the scheduler (a tls:// address) with DASK_TLS_CERT and DASK_TLS_KEY."""
+    dask_tls_cert: Optional[str] = None
+    """PEM file of this worker's Dask client certificate."""
+    dask_tls_key: Optional[str] = None
+    """PEM file of that certificate's private key."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, require_api_keys: bool = True) -> "Settings":
@@ -89,9 +108,8 @@ class Settings:
             if not raw:
                 continue
             values[spec.name] = _cast(name, raw, spec.type)
-        for required in ("azure_storage_connection_string",) + (("admin_primary_key",) if require_api_keys else ()):
-            if required not in values:
-                raise SettingsError(f"setting {required.upper()} is missing, and has no default")
+        if require_api_keys and "admin_primary_key" not in values:
+            raise SettingsError("setting ADMIN_PRIMARY_KEY is missing, and has no default")
         values.setdefault("admin_primary_key", None)
         settings = cls(**values)
         settings.validate()
@@ -120,11 +138,35 @@ class Settings:
         if not 0 <= self.metrics_port <= 65535:
             raise SettingsError(f"setting METRICS_PORT must be 0 (off) or a port up to 65535, "
                                 f"got {self.metrics_port!r}")
+        self._validate_storage_access()
+        self._validate_dask()
         for name in ("train_queue", "delete_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
                                     f"characters, got {getattr(self, name)!r}")
+
+    def _validate_storage_access(self):
+        if bool(self.azure_storage_connection_string) == bool(self.azure_storage_account_name):
+            raise SettingsError("set exactly one of AZURE_STORAGE_CONNECTION_STRING (an account key: Azurite) and "
+                                "AZURE_STORAGE_ACCOUNT_NAME (a managed identity: Azure), got "
+                                + ("both" if self.azure_storage_account_name else "neither"))
+
+    def _validate_dask(self):
+        if not 0 < self.dask_sas_seconds <= MAX_SAS_SECONDS:
+            raise SettingsError(f"setting DASK_SAS_SECONDS must be between 1 and {MAX_SAS_SECONDS} (7 days), "
+                                f"got {self.dask_sas_seconds!r}")
+        tls = (self.dask_tls_ca_file, self.dask_tls_cert, self.dask_tls_key)
+        if any(tls) and not all(tls):
+            raise SettingsError("settings DASK_TLS_CA_FILE, DASK_TLS_CERT and DASK_TLS_KEY go together: "
+                                "set all three or none")
+        if any(tls) and not str(self.dask_scheduler_address or "").startswith("tls://"):
+            raise SettingsError("the DASK_TLS_* settings need a tls:// DASK_SCHEDULER_ADDRESS, got "
+                                f"{self.dask_scheduler_address!r}")
+        if self.dask_scheduler_address and self.azure_storage_connection_string and \
+                "AccountKey=" not in str(self.azure_storage_connection_string):
+            raise SettingsError("DASK_SCHEDULER_ADDRESS with AZURE_STORAGE_CONNECTION_STRING needs the string's "
+                                "AccountKey, which signs the Dask workers' read-only SAS")
 
     @property
     def train_poison_queue(self) -> str:
