@@ -15,6 +15,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_API_KEY_LENGTH = 16
 """Shortest API key accepted: a short key can be guessed (the demo's keys are long enough too)."""
 API_KEY_SETTINGS = ("admin_primary_key", "admin_secondary_key", "recommend_primary_key", "recommend_secondary_key")
+
+MAX_SAS_SECONDS = 7 * 86400
+"""Longest lifetime Azure allows a user delegation key, so the longest SAS signed with one."""
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 STORAGE_SERVICES = ("Blob", "Queue", "Table")
 """The storage services the service uses; each needs an endpoint, explicit or derived from AccountName."""
@@ -24,8 +27,15 @@ STORAGE_SERVICES = ("Blob", "Queue", "Table")
 class Settings:
     """Every tunable of the service. Field names are the environment variables, lower-cased."""
 
-    azure_storage_connection_string: Secret
     admin_primary_key: Secret
+    azure_storage_connection_string: Optional[Secret] = None
+    """The account with its key: Azurite locally. Exactly one of this and AZURE_STORAGE_ACCOUNT_NAME is set."""
+    azure_storage_account_name: Optional[str] = None
+    """The account on Azure, reached with DefaultAzureCredential (a managed identity): no key in the service."""
+    azure_storage_endpoint_suffix: str = "core.windows.net"
+    """DNS suffix of the account's endpoints (https://NAME.blob.SUFFIX); another one in national clouds."""
+    azure_client_id: Optional[str] = None
+    """Client id of the user-assigned managed identity DefaultAzureCredential uses; unset: its own choice."""
     admin_secondary_key: Optional[Secret] = None
     recommend_primary_key: Optional[Secret] = None
     recommend_secondary_key: Optional[Secret] = None
@@ -94,6 +104,16 @@ class Settings:
     dask_scheduler_address: Optional[str] = None
     """A Dask scheduler (e.g. tcp://scheduler:8786): the worker then parses and trains on that cluster
     (needs the `distributed` extra; see docs/scaling.md). Unset: training runs in the worker's own process."""
+    dask_sas_seconds: int = 7200
+    """Lifetime of the read-only SAS of a usage container that a training hands the Dask workers instead of
+    any account credential; longer than parsing the largest usage takes."""
+    dask_tls_ca_file: Optional[str] = None
+    """PEM file of the CA that signed the Dask scheduler's and workers' certificates: the worker then speaks
+    mutual TLS to the scheduler (a tls:// address) with DASK_TLS_CERT and DASK_TLS_KEY."""
+    dask_tls_cert: Optional[str] = None
+    """PEM file of this worker's Dask client certificate."""
+    dask_tls_key: Optional[str] = None
+    """PEM file of that certificate's private key."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, require_api_keys: bool = True) -> "Settings":
@@ -105,9 +125,8 @@ class Settings:
             if not raw:
                 continue
             values[spec.name] = _cast(name, raw, spec.type)
-        for required in ("azure_storage_connection_string",) + (("admin_primary_key",) if require_api_keys else ()):
-            if required not in values:
-                raise SettingsError(f"setting {required.upper()} is missing, and has no default")
+        if require_api_keys and "admin_primary_key" not in values:
+            raise SettingsError("setting ADMIN_PRIMARY_KEY is missing, and has no default")
         values.setdefault("admin_primary_key", None)
         settings = cls(**values)
         settings.validate()
@@ -137,7 +156,6 @@ class Settings:
                                 f"got {self.max_retry_backoff_seconds!r}")
         if self.web_concurrency < 0:
             raise SettingsError(f"setting WEB_CONCURRENCY must be >= 0 (0: one per core), got {self.web_concurrency!r}")
-        _check_connection_string(str(self.azure_storage_connection_string))
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port <= 65535:
@@ -146,11 +164,37 @@ class Settings:
         if self.allowed_usage_containers is not None and self.allowed_usage_containers & self.service_containers:
             raise SettingsError(f"setting USAGE_CONTAINERS must not name the service's own container "
                                 f"{self.models_container!r} (MODELS_CONTAINER)")
+        self._validate_storage_access()
+        self._validate_dask()
         for name in ("train_queue", "delete_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
                                     f"characters, got {getattr(self, name)!r}")
+
+    def _validate_storage_access(self):
+        if bool(self.azure_storage_connection_string) == bool(self.azure_storage_account_name):
+            raise SettingsError("set exactly one of AZURE_STORAGE_CONNECTION_STRING (an account key: Azurite) and "
+                                "AZURE_STORAGE_ACCOUNT_NAME (a managed identity: Azure), got "
+                                + ("both" if self.azure_storage_account_name else "neither"))
+        if self.azure_storage_connection_string:
+            _check_connection_string(str(self.azure_storage_connection_string))
+
+    def _validate_dask(self):
+        if not 0 < self.dask_sas_seconds <= MAX_SAS_SECONDS:
+            raise SettingsError(f"setting DASK_SAS_SECONDS must be between 1 and {MAX_SAS_SECONDS} (7 days), "
+                                f"got {self.dask_sas_seconds!r}")
+        tls = (self.dask_tls_ca_file, self.dask_tls_cert, self.dask_tls_key)
+        if any(tls) and not all(tls):
+            raise SettingsError("settings DASK_TLS_CA_FILE, DASK_TLS_CERT and DASK_TLS_KEY go together: "
+                                "set all three or none")
+        if any(tls) and not str(self.dask_scheduler_address or "").startswith("tls://"):
+            raise SettingsError("the DASK_TLS_* settings need a tls:// DASK_SCHEDULER_ADDRESS, got "
+                                f"{self.dask_scheduler_address!r}")
+        if self.dask_scheduler_address and self.azure_storage_connection_string and \
+                "AccountKey=" not in str(self.azure_storage_connection_string):
+            raise SettingsError("DASK_SCHEDULER_ADDRESS with AZURE_STORAGE_CONNECTION_STRING needs the string's "
+                                "AccountKey, which signs the Dask workers' read-only SAS")
 
     @property
     def service_containers(self) -> frozenset:

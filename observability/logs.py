@@ -117,9 +117,10 @@ def secrets_of(settings) -> list:
     """Every value of the settings that must never be logged: the keys, the connection string, its AccountKey."""
     values = [str(key) for key in (settings.admin_primary_key, settings.admin_secondary_key,
                                    settings.recommend_primary_key, settings.recommend_secondary_key) if key]
-    connection = str(settings.azure_storage_connection_string)
-    values.append(connection)
-    values += re.findall(r"(?:AccountKey|SharedAccessSignature)=([^;]+)", connection)
+    if settings.azure_storage_connection_string:  # unset on Azure, where a managed identity signs in
+        connection = str(settings.azure_storage_connection_string)
+        values.append(connection)
+        values += re.findall(r"(?:AccountKey|SharedAccessSignature)=([^;]+)", connection)
     return values
 
 

@@ -6,10 +6,6 @@ once with short timeouts.
 """
 import logging
 
-from azure.data.tables import TableServiceClient
-from azure.storage.blob import BlobServiceClient
-from azure.storage.queue import QueueServiceClient
-
 from config.settings import Settings
 from storage.clients import StorageClients
 
@@ -22,11 +18,8 @@ READY, UNAVAILABLE, OK = "ready", "unavailable", "ok"
 
 def quick_clients(settings: Settings) -> StorageClients:
     """Storage clients that try once with short timeouts: for probes and scrapes, which must answer quickly."""
-    connection = str(settings.azure_storage_connection_string)
     options = {"connection_timeout": PROBE_TIMEOUT_SECONDS, "read_timeout": PROBE_TIMEOUT_SECONDS, "retry_total": 0}
-    return StorageClients(blobs=BlobServiceClient.from_connection_string(connection, **options),
-                          tables=TableServiceClient.from_connection_string(connection, **options),
-                          queues=QueueServiceClient.from_connection_string(connection, **options))
+    return StorageClients.connect(settings, options)
 
 
 class StorageProbe:

@@ -208,6 +208,6 @@ class ModelTrainer:
 
 def trainer_factory_for(settings, blobs, store) -> Callable:
     """The worker's trainer_factory: report_progress -> a ModelTrainer on the engine the settings choose."""
-    engine = engine_for(settings)
+    engine = engine_for(settings, blobs)
     return lambda report_progress: ModelTrainer(blobs, store, report_progress, settings.max_parsing_errors,
                                                 engine=engine)

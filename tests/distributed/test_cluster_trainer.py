@@ -49,7 +49,8 @@ def trainers(dask_client, settings, storage):
     messages = []
     local = ModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors)
     cluster = ModelTrainer(storage.blobs, store, messages.append, settings.max_parsing_errors,
-                           engine=DaskEngine(dask_client.scheduler.address, settings.azure_storage_connection_string))
+                           engine=DaskEngine.for_settings(
+                               replace(settings, dask_scheduler_address=dask_client.scheduler.address), storage.blobs))
     return local, cluster, store, messages
 
 
@@ -131,7 +132,8 @@ def test_an_unreachable_scheduler_fails_the_attempt_quickly(settings, storage, u
         unused.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{unused.getsockname()[1]}"
     trainer = ModelTrainer(storage.blobs, None, lambda message: None, settings.max_parsing_errors,
-                           engine=DaskEngine(address, settings.azure_storage_connection_string))
+                           engine=DaskEngine.for_settings(replace(settings, dask_scheduler_address=address),
+                                                          storage.blobs))
     with pytest.raises(OSError):  # a failed attempt: the train message is retried later, like any other
         trainer.train(record_for(usage_container.container_name, usageRelativePath="usage"))
 

@@ -105,9 +105,9 @@ def test_a_failed_parse_keeps_its_report_in_the_statistics(trainer, usage_contai
     assert raised.value.statistics["catalogParsing"]["errors"][0]["count"] == 101
 
 
-def test_a_worker_without_a_scheduler_needs_no_distributed_extra(settings):
+def test_a_worker_without_a_scheduler_needs_no_distributed_extra(settings, storage):
     """The `distributed` extra is optional: only the Dask engine imports it, and only when a scheduler is set."""
-    assert isinstance(engine_for(settings), LocalEngine)
+    assert isinstance(engine_for(settings, storage.blobs), LocalEngine)
     script = ("import sys; sys.modules['distributed'] = None\n"  # `import distributed` now fails
               "import webjob.worker, webjob.training_flow, webjob.engines\n"
               "assert 'distributed_sar' not in sys.modules")
