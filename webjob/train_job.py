@@ -9,7 +9,7 @@ from storage.retries import describe_error
 from .backoff import retry_delay
 from .cancellation import Cancellation, CancelReason
 from .claim import FINAL_STATUSES, ModelClaim
-from .deletion import remove_model_blobs
+from .deletion import remove_deleted_model
 from .delivery import Delivery
 from .exceptions import TrainingCancelledError, TrainingFailedError
 from .heartbeat import Heartbeat
@@ -160,7 +160,7 @@ class TrainJob:
     def _deleted(self, model_id: str, what: str) -> Outcome:
         """A training that died between storing its blob and noticing the deletion may have left one."""
         logger.info("model %s %s", model_id, what)
-        remove_model_blobs(self._store, self._container, model_id)
+        remove_deleted_model(self._registry, self._store, self._container, model_id)
         return FINISH
 
     def _exists(self, model_id: str) -> bool:

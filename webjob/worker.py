@@ -10,7 +10,7 @@ from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
 from .cancellation import Cancellation, CancelReason
-from .deletion import remove_model_blobs
+from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
 from .train_job import Action, Outcome, TrainJob
@@ -150,7 +150,7 @@ class Worker:
             return Outcome(Action.FINISH)
         except ModelNotFoundError:
             pass
-        remove_model_blobs(self._store, self._container, model_id)
+        remove_deleted_model(self._registry, self._store, self._container, model_id)
         return Outcome(Action.FINISH)
 
     def _settle(self, delivery: Delivery, role: str, outcome: Outcome):
