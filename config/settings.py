@@ -34,6 +34,9 @@ class Settings:
     """How often a training worker writes its progress and checks that the model is still there and still its own."""
     max_dequeue_count: int = 5
     """Deliveries of one message before it moves to the poison queue (a train message's model is marked Failed)."""
+    max_interruptions: int = 10
+    """Worker shutdowns (SIGTERM) one training may go through without using up a delivery; past it, a shutdown
+    counts as a failed delivery, so a message that keeps a worker from stopping cannot loop for ever."""
     retry_backoff_seconds: float = 1.0
     """First wait after a failed training attempt or a storage error; doubled each time up to the next setting."""
     max_retry_backoff_seconds: float = 30.0
@@ -108,6 +111,8 @@ class Settings:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
         if self.cache_metrics_seconds < 0:
             raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
+        if self.max_interruptions < 0:
+            raise SettingsError(f"setting MAX_INTERRUPTIONS must be >= 0, got {self.max_interruptions!r}")
         if self.max_parsing_errors < 0:
             raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:

@@ -126,24 +126,26 @@ class Worker:
 
     def _dispatch(self, delivery: Delivery, role: str, handle) -> Outcome:
         try:
-            model_id = ModelMessage.from_json(delivery.content).model_id
+            message = ModelMessage.from_json(delivery.content)
         except BadMessageError as error:
             logger.error("moving a message that is not ours to the poison queue: %s", error)
             return Outcome(Action.POISON)
         if self._stopping.is_set():
             return Outcome(Action.RELEASE)
+        model_id = message.model_id
         if delivery.dequeue_count > self._settings.max_dequeue_count:
             logger.error("model %s: %s message delivered %d times; giving up", model_id, role, delivery.dequeue_count)
             return self._job.give_up(delivery, model_id) if role == "train" else Outcome(Action.POISON)
-        return handle(delivery, model_id)
+        return handle(delivery, message)
 
-    def _train(self, delivery: Delivery, model_id: str) -> Outcome:
+    def _train(self, delivery: Delivery, message: ModelMessage) -> Outcome:
         self._cancellation = Cancellation()
         if self._stopping.is_set():  # a stop request between receiving and here
             return Outcome(Action.RELEASE)
-        return self._job.run(delivery, model_id, self._cancellation)
+        return self._job.run(delivery, message, self._cancellation)
 
-    def _delete(self, delivery: Delivery, model_id: str) -> Outcome:
+    def _delete(self, delivery: Delivery, message: ModelMessage) -> Outcome:
+        model_id = message.model_id
         try:
             self._registry.get(model_id)
             logger.warning("model %s: ignoring a delete message for a model that still exists", model_id)
@@ -161,6 +163,8 @@ class Worker:
                 delivery.release(outcome.delay)
             elif outcome.action == Action.RELEASE:
                 delivery.release(0)
+            elif outcome.action == Action.HAND_BACK:
+                delivery.replace_with(outcome.message)
             elif outcome.action == Action.POISON:
                 delivery.move_to(self._queues[f"{role}_poison"])
         except MessageLostError as error:
