@@ -73,6 +73,9 @@ class Settings:
     for each other (docs/benchmarks.md measured 4 threads at half the throughput and twice the p99)."""
     metrics_port: int = 0
     """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
+    readiness_cache_seconds: float = 3.0
+    """How long /health/ready repeats its last answer: unauthenticated probes then cost at most four storage
+    calls per this time and process; 0: every probe asks storage."""
     metrics_host: str = "127.0.0.1"
     """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
     auto_default_model: bool = True
@@ -109,6 +112,8 @@ class Settings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
+        if self.readiness_cache_seconds < 0:
+            raise SettingsError(f"setting READINESS_CACHE_SECONDS must be >= 0, got {self.readiness_cache_seconds!r}")
         if self.cache_metrics_seconds < 0:
             raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
         if self.max_interruptions < 0:
