@@ -41,6 +41,15 @@ class Settings:
     """First wait after a failed training attempt or a storage error; doubled each time up to the next setting."""
     max_retry_backoff_seconds: float = 30.0
     """Longest such wait."""
+    training_deadline_seconds: float = 21600.0
+    """Longest one training attempt may take (6 h); past it the model is Failed with that reason, even when the
+    training hangs in a call that never returns (a Dask cluster that stopped answering)."""
+    sweep_interval_seconds: float = 300.0
+    """How often the workers (one at a time, by a blob lease) look for what lost its message or its record:
+    model blobs with no record, and models left Created, Deleting or InProgress (see the next setting)."""
+    stale_message_seconds: float = 900.0
+    """A model Created or Deleting unchanged this long, or InProgress this long with no training lease held, has
+    lost its message: the sweeper sends it again (a duplicate is dropped by the training lease)."""
     max_parsing_errors: int = 100
     """Bad usage lines tolerated; the next one fails the training."""
     model_cache_seconds: float = 86400.0
@@ -108,7 +117,8 @@ class Settings:
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
                     "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
-                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads")
+                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads",
+                    "training_deadline_seconds", "sweep_interval_seconds", "stale_message_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")

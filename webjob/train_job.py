@@ -13,7 +13,8 @@ from .cancellation import Cancellation, CancelReason
 from .claim import FINAL_STATUSES, ModelClaim
 from .deletion import remove_deleted_model
 from .delivery import Delivery
-from .exceptions import TrainingCancelledError, TrainingFailedError
+from .deadline import call_with_deadline
+from .exceptions import TrainingCancelledError, TrainingDeadlineError, TrainingFailedError
 from .heartbeat import Heartbeat
 from .lease import TrainingLease
 from .progress import TrainingProgress
@@ -111,12 +112,14 @@ class TrainJob:
                     else "")
         try:
             with Heartbeat(delivery, lease, claim, progress, cancellation, self._heartbeat_interval):
-                statistics = trainer.train(claim.record)
+                statistics = call_with_deadline(lambda: trainer.train(claim.record),
+                                                self._settings.training_deadline_seconds, cancellation)
         except TrainingCancelledError as cancelled:
             return self._cancelled(claim, lease, cancelled.reason, message)
-        except TrainingFailedError as error:
+        except (TrainingFailedError, TrainingDeadlineError) as error:
             logger.warning("model %s failed: %s", model_id, error)
-            return self._settle(claim, lease, ModelStatus.FAILED, f"Failed: {error}", FINISH, error.statistics)
+            return self._settle(claim, lease, ModelStatus.FAILED, f"Failed: {error}", FINISH,
+                                getattr(error, "statistics", None))
         except Exception as error:  # noqa: BLE001 - any other error is a failed attempt: retried, then poisoned
             return self._attempt_failed(delivery, lease, claim, error)
         outcome = self._settle(claim, lease, ModelStatus.COMPLETED, "Model training completed successfully", FINISH,

@@ -5,7 +5,8 @@ import signal
 import threading
 
 from registry import ModelNotFoundError
-from storage.messages import BadMessageError, ModelMessage
+from storage.messages import BadMessageError, DeleteMessage, ModelMessage, TrainMessage
+from storage.queues import send
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
@@ -13,6 +14,7 @@ from .cancellation import Cancellation, CancelReason
 from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
+from .sweeper import Sweeper
 from .train_job import Action, Outcome, TrainJob
 from .training_flow import trainer_factory_for
 
@@ -35,6 +37,9 @@ class Worker:
         self._queues, self._container = queues, models_container
         trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
         self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
+        self._sweeper = Sweeper(settings, registry, store, models_container, {
+            "train": lambda model_id: send(queues["train"], TrainMessage(model_id)),
+            "delete": lambda model_id: send(queues["delete"], DeleteMessage(model_id))})
         self._stopping = threading.Event()
         self._cancellation = Cancellation()
         self._delivery = None
@@ -59,6 +64,7 @@ class Worker:
         backoff = Backoff(self._settings.retry_backoff_seconds, self._settings.max_retry_backoff_seconds)
         while not self._stopping.is_set() and (max_messages is None or handled < max_messages):
             try:
+                self._sweeper.sweep_if_due()
                 if self._handle_next():
                     handled += 1
                 elif burst and self._queues_empty():
