@@ -60,7 +60,7 @@ def build_storage_gauges(settings: Settings) -> StorageGauges:
         settings.train_queue, settings.delete_queue, settings.train_poison_queue, settings.delete_poison_queue)}
 
     def count_models() -> dict:
-        counts = {status.value: 0 for status in ModelStatus}
+        counts = {status.value: 0 for status in ModelStatus if status != ModelStatus.DELETING}  # listings hide it
         token = None
         while True:
             page = registry.list_page(MODEL_COUNT_PAGE, token)

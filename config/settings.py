@@ -54,10 +54,22 @@ class Settings:
     """How often a training worker writes its progress and checks that the model is still there and still its own."""
     max_dequeue_count: int = 5
     """Deliveries of one message before it moves to the poison queue (a train message's model is marked Failed)."""
+    max_interruptions: int = 10
+    """Worker shutdowns (SIGTERM) one training may go through without using up a delivery; past it, a shutdown
+    counts as a failed delivery, so a message that keeps a worker from stopping cannot loop for ever."""
     retry_backoff_seconds: float = 1.0
     """First wait after a failed training attempt or a storage error; doubled each time up to the next setting."""
     max_retry_backoff_seconds: float = 30.0
     """Longest such wait."""
+    training_deadline_seconds: float = 21600.0
+    """Longest one training attempt may take (6 h); past it the model is Failed with that reason, even when the
+    training hangs in a call that never returns (a Dask cluster that stopped answering)."""
+    sweep_interval_seconds: float = 300.0
+    """How often the workers (one at a time, by a blob lease) look for what lost its message or its record:
+    model blobs with no record, and models left Created, Deleting or InProgress (see the next setting)."""
+    stale_message_seconds: float = 900.0
+    """A model Created or Deleting unchanged this long, or InProgress this long with no training lease held, has
+    lost its message: the sweeper sends it again (a duplicate is dropped by the training lease)."""
     max_parsing_errors: int = 100
     """Bad usage lines tolerated; the next one fails the training."""
     model_cache_seconds: float = 86400.0
@@ -96,6 +108,9 @@ class Settings:
     for each other (docs/benchmarks.md measured 4 threads at half the throughput and twice the p99)."""
     metrics_port: int = 0
     """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
+    readiness_cache_seconds: float = 3.0
+    """How long /health/ready repeats its last answer: unauthenticated probes then cost at most four storage
+    calls per this time and process; 0: every probe asks storage."""
     metrics_host: str = "127.0.0.1"
     """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
     auto_default_model: bool = True
@@ -138,7 +153,8 @@ class Settings:
                     "model_cache_entries", "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes",
                     "model_failure_seconds", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
-                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads")
+                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads",
+                    "training_deadline_seconds", "sweep_interval_seconds", "stale_message_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
@@ -147,8 +163,12 @@ class Settings:
             if key is not None and len(str(key)) < MIN_API_KEY_LENGTH:
                 raise SettingsError(f"setting {name.upper()} must be at least {MIN_API_KEY_LENGTH} characters, "
                                     f"got {len(str(key))}")  # the key itself is never written out
+        if self.readiness_cache_seconds < 0:
+            raise SettingsError(f"setting READINESS_CACHE_SECONDS must be >= 0, got {self.readiness_cache_seconds!r}")
         if self.cache_metrics_seconds < 0:
             raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
+        if self.max_interruptions < 0:
+            raise SettingsError(f"setting MAX_INTERRUPTIONS must be >= 0, got {self.max_interruptions!r}")
         if self.max_parsing_errors < 0:
             raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:

@@ -5,6 +5,8 @@ probe must answer faster than the orchestrator's probe timeout, so it has client
 once with short timeouts.
 """
 import logging
+import threading
+import time
 
 from config.settings import Settings
 from storage.clients import StorageClients
@@ -25,9 +27,11 @@ def quick_clients(settings: Settings) -> StorageClients:
 class StorageProbe:
     """Checks the models table, the train and delete queues and the models container exist and answer."""
 
-    def __init__(self, settings: Settings):
-        self._settings = settings
+    def __init__(self, settings: Settings, clock=time.monotonic):
+        self._settings, self._clock = settings, clock
         self._checks = None  # built at the first check: a bad connection string is then a failed check
+        self._lock = threading.Lock()  # one check at a time: concurrent probes share its answer
+        self._answer, self._answered_at = None, None
 
     def _build_checks(self) -> dict:
         settings, storage = self._settings, quick_clients(self._settings)
@@ -39,10 +43,18 @@ class StorageProbe:
         }
 
     def check(self) -> dict:
-        """{"status": "ready" | "unavailable", "checks": {name: "ok" | the error's kind}}.
+        """{"status": "ready" | "unavailable", "checks": {name: "ok" | the error's kind}}; the same answer for
+        READINESS_CACHE_SECONDS, so that unauthenticated probes cannot make storage calls at will.
 
         Settings are valid by construction: a process with bad settings stops at start.
         """
+        with self._lock:
+            now = self._clock()
+            if self._answer is None or now - self._answered_at >= self._settings.readiness_cache_seconds:
+                self._answer, self._answered_at = self._check_storage(), now
+            return self._answer
+
+    def _check_storage(self) -> dict:
         results = {"settings": OK}
         try:
             self._checks = self._checks or self._build_checks()

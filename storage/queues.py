@@ -1,9 +1,9 @@
 """Sending model messages to the worker's queues."""
-from azure.storage.queue import QueueServiceClient
+from azure.storage.queue import QueueClient, QueueServiceClient
 
 from config.settings import Settings
 
-from .messages import DeleteMessage, TrainMessage
+from .messages import DeleteMessage, ModelMessage, TrainMessage
 
 NEVER_EXPIRES = -1
 """A message's time to live meaning 'never': a model's message waits for a worker however long that takes
@@ -19,8 +19,13 @@ class ModelQueues:
 
     def send_train(self, model_id: str) -> None:
         """Ask a worker to train the model."""
-        self.train.send_message(TrainMessage(model_id).to_json(), time_to_live=NEVER_EXPIRES)
+        send(self.train, TrainMessage(model_id))
 
     def send_delete(self, model_id: str) -> None:
         """Ask a worker to delete the model's blob and cancel its training."""
-        self.delete.send_message(DeleteMessage(model_id).to_json(), time_to_live=NEVER_EXPIRES)
+        send(self.delete, DeleteMessage(model_id))
+
+
+def send(queue: QueueClient, message: ModelMessage) -> None:
+    """Put a model message on a queue, never to expire."""
+    queue.send_message(message.to_json(), time_to_live=NEVER_EXPIRES)

@@ -5,6 +5,7 @@ from typing import Optional
 from flask import Flask
 
 from composition import build_backends
+from composition.resources import ensure_in_background
 from config.settings import Settings
 from model_provider import CacheLimits, LoadLimits, ModelProvider
 from observability import logs
@@ -29,7 +30,9 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     app.url_map.converters["model_id"] = ModelIdConverter
     if None in (registry, provider, queues, usage_locator):
         backends = build_backends(settings)
-        backends.ensure_resources(settings)
+        # In the background: the app starts and answers /health/live while storage is down (issue 19).
+        ensure_in_background(lambda: backends.ensure_resources(settings), settings.retry_backoff_seconds,
+                             settings.max_retry_backoff_seconds)
         registry = registry or backends.registry
         provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings),
                                              load_limits=LoadLimits.from_settings(settings))

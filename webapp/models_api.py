@@ -1,4 +1,5 @@
 """Admin routes: create, list, get and delete models; get and set the default model."""
+import logging
 import uuid
 from datetime import datetime, timezone
 
@@ -6,6 +7,7 @@ from flask import Blueprint, current_app, request, url_for
 
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
 from storage.exceptions import ContainerNotFoundError
+from storage.retries import describe_error, is_transient
 
 from . import services
 from .auth import require_role
@@ -19,6 +21,8 @@ from .request_schemas import (
     no_query_schema,
     set_default_query_schema,
 )
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("models", __name__, url_prefix="/api/models")
 
@@ -45,7 +49,9 @@ def create_model():
     try:
         services.queues().send_train(record.id)
     except Exception:
-        services.registry().delete(record.id)  # no message means no training: leave no orphan behind
+        # No message means no training: the record goes (a worker's sweeper purges it, or re-sends the
+        # message of a Created model if this delete fails too).
+        services.registry().delete(record.id)
         raise
     return model_to_json(record), 201, {"Location": url_for("models.get_model", model_id=record.id)}
 
@@ -80,16 +86,23 @@ def get_model(model_id):
 @bp.delete("/<model_id:model_id>")
 @require_role("admin")
 def delete_model(model_id):
-    """Remove the model now; a worker deletes its blob and cancels its training."""
+    """Hide the model now (Deleting); a worker deletes its blobs, cancels its training, then its record."""
     no_query_schema.load(request.args.to_dict())
     model_id = services.parse_model_id(model_id)
     try:
         services.registry().delete(model_id)
     except ModelNotFoundError:
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
-    services.queues().send_delete(model_id)
     services.records().forget(model_id)
     services.provider().forget(model_id)
+    try:
+        services.queues().send_delete(model_id)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        # The deletion is recorded: a worker's sweeper re-sends the message of a model left Deleting.
+        logger.warning("model %s: delete message not sent (%s); the sweeper sends it later", model_id,
+                       describe_error(error))
     return "", 202
 
 
@@ -109,7 +122,10 @@ def set_default_model():
     record = get_record(model_id)
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {model_id} is {record.status.value}, not Completed")
-    services.registry().set_default_id(model_id)
+    try:
+        services.registry().set_default_id(model_id)  # ends cleared if a delete of the model races it
+    except ModelNotFoundError:
+        raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
     services.records().forget_default()  # this process serves the new default at once
     return model_to_json(record)
 

@@ -2,11 +2,9 @@
 import logging
 import os
 import sys
-import time
-
-from azure.core.exceptions import AzureError
 
 from composition import build_backends
+from composition.resources import ensure_until_done
 from config.settings import Settings, SettingsError
 from observability import logs
 from observability.ops_server import start_ops_server
@@ -42,13 +40,7 @@ def main() -> int:
 
 def _ensure_resources(backends, settings, worker):
     """Create the table, queues (poison queues too) and container, waiting for storage if it is down."""
-    delay = settings.retry_backoff_seconds
-    while True:
-        try:
-            backends.ensure_resources(settings)
-            worker.ensure_poison_queues()
-            return
-        except AzureError as error:
-            logger.warning("storage not reachable (%s); retrying in %.1f s", error, delay)
-            time.sleep(delay)
-            delay = min(settings.max_retry_backoff_seconds, delay * 2)
+    def ensure():
+        backends.ensure_resources(settings)
+        worker.ensure_poison_queues()
+    ensure_until_done(ensure, settings.retry_backoff_seconds, settings.max_retry_backoff_seconds)

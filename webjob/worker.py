@@ -5,14 +5,16 @@ import signal
 import threading
 
 from registry import ModelNotFoundError
-from storage.messages import BadMessageError, ModelMessage
+from storage.messages import BadMessageError, DeleteMessage, ModelMessage, TrainMessage
+from storage.queues import send
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
 from .cancellation import Cancellation, CancelReason
-from .deletion import remove_model_blobs
+from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
+from .sweeper import Sweeper
 from .train_job import Action, Outcome, TrainJob
 from .training_flow import trainer_factory_for
 
@@ -35,6 +37,9 @@ class Worker:
         self._queues, self._container = queues, models_container
         trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
         self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
+        self._sweeper = Sweeper(settings, registry, store, models_container, {
+            "train": lambda model_id: send(queues["train"], TrainMessage(model_id)),
+            "delete": lambda model_id: send(queues["delete"], DeleteMessage(model_id))})
         self._stopping = threading.Event()
         self._cancellation = Cancellation()
         self._delivery = None
@@ -59,6 +64,7 @@ class Worker:
         backoff = Backoff(self._settings.retry_backoff_seconds, self._settings.max_retry_backoff_seconds)
         while not self._stopping.is_set() and (max_messages is None or handled < max_messages):
             try:
+                self._sweeper.sweep_if_due()
                 if self._handle_next():
                     handled += 1
                 elif burst and self._queues_empty():
@@ -126,31 +132,33 @@ class Worker:
 
     def _dispatch(self, delivery: Delivery, role: str, handle) -> Outcome:
         try:
-            model_id = ModelMessage.from_json(delivery.content).model_id
+            message = ModelMessage.from_json(delivery.content)
         except BadMessageError as error:
             logger.error("moving a message that is not ours to the poison queue: %s", error)
             return Outcome(Action.POISON)
         if self._stopping.is_set():
             return Outcome(Action.RELEASE)
+        model_id = message.model_id
         if delivery.dequeue_count > self._settings.max_dequeue_count:
             logger.error("model %s: %s message delivered %d times; giving up", model_id, role, delivery.dequeue_count)
             return self._job.give_up(delivery, model_id) if role == "train" else Outcome(Action.POISON)
-        return handle(delivery, model_id)
+        return handle(delivery, message)
 
-    def _train(self, delivery: Delivery, model_id: str) -> Outcome:
+    def _train(self, delivery: Delivery, message: ModelMessage) -> Outcome:
         self._cancellation = Cancellation()
         if self._stopping.is_set():  # a stop request between receiving and here
             return Outcome(Action.RELEASE)
-        return self._job.run(delivery, model_id, self._cancellation)
+        return self._job.run(delivery, message, self._cancellation)
 
-    def _delete(self, delivery: Delivery, model_id: str) -> Outcome:
+    def _delete(self, delivery: Delivery, message: ModelMessage) -> Outcome:
+        model_id = message.model_id
         try:
             self._registry.get(model_id)
             logger.warning("model %s: ignoring a delete message for a model that still exists", model_id)
             return Outcome(Action.FINISH)
         except ModelNotFoundError:
             pass
-        remove_model_blobs(self._store, self._container, model_id)
+        remove_deleted_model(self._registry, self._store, self._container, model_id)
         return Outcome(Action.FINISH)
 
     def _settle(self, delivery: Delivery, role: str, outcome: Outcome):
@@ -161,6 +169,8 @@ class Worker:
                 delivery.release(outcome.delay)
             elif outcome.action == Action.RELEASE:
                 delivery.release(0)
+            elif outcome.action == Action.HAND_BACK:
+                delivery.replace_with(outcome.message)
             elif outcome.action == Action.POISON:
                 delivery.move_to(self._queues[f"{role}_poison"])
         except MessageLostError as error:

@@ -123,6 +123,29 @@ class RegistryContract:
         registry.set_default_id(second.id)
         assert registry.get_default_id() == second.id
 
+    def test_a_deleted_model_is_hidden_until_purged(self, registry):
+        kept, deleted = registry.create(make_record(minutes_ago=1)), registry.create(make_record())
+        assert registry.purge(deleted.id) is False  # only a Deleting record is purged
+        registry.delete(deleted.id)
+        with pytest.raises(ModelNotFoundError):
+            registry.get(deleted.id)
+        with pytest.raises(ModelNotFoundError):
+            registry.delete(deleted.id)
+        assert all_pages(registry, 10) == [[kept.id]]
+        statuses = {record.id: record.status for record in registry.all_records()}
+        assert statuses == {kept.id: ModelStatus.CREATED, deleted.id: ModelStatus.DELETING}
+        assert all(record.updated_time is not None for record in registry.all_records())
+        assert registry.purge(deleted.id) is True
+        assert [record.id for record in registry.all_records()] == [kept.id]
+
+    def test_a_deleted_model_cannot_become_the_default(self, registry):
+        record = registry.create(make_record())
+        registry.delete(record.id)
+        with pytest.raises(ModelNotFoundError):
+            registry.set_default_id(record.id)
+        assert registry.set_default_if_none(record.id) is False
+        assert registry.get_default_id() is None
+
 
 class TestInMemoryRegistry(RegistryContract):
     @pytest.fixture
