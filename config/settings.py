@@ -1,4 +1,5 @@
 """Settings read once from environment variables into a frozen object (see docs/configuration.md)."""
+import uuid
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
@@ -10,6 +11,8 @@ POISON_SUFFIX = "-poison"
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_METRICS_MODEL_IDS = 10
+"""Most model ids METRICS_MODEL_IDS may list: each adds series to every per-model metric."""
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
@@ -72,6 +75,9 @@ class Settings:
     """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
     metrics_host: str = "127.0.0.1"
     """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
+    metrics_model_ids: str = ""
+    """Model ids (comma-separated, at most MAX_METRICS_MODEL_IDS) whose requests the metrics label by id; the
+    /default routes are labelled `default` and every other model `other`, so the series stay bounded."""
     auto_default_model: bool = True
     """The first model to complete becomes the default when none is set (the original's behaviour); false: an
     operator always chooses the default (PUT /api/models/default), so a new model never serves by itself."""
@@ -120,11 +126,28 @@ class Settings:
         if not 0 <= self.metrics_port <= 65535:
             raise SettingsError(f"setting METRICS_PORT must be 0 (off) or a port up to 65535, "
                                 f"got {self.metrics_port!r}")
+        self._validate_metrics_model_ids()
         for name in ("train_queue", "delete_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
                                     f"characters, got {getattr(self, name)!r}")
+
+    def _validate_metrics_model_ids(self):
+        ids = self.metrics_model_id_set
+        if len(ids) > MAX_METRICS_MODEL_IDS:
+            raise SettingsError(f"setting METRICS_MODEL_IDS lists {len(ids)} models; at most {MAX_METRICS_MODEL_IDS}")
+        for model_id in ids:
+            try:
+                uuid.UUID(model_id)
+            except ValueError:
+                raise SettingsError(f"setting METRICS_MODEL_IDS must list model ids (GUIDs), got {model_id!r}") \
+                    from None
+
+    @property
+    def metrics_model_id_set(self) -> frozenset:
+        """The model ids of METRICS_MODEL_IDS, lower-cased (as the API's model ids)."""
+        return frozenset(part.strip().lower() for part in self.metrics_model_ids.split(",") if part.strip())
 
     @property
     def train_poison_queue(self) -> str:

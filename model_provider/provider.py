@@ -3,7 +3,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 from config.settings import Settings
 from recommender import ModelFormatError, from_bytes
@@ -40,10 +40,12 @@ class CacheLimits:
 class ModelProvider:
     """Model id -> Recommender, each model loaded once however many requests ask for it at the same time."""
 
-    def __init__(self, store, limits: CacheLimits = CacheLimits(), clock: Callable[[], float] = time.monotonic):
+    def __init__(self, store, limits: CacheLimits = CacheLimits(), clock: Callable[[], float] = time.monotonic,
+                 on_load: Optional[Callable[[float, int], None]] = None):
         self._store = store
         self._limits = limits
         self._clock = clock
+        self._on_load = on_load  # (seconds, blob bytes) of each model loaded: the web app's metrics
         self.cache = SlidingCache(max_entries=limits.max_models, max_bytes=limits.max_model_bytes,
                                   idle_seconds=limits.model_idle_seconds, size_of=lambda r: r.nbytes, clock=clock)
         self._locks_lock = threading.Lock()
@@ -85,8 +87,10 @@ class ModelProvider:
         except ModelFormatError as error:
             logger.error("model %s is corrupt: %s", model_id, error)
             raise ModelCorruptError(f"model {model_id} cannot be read: {error}") from error
-        logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob),
-                    time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob), seconds)
+        if self._on_load is not None:
+            self._on_load(seconds, len(blob))
         limits = self._limits
         return Recommender(model, max_answers=limits.max_answers, max_answer_bytes=limits.max_answer_bytes,
                            idle_seconds=limits.answer_idle_seconds, clock=self._clock)

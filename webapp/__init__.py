@@ -8,6 +8,7 @@ from composition import build_backends
 from config.settings import Settings
 from model_provider import CacheLimits, ModelProvider
 from observability import logs
+from observability.metrics import observe_model_load
 from registry.cached import CachedRecordReader
 
 from . import dashboard, errors, models_api, ops, recommend_api, spec_api
@@ -31,7 +32,8 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
         backends = build_backends(settings)
         backends.ensure_resources(settings)
         registry = registry or backends.registry
-        provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings))
+        provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings),
+                                             on_load=observe_model_load)
         queues = queues or backends.queues
         usage_locator = usage_locator or backends.usage_locator
     records = CachedRecordReader(registry, settings.registry_cache_seconds)

@@ -73,10 +73,13 @@ def test_storage_gauges_are_read_at_most_once_per_ttl_and_say_when_storage_is_do
             raise ConnectionError("storage down")
         return {"Completed": 2, "Failed": 1}
 
-    gauges = StorageGauges(count_models, lambda: {"train-models": 4}, ttl_seconds=10, clock=lambda: now[0])
+    queues = {"train-models": (4, 90.5), "delete-models": (0, None)}
+    gauges = StorageGauges(count_models, lambda: queues, ttl_seconds=10, clock=lambda: now[0])
     first = collect(gauges)
     assert first[("recsvc_models", (("status", "Completed"),))] == 2
     assert first[("recsvc_queue_messages", (("queue", "train-models"),))] == 4
+    assert first[("recsvc_queue_oldest_message_age_seconds", (("queue", "train-models"),))] == 90.5
+    assert first[("recsvc_queue_oldest_message_age_seconds", (("queue", "delete-models"),))] == 0
     assert first[("recsvc_storage_up", ())] == 1
     now[0] = 5.0
     collect(gauges)
@@ -84,6 +87,12 @@ def test_storage_gauges_are_read_at_most_once_per_ttl_and_say_when_storage_is_do
     now[0], broken[0] = 11.0, True
     down = collect(gauges)
     assert down == {("recsvc_storage_up", ()): 0}
+
+
+def test_storage_gauges_without_a_model_count_export_the_queues_only():
+    gauges = collect(StorageGauges(None, lambda: {"train-models": (1, 3.0)}))
+    assert not any(name == "recsvc_models" for name, _ in gauges)
+    assert gauges[("recsvc_queue_oldest_message_age_seconds", (("queue", "train-models"),))] == 3.0
 
 
 def record(status) -> ModelRecord:
@@ -106,6 +115,25 @@ def test_the_worker_counts_completed_and_failed_trainings_from_its_registry_writ
     assert sample("recsvc_trainings_total", outcome="failed") - before["failed"] == 1
     assert sample("recsvc_training_duration_seconds_count", stage="total") - durations == 1
     assert registry.get(created.id).status == ModelStatus.FAILED
+
+
+def test_the_worker_counts_events_parsed_bad_lines_by_reason_and_stage_durations():
+    registry = TrainingMetricsRegistry(InMemoryModelRegistry())
+    created = registry.create(record(ModelStatus.CREATED))
+    reasons = ("MissingFields", "BadWeightFormat")
+    before = {"events": sample("recsvc_training_events_parsed_total"),
+              "parsing": sample("recsvc_training_duration_seconds_count", stage="usage_parsing"),
+              **{reason: sample("recsvc_training_bad_lines_total", reason=reason) for reason in reasons}}
+    usage = {"duration": 0.25, "successfulLinesCount": 40, "totalLinesCount": 45,
+             "errors": [{"error": "MissingFields", "count": 3}, {"error": "BadWeightFormat", "count": 2}]}
+    catalog = {"duration": 0.1, "successfulLinesCount": 9, "errors": [{"error": "MissingFields", "count": 1}]}
+    registry.update(created.with_status(ModelStatus.COMPLETED, "done", {
+        "totalDuration": 1.0, "usageEventsParsing": usage, "catalogParsing": catalog}))
+
+    assert sample("recsvc_training_events_parsed_total") - before["events"] == 40  # usage lines, not catalog ones
+    assert sample("recsvc_training_bad_lines_total", reason="MissingFields") - before["MissingFields"] == 4
+    assert sample("recsvc_training_bad_lines_total", reason="BadWeightFormat") - before["BadWeightFormat"] == 2
+    assert sample("recsvc_training_duration_seconds_count", stage="usage_parsing") - before["parsing"] == 1
 
 
 def test_publishing_waits_out_its_interval_then_adds_everything_since():

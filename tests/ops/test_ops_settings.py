@@ -25,6 +25,9 @@ BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_
     ("WEB_CONCURRENCY", "-1", "WEB_CONCURRENCY must be >= 0"),
     ("GUNICORN_THREADS", "0", "GUNICORN_THREADS must be positive"),
     ("MODEL_CACHE_SECONDS", "-5", "MODEL_CACHE_SECONDS must be positive"),
+    ("METRICS_MODEL_IDS", "not-a-guid", "METRICS_MODEL_IDS must list model ids (GUIDs), got 'not-a-guid'"),
+    ("METRICS_MODEL_IDS", ",".join(f"00000000-0000-4000-8000-0000000000{n:02d}" for n in range(11)),
+     "METRICS_MODEL_IDS lists 11 models; at most 10"),
 ])
 def test_a_bad_value_is_refused_with_the_variable_named(name, value, expected):
     with pytest.raises(SettingsError, match=re.escape(expected)):
