@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from model_provider import CacheLimits, ModelProvider
-from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
+from observability.labels import OTHER, BoundedLabel, method_label, model_label
+from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges, observe_model_load
 from recommender import SARParameters, fit, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
 from webjob.metered_registry import TrainingMetricsRegistry
@@ -156,3 +157,25 @@ def test_publishing_waits_out_its_interval_then_adds_everything_since():
     recommender.similar_items("x", 5)  # another hit, then the worker exits within the interval
     metrics.publish(force=True)
     assert cache_samples()[("hits", ANSWER_CACHE)] == before[("hits", ANSWER_CACHE)] + 2
+
+
+def test_a_model_load_is_timed_and_its_size_observed():
+    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    provider = ModelProvider(BytesStore({"m1": model}), on_load=observe_model_load)
+    before = (sample("recsvc_model_load_seconds_count"), sample("recsvc_model_load_bytes_sum"))
+    provider.get("m1")
+    provider.get("m1")  # from the cache: no load
+    assert sample("recsvc_model_load_seconds_count") - before[0] == 1
+    assert sample("recsvc_model_load_bytes_sum") - before[1] == len(model)
+
+
+def test_label_values_from_outside_fold_into_other():
+    assert [method_label(m) for m in ("GET", "DELETE", "FOO", "get", "X" * 500)] == \
+        ["GET", "DELETE", OTHER, OTHER, OTHER]
+    listed = frozenset({"0b9d3c1e-57a4-4b8e-9a41-000000000001"})
+    assert model_label(None, listed) == "default"
+    assert model_label("0b9d3c1e-57a4-4b8e-9a41-000000000001", listed) == "0b9d3c1e-57a4-4b8e-9a41-000000000001"
+    assert model_label("1b9d3c1e-57a4-4b8e-9a41-000000000001", listed) == OTHER
+    bounded = BoundedLabel(2, known=("sar",))
+    assert [bounded(v) for v in ("sar", "popular", "trending", "popular", "cold")] == \
+        ["sar", "popular", OTHER, "popular", OTHER]
