@@ -8,6 +8,7 @@ Docker Hub or MCR cannot be reached (infra/offline-images.sh builds stand-ins fr
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -179,7 +180,7 @@ def test_the_image_builds_and_the_compose_stack_trains_and_answers(compose_stack
     assert [r["recommendedItemId"] for r in similar.json()[:2]] == ["a2", "a3"]
 
     web_metrics = requests.get(f"http://127.0.0.1:{ports['RECSVC_WEBAPP_OPS_PORT']}/metrics", timeout=10).text
-    assert 'recsvc_recommendations_served_total{kind="item_to_item"} 1.0' in web_metrics
+    assert re.search(r'recsvc_recommendations_served_total\{kind="item_to_item",[^}]*\} 1\.0', web_metrics)
     worker_metrics = requests.get(f"http://127.0.0.1:{ports['RECSVC_WORKER_OPS_PORT']}/metrics", timeout=10).text
     assert 'recsvc_trainings_total{outcome="completed"} 1.0' in worker_metrics
     for service in ("webapp", "worker"):  # the image's HEALTHCHECK command, run as Docker runs it
