@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install parity chromium compose-cli nginx bench-serve
+.PHONY: demo test install parity chromium compose-cli nginx promtool bench-serve
 
-install: $(VENV)/.installed node_modules/.installed chromium compose-cli nginx
+install: $(VENV)/.installed node_modules/.installed chromium compose-cli nginx promtool
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; } || \
 		{ echo "Debian's nginx is needed for the end-to-end tests: apt-get install nginx-light (as root)"; exit 1; }
+
+# The monitoring tests check infra/monitoring/'s Prometheus config and alert rules with promtool, from Debian's
+# prometheus package (only the tool is used: the package's service is not started).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || \
+		{ echo "promtool is needed for the monitoring tests: apt-get install prometheus (as root)"; exit 1; }
 
 # The compose file's test validates it with `docker compose config`, or Debian's docker-compose where the
 # compose plugin is missing (the client only: no Docker engine is installed or needed for that).

@@ -48,7 +48,10 @@ def test_compose_validates_the_compose_file():
                             timeout=60, env={**os.environ, "ADMIN_PRIMARY_KEY": "k1-from-env"})
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
-    assert set(resolved["services"]) == {"azurite", "webapp", "worker", "front"}
+    # The monitoring profile's services start only with `--profile monitoring` (issue 21).
+    by_profile = {name: tuple(service.get("profiles", ())) for name, service in resolved["services"].items()}
+    assert {name for name, profiles in by_profile.items() if not profiles} == {"azurite", "webapp", "worker", "front"}
+    assert {name for name, profiles in by_profile.items() if profiles == ("monitoring",)} == {"prometheus", "grafana"}
     assert resolved["services"]["webapp"]["environment"]["ADMIN_PRIMARY_KEY"] == "k1-from-env"
 
 

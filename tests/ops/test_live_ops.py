@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import requests
+from monitoring_files import named_metrics
 from prometheus_client.parser import text_string_to_metric_families
 from usage_data import CLUSTERED_USAGE
 
@@ -149,6 +150,13 @@ def test_the_worker_ops_port_counts_the_training(ops_stack):
     assert value(samples, "recsvc_queue_oldest_message_age_seconds", queue=ops_stack["train_queue"]) == 0
     assert requests.get(f"{ops_stack['worker_ops']}/health/live", timeout=5).json() == {"status": "live"}
     assert requests.get(f"{ops_stack['worker_ops']}/health/ready", timeout=5).json()["status"] == "ready"
+
+
+def test_every_metric_a_grafana_panel_or_an_alert_rule_reads_is_exported(ops_stack):
+    exported = {name for url in (ops_stack["web_ops"], ops_stack["worker_ops"]) for name, _ in scrape(url)}
+    # A histogram's series are name_bucket, _count and _sum; a counter's name_total.
+    missing = {name for name in named_metrics() if name not in exported and f"{name}_count" not in exported}
+    assert not missing, f"panels or rules read metrics the service does not export: {sorted(missing)}"
 
 
 def test_metrics_need_no_key_but_are_not_on_the_api_port(ops_stack):
