@@ -5,6 +5,7 @@ or one more client option is a change to this module alone.
 """
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Callable
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -61,21 +62,23 @@ def build_storage_gauges(settings: Settings, *, count_models: bool = True) -> St
     queues = {name: clients.queues.get_queue_client(name) for name in (
         settings.train_queue, settings.delete_queue, settings.train_poison_queue, settings.delete_poison_queue)}
 
-    def models_by_status() -> dict:
-        counts = {status.value: 0 for status in ModelStatus}
-        token = None
-        while True:
-            page = registry.list_page(MODEL_COUNT_PAGE, token)
-            for summary in page.summaries:
-                counts[summary.status.value] += 1
-            token = page.continuation_token
-            if not token:
-                return counts
-
     def queue_depths() -> dict:
         return {name: _depth_and_oldest_age(queue) for name, queue in queues.items()}
 
-    return StorageGauges(models_by_status if count_models else None, queue_depths)
+    return StorageGauges(partial(count_models_by_status, registry) if count_models else None, queue_depths)
+
+
+def count_models_by_status(registry) -> dict:
+    """{status: number of models} of a ModelRegistry, read page by page (every status present, maybe at 0)."""
+    counts = {status.value: 0 for status in ModelStatus}
+    token = None
+    while True:
+        page = registry.list_page(MODEL_COUNT_PAGE, token)
+        for summary in page.summaries:
+            counts[summary.status.value] += 1
+        token = page.continuation_token
+        if not token:
+            return counts
 
 
 def _depth_and_oldest_age(queue) -> tuple:
