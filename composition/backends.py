@@ -4,6 +4,8 @@ The web app, the worker and the ops server get them here, so a new backend (anot
 or one more client option is a change to this module alone.
 """
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
 from typing import Callable
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -52,31 +54,40 @@ def build_backends(settings: Settings) -> Backends:
     )
 
 
-def build_storage_gauges(settings: Settings) -> StorageGauges:
-    """Models by status and queue depths for the ops port, read with the probes' quick clients."""
+def build_storage_gauges(settings: Settings, *, count_models: bool = True) -> StorageGauges:
+    """Queue depths and the age of each queue's oldest message for an ops port, read with the probes' quick
+    clients; with count_models (the web app's), models by status too (the worker's port leaves them out)."""
     clients = quick_clients(settings)
     registry = TableModelRegistry(clients.tables.get_table_client(settings.models_table))
     queues = {name: clients.queues.get_queue_client(name) for name in (
         settings.train_queue, settings.delete_queue, settings.train_poison_queue, settings.delete_poison_queue)}
 
-    def count_models() -> dict:
-        counts = {status.value: 0 for status in ModelStatus if status != ModelStatus.DELETING}  # listings hide it
-        token = None
-        while True:
-            page = registry.list_page(MODEL_COUNT_PAGE, token)
-            for summary in page.summaries:
-                counts[summary.status.value] += 1
-            token = page.continuation_token
-            if not token:
-                return counts
-
     def queue_depths() -> dict:
-        depths = {}
-        for name, queue in queues.items():
-            try:
-                depths[name] = queue.get_queue_properties().approximate_message_count
-            except ResourceNotFoundError:
-                depths[name] = 0  # a poison queue no worker has made yet
-        return depths
+        return {name: _depth_and_oldest_age(queue) for name, queue in queues.items()}
 
-    return StorageGauges(count_models, queue_depths)
+    return StorageGauges(partial(count_models_by_status, registry) if count_models else None, queue_depths)
+
+
+def count_models_by_status(registry) -> dict:
+    """{status: number of models} of a ModelRegistry, read page by page (every status present, maybe at 0)."""
+    counts = {status.value: 0 for status in ModelStatus if status != ModelStatus.DELETING}  # listings hide it
+    token = None
+    while True:
+        page = registry.list_page(MODEL_COUNT_PAGE, token)
+        for summary in page.summaries:
+            counts[summary.status.value] += 1
+        token = page.continuation_token
+        if not token:
+            return counts
+
+
+def _depth_and_oldest_age(queue) -> tuple:
+    """(approximate message count, seconds since the oldest visible message was queued, or None): a peek,
+    which neither hides nor counts as a delivery."""
+    try:
+        count = queue.get_queue_properties().approximate_message_count
+        peeked = queue.peek_messages(max_messages=1) if count else []
+    except ResourceNotFoundError:
+        return 0, None  # a poison queue no worker has made yet
+    oldest = peeked[0].inserted_on if peeked else None
+    return count, None if oldest is None else max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())

@@ -1,6 +1,7 @@
 """Settings read once from environment variables into a frozen object (see docs/configuration.md)."""
 import base64
 import binascii
+import uuid
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
@@ -18,6 +19,9 @@ API_KEY_SETTINGS = ("admin_primary_key", "admin_secondary_key", "recommend_prima
 
 MAX_SAS_SECONDS = 7 * 86400
 """Longest lifetime Azure allows a user delegation key, so the longest SAS signed with one."""
+
+MAX_METRICS_MODEL_IDS = 10
+"""Most model ids METRICS_MODEL_IDS may list: each adds series to every per-model metric."""
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 STORAGE_SERVICES = ("Blob", "Queue", "Table")
 """The storage services the service uses; each needs an endpoint, explicit or derived from AccountName."""
@@ -113,6 +117,9 @@ class Settings:
     calls per this time and process; 0: every probe asks storage."""
     metrics_host: str = "127.0.0.1"
     """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
+    metrics_model_ids: str = ""
+    """Model ids (comma-separated, at most MAX_METRICS_MODEL_IDS) whose requests the metrics label by id; the
+    /default routes are labelled `default` and every other model `other`, so the series stay bounded."""
     auto_default_model: bool = True
     """The first model to complete becomes the default when none is set (the original's behaviour); false: an
     operator always chooses the default (PUT /api/models/default), so a new model never serves by itself."""
@@ -186,6 +193,7 @@ class Settings:
                                 f"{self.models_container!r} (MODELS_CONTAINER)")
         self._validate_storage_access()
         self._validate_dask()
+        self._validate_metrics_model_ids()
         for name in ("train_queue", "delete_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
@@ -227,6 +235,22 @@ class Settings:
         if self.usage_containers is None:
             return None
         return frozenset(name.strip() for name in self.usage_containers.split(",") if name.strip())
+
+    def _validate_metrics_model_ids(self):
+        ids = self.metrics_model_id_set
+        if len(ids) > MAX_METRICS_MODEL_IDS:
+            raise SettingsError(f"setting METRICS_MODEL_IDS lists {len(ids)} models; at most {MAX_METRICS_MODEL_IDS}")
+        for model_id in ids:
+            try:
+                uuid.UUID(model_id)
+            except ValueError:
+                raise SettingsError(f"setting METRICS_MODEL_IDS must list model ids (GUIDs), got {model_id!r}") \
+                    from None
+
+    @property
+    def metrics_model_id_set(self) -> frozenset:
+        """The model ids of METRICS_MODEL_IDS, lower-cased (as the API's model ids)."""
+        return frozenset(part.strip().lower() for part in self.metrics_model_ids.split(",") if part.strip())
 
     @property
     def train_poison_queue(self) -> str:

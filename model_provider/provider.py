@@ -3,7 +3,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, fields
-from typing import Callable
+from typing import Callable, Optional
 
 from cachetools import TTLCache
 
@@ -68,17 +68,18 @@ class ModelProvider:
     """
 
     def __init__(self, store, limits: CacheLimits = CacheLimits(), clock: Callable[[], float] = time.monotonic,
-                 load_limits: LoadLimits = LoadLimits()):
+                 load_limits: LoadLimits = LoadLimits(), on_load: Optional[Callable[[float, int], None]] = None):
         self._store = store
         self._limits = limits
         self._load_limits = load_limits
         self._clock = clock
-        self._failures = TTLCache(maxsize=MAX_REMEMBERED_FAILURES, ttl=load_limits.model_failure_seconds, timer=clock)
-        self._failures_lock = threading.Lock()
         self.cache = SlidingCache(max_entries=limits.max_models, max_bytes=limits.max_model_bytes,
                                   idle_seconds=limits.model_idle_seconds, size_of=lambda r: r.nbytes, clock=clock)
         self._locks_lock = threading.Lock()
         self._load_locks = {}
+        self._failures = TTLCache(maxsize=MAX_REMEMBERED_FAILURES, ttl=load_limits.model_failure_seconds, timer=clock)
+        self._failures_lock = threading.Lock()
+        self._on_load = on_load  # (seconds, blob bytes) of each model loaded: the web app's metrics
 
     def get(self, model_id: str) -> Recommender:
         """The model's Recommender, from cache or storage. :raise ModelBlobNotFoundError: :raise ModelCorruptError:"""
@@ -119,8 +120,10 @@ class ModelProvider:
             with self._failures_lock:
                 self._failures[model_id] = error
             raise
-        logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob.data),
-                    time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob.data), seconds)
+        if self._on_load is not None:
+            self._on_load(seconds, len(blob.data))
         limits = self._limits
         return Recommender(model, max_answers=limits.max_answers, max_answer_bytes=limits.max_answer_bytes,
                            idle_seconds=limits.answer_idle_seconds, clock=self._clock)

@@ -9,6 +9,7 @@ from composition.resources import ensure_in_background
 from config.settings import Settings
 from model_provider import CacheLimits, LoadLimits, ModelProvider
 from observability import logs
+from observability.metrics import observe_model_load
 from registry.cached import CachedRecordReader
 
 from . import dashboard, errors, models_api, ops, recommend_api, spec_api
@@ -35,7 +36,8 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
                              settings.max_retry_backoff_seconds)
         registry = registry or backends.registry
         provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings),
-                                             load_limits=LoadLimits.from_settings(settings))
+                                             load_limits=LoadLimits.from_settings(settings),
+                                             on_load=observe_model_load)
         queues = queues or backends.queues
         usage_locator = usage_locator or backends.usage_locator
     records = CachedRecordReader(registry, settings.registry_cache_seconds)

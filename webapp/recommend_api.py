@@ -25,6 +25,7 @@ from .request_schemas import (
     score_request_schema,
     usage_events_schema,
 )
+from .serving_metrics import note_answer
 
 bp = Blueprint("recommend", __name__, url_prefix="/api/models")
 
@@ -103,14 +104,17 @@ def _check_event_count(events, field: str) -> None:
 
 def _item_to_item(record: ModelRecord, query: dict):
     recommender = _loaded_model(record)
-    return _to_json(recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query)))
+    answer = recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query))
+    note_answer(recommender.model, answer, item_id=query["item_id"])
+    return _to_json(answer)
 
 
 def _personalized(record: ModelRecord, query: dict, body: dict):
     recommender = _loaded_model(record)
     user_id = _user_id(recommender, query)
-    return _to_json(recommender.recommend(user_id, _event_batch(body["events"]), query["recommendation_count"],
-                                          _rules(body)))
+    answer = recommender.recommend(user_id, _event_batch(body["events"]), query["recommendation_count"], _rules(body))
+    note_answer(recommender.model, answer, user_id=user_id)
+    return _to_json(answer)
 
 
 def _scores(record: ModelRecord, query: dict, body: dict):

@@ -3,7 +3,7 @@ import logging
 import os
 import sys
 
-from composition import build_backends
+from composition import build_backends, build_storage_gauges
 from composition.resources import ensure_until_done
 from config.settings import Settings, SettingsError
 from observability import logs
@@ -26,7 +26,8 @@ def main() -> int:
         print(f"webjob: {error}", file=sys.stderr)
         return 2
     logs.configure(settings)  # JSON lines, secrets redacted
-    start_ops_server(settings)  # METRICS_PORT: /metrics and /health/*, answering while we wait
+    # METRICS_PORT: /metrics (with the queues' depths and oldest ages) and /health/*, answering while we wait
+    start_ops_server(settings, build_storage_gauges(settings, count_models=False))
     backends = build_backends(settings)
     worker = Worker.from_storage(settings, backends.clients, registry=TrainingMetricsRegistry(backends.registry),
                                  store=backends.store)

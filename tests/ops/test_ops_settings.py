@@ -32,6 +32,9 @@ BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_
     ("RECOMMEND_PRIMARY_KEY", "fifteen-chars-x", "RECOMMEND_PRIMARY_KEY must be at least 16 characters, got 15"),
     ("RECOMMEND_SECONDARY_KEY", "r" * 15, "RECOMMEND_SECONDARY_KEY must be at least 16 characters"),
     ("USAGE_CONTAINERS", "data,models", "USAGE_CONTAINERS must not name the service's own container 'models'"),
+    ("METRICS_MODEL_IDS", "not-a-guid", "METRICS_MODEL_IDS must list model ids (GUIDs), got 'not-a-guid'"),
+    ("METRICS_MODEL_IDS", ",".join(f"00000000-0000-4000-8000-0000000000{n:02d}" for n in range(11)),
+     "METRICS_MODEL_IDS lists 11 models; at most 10"),
 ])
 def test_a_bad_value_is_refused_with_the_variable_named(name, value, expected):
     with pytest.raises(SettingsError, match=re.escape(expected)):

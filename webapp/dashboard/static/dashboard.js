@@ -4,6 +4,7 @@ import { clearCharts, renderEvaluation } from "./charts.js";
 import { setUpCreateForm } from "./create.js";
 import { $, el, fillPairs, formatTime, formatValue, show } from "./dom.js";
 import { statisticLabel } from "./labels.js";
+import { startOperations, stopOperations } from "./operations.js";
 
 const REFRESH_MS = 2000;
 const ACTIVE = new Set(["Created", "InProgress"]);
@@ -16,8 +17,10 @@ const state = { models: [], details: new Map(), defaultId: null, selected: null,
 
 function showLogin(message = "") {
   clearTimeout(state.timer);
+  stopOperations();
   show($("#app"), false);
   show($("#logout"), false);
+  show($("#views"), false);
   show($("#login"), true);
   $("#login-error").textContent = message;
   $("#admin-key").value = "";
@@ -28,7 +31,20 @@ function enterApp() {
   show($("#login"), false);
   show($("#app"), true);
   show($("#logout"), true);
+  show($("#views"), true);
+  showView("models");
   showDefaultPolicy().catch((error) => report(error, "#models-error"));
+}
+
+// Models (the list and one model) or operations (the service's own metrics, read only while shown).
+function showView(view) {
+  const operations = view === "operations";
+  show($("#models-view"), !operations);
+  show($("#operations"), operations);
+  $("#view-models").setAttribute("aria-pressed", String(!operations));
+  $("#view-operations").setAttribute("aria-pressed", String(operations));
+  if (operations) startOperations((error) => report(error, "#ops-error"));
+  else stopOperations();
 }
 
 // AUTO_DEFAULT_MODEL is an environment setting of the web app and the worker: shown here, changed there.
@@ -231,6 +247,8 @@ function start() {
   $("#logout").addEventListener("click", () => { api.session.signOut(); state.selected = null; show($("#model"), false); showLogin(); });
   $("#refresh").addEventListener("click", () => refreshModels().catch((error) => report(error, "#models-error")));
   $("#set-default").addEventListener("click", setDefault);
+  $("#view-models").addEventListener("click", () => showView("models"));
+  $("#view-operations").addEventListener("click", () => showView("operations"));
   $("#delete-model").addEventListener("click", deleteSelected);
   setUpCreateForm(async (model) => {
     await refreshModels();
