@@ -7,8 +7,10 @@ the format version, the parameters, the payload's SHA-256 and a table of the
 arrays (name, dtype, length, offset in the payload). Loading checks the
 checksum, accepts only plain numeric dtypes, and maps the arrays onto the
 blob without copying them, so a large model loads at the speed of hashing it.
-Arrays of optional parts (user affinity, item categories) are absent when a
-model has none, so a blob without a part added later still loads. Blobs of
+Arrays of optional parts (user affinity, item categories, trending popularity)
+are absent when a model has none, so a blob without a part added later still
+loads: a blob stored before trending existed loads with none (nothing is
+computed; trending then falls back to all-time popularity). Blobs of
 format 1 (an .npz payload) are refused: such models must be trained again.
 """
 import dataclasses
@@ -45,6 +47,8 @@ def to_bytes(model: SARModel) -> bytes:
         arrays.update(_string_arrays("user_ids", model.user_ids))
     if model.item_categories is not None:
         arrays.update(_category_arrays(model.item_categories))
+    if model.trending is not None:
+        arrays["trending"] = np.asarray(model.trending, dtype=np.float64)
     table, parts, offset = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
@@ -90,6 +94,7 @@ def from_bytes(blob: bytes) -> SARModel:
             user_affinity=_csr(arrays, "user_affinity") if has_users else None,
             statistics=header.get("statistics") or {},
             item_categories=_categories(arrays) if "item_category_codes" in arrays else None,
+            trending=arrays.get("trending"),
         )
         _check_shapes(model)
         return model
@@ -106,8 +111,10 @@ def _check_shapes(model: SARModel):
     if model.user_affinity is not None and model.user_affinity.shape != (len(model.user_ids), n_items):
         raise ValueError(f"user affinity {model.user_affinity.shape} does not fit {len(model.user_ids)} users "
                          f"and {n_items} items")
-    if model.item_categories is not None and len(model.item_categories) != n_items:
-        raise ValueError(f"{len(model.item_categories)} item categories for {n_items} items")
+    for name in ("item_categories", "trending"):
+        values = getattr(model, name)
+        if values is not None and len(values) != n_items:
+            raise ValueError(f"{len(values)} values of {name} for {n_items} items")
 
 
 def _split(blob: bytes):
