@@ -6,6 +6,7 @@ import numpy as np
 
 from .exceptions import CategoriesUnavailableError
 from .model import SARModel
+from .parameters import BackfillStrategy
 from .ranking import Recommendation
 from .rules import ItemFilter, Rules
 
@@ -17,6 +18,16 @@ class PopularityKind(str, Enum):
     """Distinct users ever (SARModel.popularity)."""
     TRENDING = "trending"
     """Distinct users, each decayed by the age of their latest use (SARModel.trending_scores)."""
+
+    @classmethod
+    def of(cls, strategy: BackfillStrategy) -> "PopularityKind":
+        """The popularity a backfill strategy pads lists with."""
+        return cls.TRENDING if BackfillStrategy(strategy) == BackfillStrategy.TRENDING else cls.ALLTIME
+
+    @property
+    def backfill_strategy(self) -> BackfillStrategy:
+        """The backfill strategy that pads lists with this popularity."""
+        return BackfillStrategy.TRENDING if self == PopularityKind.TRENDING else BackfillStrategy.POPULAR
 
 
 def popular_items(model: SARModel, kind: PopularityKind, k: int = 10, rules: Optional[Rules] = None,

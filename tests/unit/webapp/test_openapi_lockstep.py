@@ -35,6 +35,10 @@ QUERY_SCHEMAS = {
     ("/api/models/default/recommend", "post"): schemas.personalized_recommend_query_schema,
     ("/api/models/{modelId}/scores", "post"): schemas.score_query_schema,
     ("/api/models/default/scores", "post"): schemas.score_query_schema,
+    ("/api/models/{modelId}/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
+    ("/api/models/default/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
+    ("/api/models/{modelId}/popular", "get"): schemas.popular_query_schema,
+    ("/api/models/default/popular", "get"): schemas.popular_query_schema,
     ("/api/openapi.yaml", "get"): schemas.no_query_schema,
 }
 BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema(),
