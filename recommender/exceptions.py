@@ -34,7 +34,12 @@ class InvalidRulesError(RecommenderError, ValueError):
 
 
 class CategoriesUnavailableError(RecommenderError, ValueError):
-    """A category cap was asked of a model that holds no item categories (trained without a catalog)."""
+    """A category cap or filter was asked of a model that holds no item categories (trained without a catalog);
+    `field` names the request's rule that needs them."""
+
+    def __init__(self, message: str, field: str = "max_per_category"):
+        super().__init__(message)
+        self.field = field
 
 
 class ConflictingRulesError(InvalidRulesError):

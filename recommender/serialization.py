@@ -9,10 +9,12 @@ the payload). Loading caps the header before parsing it, checks the
 checksum and the model id the caller expects, accepts only plain numeric
 dtypes, and maps the arrays onto the blob without copying them, so a large
 model loads at the speed of hashing it. Arrays of optional parts (user
-affinity, item categories) are absent when a model has none, so a blob
-without a part added later still loads. Blobs of formats 1 (an .npz payload)
-and 2 (no model id: another model's blob could pass for it) are refused:
-such models must be trained again.
+affinity, item categories, trending popularity) are absent when a model has
+none, so a blob without a part added later still loads: a blob stored before
+trending existed loads with none (nothing is computed; trending then falls
+back to all-time popularity). Blobs of formats 1 (an .npz payload) and 2 (no
+model id: another model's blob could pass for it) are refused: such models
+must be trained again.
 """
 import dataclasses
 import hashlib
@@ -51,6 +53,8 @@ def to_bytes(model: SARModel, model_id: str, trained_by: Optional[dict] = None) 
         arrays.update(_string_arrays("user_ids", model.user_ids))
     if model.item_categories is not None:
         arrays.update(_category_arrays(model.item_categories))
+    if model.trending is not None:
+        arrays["trending"] = np.asarray(model.trending, dtype=np.float64)
     table, parts, offset = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
@@ -101,6 +105,7 @@ def from_bytes(blob: bytes, *, expected_model_id: Optional[str] = None,
             user_affinity=_csr(arrays, "user_affinity") if has_users else None,
             statistics=header.get("statistics") or {},
             item_categories=_categories(arrays) if "item_category_codes" in arrays else None,
+            trending=arrays.get("trending"),
         )
         _check_shapes(model)
         return model
@@ -134,8 +139,10 @@ def _check_shapes(model: SARModel):
     if model.user_affinity is not None and model.user_affinity.shape != (len(model.user_ids), n_items):
         raise ValueError(f"user affinity {model.user_affinity.shape} does not fit {len(model.user_ids)} users "
                          f"and {n_items} items")
-    if model.item_categories is not None and len(model.item_categories) != n_items:
-        raise ValueError(f"{len(model.item_categories)} item categories for {n_items} items")
+    for name in ("item_categories", "trending"):
+        values = getattr(model, name)
+        if values is not None and len(values) != n_items:
+            raise ValueError(f"{len(values)} values of {name} for {n_items} items")
 
 
 def _split(blob: bytes, max_header_bytes: int):

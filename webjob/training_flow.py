@@ -41,6 +41,9 @@ def sar_parameters(parameters: dict) -> SARParameters:
         allow_seed_items=parameters["allowSeedItemsInRecommendations"],
         enable_backfilling=parameters["enableBackfilling"],
         decay_period_days=parameters["decayPeriodInDays"],
+        # Models created before these parameters existed have their defaults.
+        backfill_strategy=parameters.get("backfillStrategy", SARParameters.backfill_strategy),
+        trending_half_life_days=parameters.get("trendingHalfLifeInDays", SARParameters.trending_half_life_days),
     )
 
 

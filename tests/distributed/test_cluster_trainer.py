@@ -10,8 +10,9 @@ from distributed import get_task_stream
 
 import webjob.engines.dask_cluster
 from model_provider import BlobModelStore
-from recommender import from_bytes, scoring
+from recommender import from_bytes
 from recommender.rules import Rules
+from recommender.scoring import recommend, similar_items
 from registry import ModelRecord, ModelStatus, TableModelRegistry
 from storage.queues import ModelQueues
 from webjob.engines.dask_cluster import DaskEngine
@@ -21,7 +22,8 @@ from webjob.worker import Worker
 
 PARAMETERS = {"supportThreshold": 2, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard",
               "enableUserAffinity": True, "enableUserToItemRecommendations": True,
-              "allowSeedItemsInRecommendations": False, "enableBackfilling": True, "decayPeriodInDays": 30}
+              "allowSeedItemsInRecommendations": False, "enableBackfilling": True, "decayPeriodInDays": 30,
+              "backfillStrategy": "Trending", "trendingHalfLifeInDays": 3}
 TIMINGS = ("duration", "Duration")
 
 
@@ -71,7 +73,12 @@ def test_trains_the_model_and_statistics_of_a_local_training(trainers, usage_con
     assert without_timings(statistics) == without_timings(expected, approximate=True)
     assert statistics["evaluation"]["metrics"]["rankingMetrics"][0]["usersInTest"] > 100
     assert any("on the Dask cluster" in message for message in messages)
-    assert_same_model(from_bytes(store.load(cluster_record.id)), from_bytes(store.load(local_record.id)))
+    cluster_model, local_model = from_bytes(store.load(cluster_record.id)), from_bytes(store.load(local_record.id))
+    assert_same_model(cluster_model, local_model)
+    # Trending (issue 21) is the backfill here, and ranks otherwise than all-time popularity on this data.
+    assert cluster_model.params.backfill_strategy == "Trending"
+    assert list(local_model.trending_items) != list(local_model.popular_items)
+    assert list(cluster_model.trending_items) == list(local_model.trending_items)
 
 
 def catalog_of(item_numbers) -> bytes:
@@ -103,10 +110,9 @@ def test_a_catalog_gives_both_engines_the_same_categories_and_answers(trainers, 
     assert single.item_categories[single.item_index["i3"]] == "shoes"
     capped = Rules(max_per_category=1)
     for item in single.item_ids:
-        assert_same_answers(scoring.similar_items(ours, item, 10, capped), scoring.similar_items(single, item, 10, capped))
+        assert_same_answers(similar_items(ours, item, 10, capped), similar_items(single, item, 10, capped))
     for user in single.user_ids:
-        assert_same_answers(scoring.recommend(ours, user, k=10, rules=capped),
-                            scoring.recommend(single, user, k=10, rules=capped))
+        assert_same_answers(recommend(ours, user, k=10, rules=capped), recommend(single, user, k=10, rules=capped))
     outside = [item for item in single.item_ids if int(item[1:]) in range(100, 120)]
     unknown = [error for error in statistics["usageEventsParsing"]["errors"] if error["error"] == "UnknownItemId"]
     if cold:

@@ -16,7 +16,10 @@ SPEC = yaml.safe_load(SPEC_PATH.read_text())
 OPERATIONS = sorted((path, method) for path, item in SPEC["paths"].items() for method in item if method != "parameters")
 RECOMMEND_OPERATIONS = {("/api/models/{modelId}/recommend", "get"), ("/api/models/{modelId}/recommend", "post"),
                         ("/api/models/default/recommend", "get"), ("/api/models/default/recommend", "post"),
-                        ("/api/models/{modelId}/scores", "post"), ("/api/models/default/scores", "post")}
+                        ("/api/models/{modelId}/scores", "post"), ("/api/models/default/scores", "post"),
+                        ("/api/models/{modelId}/users/{userId}/recommendations", "get"),
+                        ("/api/models/default/users/{userId}/recommendations", "get"),
+                        ("/api/models/{modelId}/popular", "get"), ("/api/models/default/popular", "get")}
 CALLERS = {
     "no key": None,
     "unknown key": "not-a-configured-key",
@@ -50,7 +53,7 @@ def expected_status(caller: str, path: str, method: str) -> int:
 @pytest.fixture(scope="module")
 def stack(azurite, tmp_path_factory):
     with live_stack(azurite, tmp_path_factory.mktemp("auth")) as running:
-        running.model_id = running.train_model()  # Completed, and the default model
+        running.model_id = running.train_model(enableUserToItemRecommendations=True)  # Completed, the default
         yield running
 
 
@@ -66,7 +69,8 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
             }.get(path, [{"itemId": "a1"}] if method == "post" else None)
     query = {"modelId": stack.model_id} if (path, method) == ("/api/models/default", "put") else {}
     headers = {} if CALLERS[caller] is None else {"x-api-key": CALLERS[caller]}
-    return requests.request(method.upper(), stack.base_url + path.replace("{modelId}", model_id), params=query,
+    url = stack.base_url + path.replace("{modelId}", model_id).replace("{userId}", "u1")
+    return requests.request(method.upper(), url, params=query,
                             json=body, headers=headers, timeout=10)
 
 
@@ -85,7 +89,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 13
+    assert len(outcomes) == len(OPERATIONS) == 17
 
 
 def test_no_key_reaches_the_log(stack):

@@ -83,12 +83,13 @@ def _decided_by_state(case) -> set:
     """The refusals a well-formed request may still get, which its shape cannot tell: a create request's
     container and paths must exist (and its evaluation data must not overlap its usage data, a rule JSON
     Schema cannot state); a continuation token must be one the service handed out; a recommend request's
-    category cap needs a model trained with a catalog (the fuzzed model has none), and no id may be both
+    category cap or category needs a model trained with a catalog (the fuzzed model has none), and no id may be both
     included and excluded, nor categoryWindow come without maxPerCategory (rules across two fields)."""
     if case.method == "POST" and case.path == "/api/models":
         return {"ContainerNotFound", "UsageFileNotFound", "CatalogFileNotFound", "OverlappingPaths"}
-    if case.path.endswith("/recommend"):
-        return {"CategoriesUnavailable", "ConflictingItemIds", "MissingField"}
+    if case.path.endswith(("/recommend", "/recommendations", "/popular")):
+        # and userId with itemId on GET .../recommend (ConflictingParameters)
+        return {"CategoriesUnavailable", "ConflictingItemIds", "MissingField", "ConflictingParameters"}
     if case.method == "GET" and case.path == "/api/models" and "continuationToken" in (case.query or {}):
         return {"InvalidContinuationToken"}
     return set()

@@ -20,13 +20,16 @@ def sample(name, **labels) -> float:
 
 
 def make_client(parts, strategies=None):
-    """A client whose app lists one model id for the metrics; `strategies` (a list) is what the serving code
-    names on each request, the way the recommend views set g.recommendation_strategy."""
+    """A client whose app lists one model id for the metrics; `strategies` (a list) replaces what the recommend
+    views name on each request (g.recommendation_strategy), before the metrics read it."""
     settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "unit-admin-key-1",
                                       "RECOMMEND_PRIMARY_KEY": "unit-recommend-key-1", "METRICS_MODEL_IDS": LISTED_ID})
     app = create_app(settings, **parts)
     if strategies is not None:
-        app.before_request(lambda: setattr(g, "recommendation_strategy", strategies.pop(0) if strategies else None))
+        def name_strategy(response):  # runs before the metrics' own after_request hook, registered earlier
+            g.recommendation_strategy = strategies.pop(0) if strategies else None
+            return response
+        app.after_request(name_strategy)
     return app.test_client()
 
 
@@ -39,8 +42,8 @@ def test_backfilled_slots_unknown_items_and_the_kind_are_counted():
     client = make_client(parts)
     model_id = completed_model(client, parts)
     before = {"model": items("model"), "backfill": items("backfill"), "unknown": sample(
-        "recsvc_unknown_ids_total", subject="item"), "served": sample(
-        "recsvc_recommendations_served_total", kind="item_to_item", strategy="unknown", model="other")}
+        "recsvc_unknown_ids_total", subject="item"), "served": served("sar+backfill-popular"),
+        "served_backfill": served("backfill-popular")}
     # x's only neighbour is y; z never co-occurs with it and is backfilled with score 0.
     known = client.get(f"/api/models/{model_id}/recommend?itemId=x", headers=RECOMMEND).json
     assert [(r["recommendedItemId"], r["score"] > 0) for r in known] == [("y", True), ("z", False)]
@@ -50,8 +53,13 @@ def test_backfilled_slots_unknown_items_and_the_kind_are_counted():
     assert items("model") - before["model"] == 1
     assert items("backfill") - before["backfill"] == 1 + len(unknown)
     assert sample("recsvc_unknown_ids_total", subject="item") - before["unknown"] == 1
-    assert sample("recsvc_recommendations_served_total", kind="item_to_item", strategy="unknown",
-                  model="other") - before["served"] == 2
+    # each answer counted under the strategy the recommend view named (X-Recommendation-Strategy)
+    assert served("sar+backfill-popular") - before["served"] == 1
+    assert served("backfill-popular") - before["served_backfill"] == 1
+
+
+def served(strategy: str) -> float:
+    return sample("recsvc_recommendations_served_total", kind="item_to_item", strategy=strategy, model="other")
 
 
 def listed_model(parts) -> str:
@@ -66,20 +74,20 @@ def listed_model(parts) -> str:
 
 def test_empty_answers_unknown_users_and_a_listed_model_id(caplog):
     parts = make_parts()
-    client = make_client(parts, strategies=["sar"])
+    client = make_client(parts)
     model_id = listed_model(parts)
     before_empty = sample("recsvc_empty_answers_total", kind="personalized")
     before_users = sample("recsvc_unknown_ids_total", subject="user")
-    before_served = sample("recsvc_recommendations_served_total", kind="personalized", strategy="sar", model=model_id)
+    before_served = sample("recsvc_recommendations_served_total", kind="personalized", strategy="none", model=model_id)
     answer = client.post(f"/api/models/{model_id}/recommend?userId=stranger", headers=RECOMMEND, json=[])
     assert answer.status_code == 200 and answer.json == []
     assert sample("recsvc_empty_answers_total", kind="personalized") - before_empty == 1
     assert sample("recsvc_unknown_ids_total", subject="user") - before_users == 1
-    assert sample("recsvc_recommendations_served_total", kind="personalized", strategy="sar",
+    assert sample("recsvc_recommendations_served_total", kind="personalized", strategy="none",
                   model=model_id) - before_served == 1
     logged = [record for record in caplog.records if hasattr(record, "kind")]  # the answer's closing line
     assert [(r.kind, r.strategy, r.items, r.backfilled, r.unknownUser) for r in logged] == \
-        [("personalized", "sar", 0, 0, True)]
+        [("personalized", "none", 0, 0, True)]
 
 
 def test_strategies_past_the_bound_fold_into_other():

@@ -154,7 +154,8 @@ def test_creation_with_catalog_and_evaluation_data(client):
     ("recommendationCount=2.0", "recommendationCount", "InvalidType"),
     ("itemId=", "itemId", "InvalidLength"),
     ("itemId=" + "i" * 451, "itemId", "InvalidLength"),
-    ("userId=u1", "userId", "UnknownField"),  # userId belongs to the POST route
+    ("itemId=a&userId=u1", "userId", "ConflictingParameters"),  # an item's neighbours or a user's items (issue 21)
+    ("userId=" + "u" * 256, "userId", "InvalidLength"),
     ("recommendationCont=5", "recommendationCont", "UnknownField"),  # a typo is not ignored
 ])
 def test_item_recommend_query_rules(client, parts, query, field, code):
