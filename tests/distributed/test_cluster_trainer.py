@@ -73,7 +73,8 @@ def test_trains_the_model_and_statistics_of_a_local_training(trainers, usage_con
     assert without_timings(statistics) == without_timings(expected, approximate=True)
     assert statistics["evaluation"]["metrics"]["rankingMetrics"][0]["usersInTest"] > 100
     assert any("on the Dask cluster" in message for message in messages)
-    cluster_model, local_model = from_bytes(store.load(cluster_record.id)), from_bytes(store.load(local_record.id))
+    cluster_model = from_bytes(store.load(cluster_record.id).data)
+    local_model = from_bytes(store.load(local_record.id).data)
     assert_same_model(cluster_model, local_model)
     # Trending (issue 21) is the backfill here, and ranks otherwise than all-time popularity on this data.
     assert cluster_model.params.backfill_strategy == "Trending"
@@ -103,7 +104,7 @@ def test_a_catalog_gives_both_engines_the_same_categories_and_answers(trainers, 
     statistics = cluster.train(records[1])
 
     assert without_timings(statistics) == without_timings(expected, approximate=True)
-    ours, single = (from_bytes(store.load(record.id)) for record in (records[1], records[0]))
+    ours, single = (from_bytes(store.load(record.id).data) for record in (records[1], records[0]))
     assert_same_model(ours, single)
     assert ours.item_categories is not None, "the cluster model holds no categories"
     assert list(ours.item_categories) == list(single.item_categories)
@@ -162,4 +163,4 @@ def test_a_worker_with_a_scheduler_address_trains_on_the_cluster(dask_client, se
     assert trained.statistics["numberOfUsers"] > 200
     parsed = [task for task in stream.data if str(task["key"]).startswith("parse_part-usage/part-")]
     assert len(parsed) == 2  # one parsing task per usage file, on the cluster
-    assert from_bytes(store.load(record.id)).n_items == trained.statistics["numberOfUsageItems"]
+    assert from_bytes(store.load(record.id).data).n_items == trained.statistics["numberOfUsageItems"]

@@ -87,6 +87,8 @@ def spec_rules(node: dict) -> dict:
 def field_rules(field: fields.Field) -> dict:
     """The same facts, as a marshmallow field enforces them."""
     facts = {"types": {_json_type(field)} | ({"null"} if field.allow_none else set())}
+    if isinstance(field, schema_fields.EventTimestamp):
+        facts["pattern"] = f"^(?:{schema_fields.TIMESTAMP_SHAPE.pattern})$"
     if isinstance(field, schema_fields.EnumName):
         facts["types"] |= {"integer"} if field.codes else set()
         facts.update(enum=set(field.names) | set(field.codes), pattern=f"^{field.pattern}$")

@@ -177,7 +177,7 @@ def test_item_recommend_query_rules(client, parts, query, field, code):
     ("", [{"itemId": "x", "weight": True}], "[0].weight", "InvalidType"),
     ("", [{"itemId": "x", "eventType": "Buy"}], "[0].eventType", "InvalidValue"),
     ("", [{"itemId": "x", "timestamp": "yesterday"}], "[0].timestamp", "InvalidType"),
-    ("", [{"itemId": "x", "timestamp": "31/31/2017"}], "[0].timestamp", "InvalidType"),
+    ("", [{"itemId": "x", "timestamp": "31/31/2017"}], "[0].timestamp", "InvalidValue"),  # the shape, no day
     ("", [{"itemId": "x", "timestamp": 1490880852}], "[0].timestamp", "InvalidType"),
     ("", [{"itemId": "x", "timestamp": "2024-02-30T10:00:00Z"}], "[0].timestamp", "InvalidValue"),
 ])
