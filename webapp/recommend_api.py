@@ -90,14 +90,19 @@ def _score_request() -> tuple:
 
 def _item_to_item(record: ModelRecord, query: dict):
     recommender = _loaded_model(record)
-    return _to_json(recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query)))
+    answer = recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query))
+    if query["explain"]:
+        return _explained_json(answer, recommender.explain_similar(query["item_id"], answer))
+    return _to_json(answer)
 
 
 def _personalized(record: ModelRecord, query: dict, body: dict):
     recommender = _loaded_model(record)
-    user_id = _user_id(recommender, query)
-    return _to_json(recommender.recommend(user_id, _event_batch(body["events"]), query["recommendation_count"],
-                                          _rules(body)))
+    user_id, events = _user_id(recommender, query), _event_batch(body["events"])
+    answer = recommender.recommend(user_id, events, query["recommendation_count"], _rules(body))
+    if query["explain"]:
+        return _explained_json(answer, recommender.explain(user_id, events, answer))
+    return _to_json(answer)
 
 
 def _scores(record: ModelRecord, query: dict, body: dict):
@@ -158,3 +163,11 @@ def _loaded_model(record: ModelRecord):
 
 def _to_json(recommendations):
     return [{"recommendedItemId": item_id, "score": score} for item_id, score in recommendations]
+
+
+def _explained_json(recommendations, explanations):
+    """The answer with each item's explanation (recommender.explanations) beside it."""
+    return [{"recommendedItemId": item_id, "score": score,
+             "explanation": {"strategy": explanation.strategy.value,
+                             "seedItems": [{"itemId": seed, "share": share} for seed, share in explanation.seeds]}}
+            for (item_id, score), explanation in zip(recommendations, explanations)]

@@ -19,6 +19,7 @@ from .schema_fields import (
     FullMatch,
     JsonInteger,
     NullMeansDefault,
+    QueryBoolean,
     RelativePath,
     Rfc3339DateTime,
     StrictBoolean,
@@ -186,11 +187,12 @@ def conflict_message(error: ConflictingRulesError) -> CodedMessage:
 
 
 class ItemRecommendQuerySchema(RulesSchema):
-    """Query string of GET .../recommend: the seed item, the count and the rules."""
+    """Query string of GET .../recommend: the seed item, the count, the rules and the explain flag."""
 
     item_id = fields.String(load_default=None, validate=length(1, MAX_ITEM_ID_LENGTH))
     recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
                                           validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+    explain = QueryBoolean(load_default=False)
 
 
 class RecommendRequestSchema(RulesSchema):
@@ -214,6 +216,7 @@ class PersonalizedRecommendQuerySchema(CamelCaseSchema):
     user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
     recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
                                           validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+    explain = QueryBoolean(load_default=False)
 
 
 class ScoreQuerySchema(CamelCaseSchema):

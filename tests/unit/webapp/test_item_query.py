@@ -27,7 +27,9 @@ QUERIES = ["", "itemId=a", "itemId=a&recommendationCount=5", "recommendationCoun
            "categoryWindow=3", "maxPerCategory=0", "maxPerCategory=101", "maxPerCategory=-1", "maxPerCategory=",
            "categoryWindow=2&maxPerCategory=x", "excludeItemIds=", "excludeItemIds=a&excludeItemIds=",
            "itemIdPrefix=", f"itemIdPrefix={'x' * (MAX_ITEM_ID_LENGTH + 1)}",
-           f"excludeItemIds={'x' * (MAX_ITEM_ID_LENGTH + 1)}"]
+           f"excludeItemIds={'x' * (MAX_ITEM_ID_LENGTH + 1)}",
+           # the explain flag: only the schema reads it
+           "itemId=a&explain=true", "explain=false", "itemId=a&explain=yes", "explain=1", "explain="]
 
 
 def schema_load(args: MultiDict):
