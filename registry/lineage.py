@@ -21,7 +21,11 @@ def with_usage_path(parameters: dict, usage_relative_path: Optional[str]) -> dic
 
 
 def next_parent(registry, schedule: ScheduleRecord) -> ModelRecord:
-    """The newest retrain of the schedule that completed, else the scheduled model. :raise ModelNotFoundError:"""
+    """The newest retrain of the schedule that completed, else the scheduled model.
+
+    :raise ModelNotFoundError: the scheduled model is gone (its schedule ends with it)
+    """
+    scheduled = registry.get(schedule.model_id)
     for child_id in schedule.children:
         try:
             child = registry.get(child_id)
@@ -29,5 +33,5 @@ def next_parent(registry, schedule: ScheduleRecord) -> ModelRecord:
             continue  # deleted since: the one before it
         if child.status == ModelStatus.COMPLETED:
             return child
-    return registry.get(schedule.model_id)
+    return scheduled
 

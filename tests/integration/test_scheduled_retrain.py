@@ -1,6 +1,7 @@
 """Scheduled retrains on Azurite: a retrain on worse data leaves the default alone and says why; of two
 workers that see the same due tick, exactly one retrains."""
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -95,3 +96,19 @@ def test_two_workers_on_one_due_tick_retrain_once(settings, storage, registry, q
     assert registry.get(schedule.children[0]).parent_model_id == parent
     assert queues.train.get_queue_properties().approximate_message_count == 1
     assert Scheduler(registry, schedules, queues.send_train, clock=clock).check() == 0  # the tick is spent
+
+
+def test_the_parent_is_the_newest_completed_retrain_and_a_deleted_model_ends_its_schedule(registry, queues,
+                                                                                          schedules):
+    model_id = create_model(registry, queues, "data", "usage.csv")
+    done, running = (create_model(registry, queues, "data", "usage.csv") for _ in range(2))
+    registry.update(registry.get(done).with_status(ModelStatus.COMPLETED, "done"))
+    schedules.put(ScheduleRecord(model_id=model_id, cron="* * * * *", children=(running, done),
+                                 last_tick=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    scheduler = Scheduler(registry, schedules, queues.send_train)
+    assert scheduler.check() == 1
+    assert registry.get(schedules.get(model_id).children[0]).parent_model_id == done
+    registry.delete(model_id)
+    schedules.put(replace(schedules.get(model_id), last_tick=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    assert Scheduler(registry, schedules, queues.send_train).check() == 0
+    assert [schedule.model_id for schedule in schedules.list_all()] == []
