@@ -14,7 +14,7 @@ from config.settings import Settings
 from model_provider import BlobModelStore
 from observability.metrics import StorageGauges
 from observability.probes import quick_clients
-from registry import ModelStatus, TableModelRegistry
+from registry import ModelStatus, TableModelRegistry, TableScheduleStore
 from storage.clients import StorageClients
 from storage.queues import ModelQueues
 from storage.usage_blobs import list_usage_blobs
@@ -32,6 +32,7 @@ class Backends:
     store: BlobModelStore
     queues: ModelQueues
     usage_locator: Callable[[str, str], list]
+    schedules: TableScheduleStore
 
     def ensure_resources(self, settings: Settings) -> None:
         """Create the table, queues and models container if missing."""
@@ -41,16 +42,18 @@ class Backends:
 def build_backends(settings: Settings) -> Backends:
     """The backends of the storage account the settings name; builds clients only, calls nothing."""
     clients = StorageClients.from_settings(settings)
+    models_table = clients.tables.get_table_client(settings.models_table)
 
     def usage_locator(container: str, path: str) -> list:
         return list_usage_blobs(clients.blobs.get_container_client(container), path)
 
     return Backends(
         clients=clients,
-        registry=TableModelRegistry(clients.tables.get_table_client(settings.models_table)),
+        registry=TableModelRegistry(models_table),
         store=BlobModelStore(clients.blobs.get_container_client(settings.models_container)),
         queues=ModelQueues(clients.queues, settings),
         usage_locator=usage_locator,
+        schedules=TableScheduleStore(models_table),
     )
 
 

@@ -9,8 +9,11 @@ from .exceptions import (
 )
 from .memory import InMemoryModelRegistry
 from .records import ModelPage, ModelRecord, ModelStatus, ModelSummary
+from .schedule_table import TableScheduleStore
+from .schedules import InMemoryScheduleStore, ScheduleNotFoundError, ScheduleRecord
 from .table import TableModelRegistry
 
 __all__ = ["ConcurrentUpdateError", "InMemoryModelRegistry", "InvalidContinuationTokenError", "ModelNotFoundError",
            "ModelPage", "ModelRecord", "ModelRegistry", "ModelStatus", "ModelSummary", "RegistryError",
-           "StorageUnavailableError", "TableModelRegistry"]
+           "StorageUnavailableError", "TableModelRegistry", "InMemoryScheduleStore", "ScheduleNotFoundError",
+           "ScheduleRecord", "TableScheduleStore"]

@@ -199,11 +199,13 @@ def _to_entity(record: ModelRecord) -> dict:
         "StatusMessage": record.status_message,
         "Parameters": json.dumps(record.parameters),
         "Statistics": json.dumps(record.statistics) if record.statistics is not None else "",
+        "ParentModelId": record.parent_model_id or "",
+        "PromotionPolicy": json.dumps(record.promotion_policy) if record.promotion_policy is not None else "",
     }
 
 
 def _from_entity(entity) -> ModelRecord:
-    statistics = entity.get("Statistics") or ""
+    statistics, policy = entity.get("Statistics") or "", entity.get("PromotionPolicy") or ""
     return ModelRecord(
         id=entity["RowKey"],
         description=entity.get("Description") or None,
@@ -214,6 +216,8 @@ def _from_entity(entity) -> ModelRecord:
         statistics=json.loads(statistics) if statistics else None,
         etag=entity.metadata.get("etag"),
         updated_time=entity.metadata.get("timestamp"),
+        parent_model_id=entity.get("ParentModelId") or None,
+        promotion_policy=json.loads(policy) if policy else None,
     )
 
 

@@ -38,13 +38,19 @@ summary row for any page (rows come in id order, not by time), so paging through
 def create_model():
     """Validate the parameters, check the usage data exists, register the model and queue its training."""
     parameters = model_parameters_schema.load(json_body())
-    _check_data_exists(parameters)
+    check_data_exists(parameters)
     description = parameters.pop("description")
     record = ModelRecord(
         id=str(uuid.uuid4()), description=description, creation_time=datetime.now(timezone.utc),
         status=ModelStatus.CREATED, status_message="Model created; waiting for a worker",
         parameters=model_parameters_schema.dump(parameters),
     )
+    record = register_and_queue(record)
+    return model_to_json(record), 201, {"Location": url_for("models.get_model", model_id=record.id)}
+
+
+def register_and_queue(record: ModelRecord) -> ModelRecord:
+    """Create the record and queue its training; no record stays behind when the message cannot be sent."""
     record = services.registry().create(record)
     try:
         services.queues().send_train(record.id)
@@ -53,7 +59,7 @@ def create_model():
         # message of a Created model if this delete fails too).
         services.registry().delete(record.id)
         raise
-    return model_to_json(record), 201, {"Location": url_for("models.get_model", model_id=record.id)}
+    return record
 
 
 @bp.get("")
@@ -173,7 +179,7 @@ def _check_container_allowed(container: str) -> None:
                    [field_error("blobContainerName", "ContainerNotAllowed", reason)])
 
 
-def _check_data_exists(parameters: dict):
+def check_data_exists(parameters: dict):
     """:raise 400 ContainerNotAllowed: :raise 400 ContainerNotFound: :raise 400 UsageFileNotFound:
     :raise 400 CatalogFileNotFound:"""
     container = parameters["blob_container_name"]

@@ -161,7 +161,11 @@ def _recommend_get(record: ModelRecord, query: dict):
     recommender = _loaded_model(record)
     recommendations = recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query))
     note_answer(recommender.model, recommendations, item_id=query["item_id"])
-    return _answer(recommendations, answer_strategy(recommender.model, recommendations, query["item_id"]))
+    strategy = answer_strategy(recommender.model, recommendations, query["item_id"])
+    if query["explain"]:
+        return _answer(_explained_json(recommendations, recommender.explain_similar(query["item_id"], recommendations)),
+                       strategy)
+    return _answer(_to_json(recommendations), strategy)
 
 
 def _for_user(record: ModelRecord, query: dict):
@@ -171,11 +175,14 @@ def _for_user(record: ModelRecord, query: dict):
 
 def _personalized(record: ModelRecord, query: dict, body: dict):
     recommender = _loaded_model(record)
-    user_id = _user_id(recommender, query)
-    recommendations = recommender.recommend(user_id, _event_batch(body["events"]), query["recommendation_count"],
-                                            _rules(body))
+    user_id, events = _user_id(recommender, query), _event_batch(body["events"])
+    recommendations = recommender.recommend(user_id, events, query["recommendation_count"], _rules(body))
     note_answer(recommender.model, recommendations, user_id=user_id)
-    return _answer(recommendations, answer_strategy(recommender.model, recommendations))
+    strategy = answer_strategy(recommender.model, recommendations)
+    if query["explain"]:
+        return _answer(_explained_json(recommendations, recommender.explain(user_id, events, recommendations)),
+                       strategy)
+    return _answer(_to_json(recommendations), strategy)
 
 
 def _popular(record: ModelRecord, query: dict):
@@ -184,7 +191,7 @@ def _popular(record: ModelRecord, query: dict):
     kind = PopularityKind(query["kind"]) if query["kind"] else PopularityKind.of(model.params.backfill_strategy)
     recommendations = popular_items(model, kind, query["recommendation_count"], _rules(query), query["category"])
     note_answer(model, recommendations)
-    return _answer(recommendations, BACKFILL[kind.backfill_strategy] if recommendations else NONE)
+    return _answer(_to_json(recommendations), BACKFILL[kind.backfill_strategy] if recommendations else NONE)
 
 
 def _scores(record: ModelRecord, query: dict, body: dict):
@@ -248,8 +255,19 @@ def _loaded_model(record: ModelRecord):
                        "an operator must train it again or restore its blob") from None
 
 
-def _answer(recommendations, strategy: str):
+def _answer(body: list, strategy: str):
     """The JSON answer, with the strategy in its header and on flask.g (for metrics)."""
     g.recommendation_strategy = strategy
-    return ([{"recommendedItemId": item_id, "score": score} for item_id, score in recommendations],
-            {STRATEGY_HEADER: strategy})
+    return body, {STRATEGY_HEADER: strategy}
+
+
+def _to_json(recommendations):
+    return [{"recommendedItemId": item_id, "score": score} for item_id, score in recommendations]
+
+
+def _explained_json(recommendations, explanations):
+    """The answer with each item's explanation (recommender.explanations) beside it."""
+    return [{"recommendedItemId": item_id, "score": score,
+             "explanation": {"strategy": explanation.strategy.value,
+                             "seedItems": [{"itemId": seed, "share": share} for seed, share in explanation.seeds]}}
+            for (item_id, score), explanation in zip(recommendations, explanations)]

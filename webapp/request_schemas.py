@@ -20,6 +20,7 @@ from .schema_fields import (
     FullMatch,
     JsonInteger,
     NullMeansDefault,
+    QueryBoolean,
     RelativePath,
     EventTimestamp,
     StrictBoolean,
@@ -228,11 +229,13 @@ def user_id_field() -> fields.String:
 
 
 class ItemRecommendQuerySchema(RulesSchema):
-    """Query string of GET .../recommend: the seed item or the user (not both), the count and the rules."""
+    """Query string of GET .../recommend: the seed item or the user (not both), the count, the rules and the
+    explain flag."""
 
     item_id = fields.String(load_default=None, validate=length(1, MAX_ITEM_ID_LENGTH))
     user_id = user_id_field()
     recommendation_count = recommendation_count()
+    explain = QueryBoolean(load_default=False)
 
     @validates_schema
     def check_one_seed(self, data, **kwargs):
@@ -243,9 +246,10 @@ class ItemRecommendQuerySchema(RulesSchema):
 
 
 class UserRecommendQuerySchema(RulesSchema):
-    """Query string of GET .../users/{userId}/recommendations: the count and the rules."""
+    """Query string of GET .../users/{userId}/recommendations: the count, the rules and the explain flag."""
 
     recommendation_count = recommendation_count()
+    explain = QueryBoolean(load_default=False)
 
 
 class UserPathSchema(CamelCaseSchema):
@@ -282,6 +286,7 @@ class PersonalizedRecommendQuerySchema(CamelCaseSchema):
 
     user_id = user_id_field()
     recommendation_count = recommendation_count()
+    explain = QueryBoolean(load_default=False)
 
 
 class ScoreQuerySchema(CamelCaseSchema):

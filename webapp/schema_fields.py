@@ -148,6 +148,13 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class QueryBoolean(fields.Boolean):
+    """A query-string flag: the words true or false only."""
+
+    def __init__(self, **options):
+        super().__init__(truthy={"true"}, falsy={"false"}, **options)
+
+
 class JsonInteger(fields.Integer):
     """A JSON integer: 6 or 6.0 (JSON Schema counts both as integers); not "6", 6.5 or true."""
 

@@ -6,6 +6,7 @@ from typing import Optional
 
 from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
 from storage.messages import ModelMessage
+from registry.promotion import Decision, decide
 from storage.retries import describe_error
 
 from .backoff import retry_delay
@@ -64,7 +65,7 @@ class TrainJob:
             return self._deleted(model_id, "no longer exists; nothing to train")
         if record.status in FINAL_STATUSES:
             logger.info("model %s is already %s; dropping a repeated message", model_id, record.status.value)
-            if record.status == ModelStatus.COMPLETED:
+            if record.status == ModelStatus.COMPLETED and record.promotion_policy is None:
                 self._make_default_if_none(model_id)  # the completing worker may have died just before
             return FINISH
         lease = TrainingLease(self._container, model_id, delivery.id)
@@ -122,11 +123,16 @@ class TrainJob:
                                 getattr(error, "statistics", None))
         except Exception as error:  # noqa: BLE001 - any other error is a failed attempt: retried, then poisoned
             return self._attempt_failed(delivery, lease, claim, error)
-        outcome = self._settle(claim, lease, ModelStatus.COMPLETED, "Model training completed successfully", FINISH,
-                               statistics)
+        decision = self._promotion(claim.record, statistics)
+        message = "Model training completed successfully" + (f"; {decision.reason}" if decision else "")
+        outcome = self._settle(claim, lease, ModelStatus.COMPLETED, message, FINISH, statistics)
         if claim.record.status == ModelStatus.COMPLETED:
             logger.info("model %s: completed in %.1f s", model_id, statistics.get("totalDuration", 0.0))
-            self._make_default_if_none(model_id)
+            if decision is None:
+                self._make_default_if_none(model_id)
+            elif decision.promote:
+                self._registry.set_default_id(model_id)
+                logger.info("model %s is now the default model: %s", model_id, decision.reason)
         return outcome
 
     def _attempt_failed(self, delivery: Delivery, lease: TrainingLease, claim: ModelClaim, error: Exception):
@@ -189,6 +195,19 @@ class TrainJob:
             return True
         except ModelNotFoundError:
             return False
+
+    def _promotion(self, record, statistics: dict) -> Optional[Decision]:
+        """The record's promotion policy decides against the current default; None without a policy."""
+        if record.promotion_policy is None:
+            return None
+        default_id = self._registry.get_default_id()
+        default = None
+        if default_id is not None:
+            try:
+                default = self._registry.get(default_id).statistics
+            except ModelNotFoundError:
+                default_id = None  # deleted meanwhile: there is no default to keep
+        return decide(record.promotion_policy, statistics, default_id, default)
 
     def _make_default_if_none(self, model_id: str):
         if self._settings.auto_default_model and self._registry.set_default_if_none(model_id):

@@ -6,7 +6,7 @@ import threading
 
 from registry import ModelNotFoundError
 from storage.messages import BadMessageError, DeleteMessage, ModelMessage, TrainMessage
-from storage.queues import send
+from storage.queues import ModelQueues, send
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
@@ -15,6 +15,7 @@ from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
 from .sweeper import Sweeper
+from .scheduler import Scheduler
 from .train_job import Action, Outcome, TrainJob
 from .training_flow import trainer_factory_for
 
@@ -32,8 +33,10 @@ class Worker:
     is the ContainerClient of the model blobs (and the training leases).
     """
 
-    def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None):
+    def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None,
+                 scheduler=None):
         self._settings, self._registry, self._store = settings, registry, store
+        self._scheduler = scheduler  # retrain schedules (webjob.scheduler), checked between messages
         self._queues, self._container = queues, models_container
         trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
         self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
@@ -46,14 +49,16 @@ class Worker:
         self._watchdog = None
 
     @classmethod
-    def from_storage(cls, settings, storage, registry, store, trainer_factory=None) -> "Worker":
-        """A worker on the queues and models container named by the settings."""
+    def from_storage(cls, settings, storage, registry, store, trainer_factory=None, schedules=None) -> "Worker":
+        """A worker on the queues and models container named by the settings; with `schedules`, it runs them."""
         names = {"train": settings.train_queue, "delete": settings.delete_queue,
                  "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue}
         queues = {role: storage.queues.get_queue_client(name) for role, name in names.items()}
+        scheduler = None if schedules is None else \
+            Scheduler(registry, schedules, ModelQueues(storage.queues, settings).send_train)
         return cls(settings, registry=registry, store=store, blobs=storage.blobs, queues=queues,
                    models_container=storage.blobs.get_container_client(settings.models_container),
-                   trainer_factory=trainer_factory)
+                   trainer_factory=trainer_factory, scheduler=scheduler)
 
     def work(self, burst: bool = False, max_messages: int = None) -> bool:
         """Handle messages until stopped; with burst, until both queues hold no message. True if any was handled.
@@ -65,6 +70,8 @@ class Worker:
         while not self._stopping.is_set() and (max_messages is None or handled < max_messages):
             try:
                 self._sweeper.sweep_if_due()
+                if self._scheduler is not None:
+                    self._scheduler.check()
                 if self._handle_next():
                     handled += 1
                 elif burst and self._queues_empty():

@@ -1,5 +1,6 @@
 """One contract, two registries: the in-memory fake must behave like the Azure Table adapter."""
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -48,6 +49,16 @@ class RegistryContract:
             (record.id, "a model", ModelStatus.CREATED, record.parameters)
         assert loaded.creation_time == record.creation_time
         assert loaded.etag
+
+    def test_lineage_and_promotion_policy_read_back(self, registry):
+        parent = registry.create(make_record())
+        child = registry.create(replace(make_record(), parent_model_id=parent.id,
+                                        promotion_policy={"metric": "ndcgAt10", "tolerance": 0.01}))
+        loaded = registry.get(child.id)
+        assert (loaded.parent_model_id, loaded.promotion_policy) == (parent.id, {"metric": "ndcgAt10", "tolerance": 0.01})
+        assert (registry.get(parent.id).parent_model_id, registry.get(parent.id).promotion_policy) == (None, None)
+        updated = registry.update(loaded.with_status(ModelStatus.COMPLETED, "done"))
+        assert registry.get(updated.id).parent_model_id == parent.id
 
     def test_unknown_model_is_not_found(self, registry):
         with pytest.raises(ModelNotFoundError):

@@ -30,7 +30,9 @@ QUERIES = ["", "itemId=a", "itemId=a&recommendationCount=5", "recommendationCoun
            f"excludeItemIds={'x' * (MAX_ITEM_ID_LENGTH + 1)}",
            # a user's recommendations (issue 21): never with itemId
            "userId=u", "userId=u&recommendationCount=5&excludeItemIds=a", "userId=u&itemId=a", "itemId=a&userId=",
-           "userId=", "userId=" + "u" * 255, "userId=" + "u" * 256, "userId=u&userId=v"]
+           "userId=", "userId=" + "u" * 255, "userId=" + "u" * 256, "userId=u&userId=v",
+           # the explain flag: only the schema reads it
+           "itemId=a&explain=true", "explain=false", "itemId=a&explain=yes", "explain=1", "explain="]
 
 
 def schema_load(args: MultiDict):

@@ -13,7 +13,7 @@ from marshmallow import fields, missing, validate
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from config.settings import Settings
-from webapp import create_app, schema_fields
+from webapp import create_app, lineage_schemas, schema_fields
 from webapp import request_schemas as schemas
 from webapp.spec_api import SPEC_PATH
 
@@ -34,6 +34,10 @@ QUERY_SCHEMAS = {
     ("/api/models/default/recommend", "get"): schemas.item_recommend_query_schema,
     ("/api/models/default/recommend", "post"): schemas.personalized_recommend_query_schema,
     ("/api/models/{modelId}/scores", "post"): schemas.score_query_schema,
+    ("/api/models/{modelId}/retrain", "post"): schemas.no_query_schema,
+    ("/api/models/{modelId}/schedule", "put"): schemas.no_query_schema,
+    ("/api/models/{modelId}/schedule", "get"): schemas.no_query_schema,
+    ("/api/models/{modelId}/schedule", "delete"): schemas.no_query_schema,
     ("/api/models/default/scores", "post"): schemas.score_query_schema,
     ("/api/models/{modelId}/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
     ("/api/models/default/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
@@ -46,7 +50,10 @@ QUERY_SCHEMAS = {
     ("/health/ready", "get"): schemas.no_query_schema,
 }
 BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema(),
-                "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema}
+                "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema,
+                "PromotionPolicy": lineage_schemas.promotion_policy_schema,
+                "RetrainRequest": lineage_schemas.retrain_request_schema,
+                "ScheduleRequest": lineage_schemas.schedule_request_schema}
 
 
 def resolve(node: dict) -> dict:
@@ -120,7 +127,7 @@ def field_rules(field: fields.Field) -> dict:
 def _json_type(field: fields.Field) -> str:
     for kind, name in ((fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Float, "number"),
                        (fields.String, "string"), (schema_fields.EventTimestamp, "string"), (fields.List, "array"),
-                       (schema_fields.EnumName, "string")):
+                       (schema_fields.EnumName, "string"), (fields.Nested, "object")):
         if isinstance(field, kind):
             return name
     raise AssertionError(f"no JSON type known for {field!r}")

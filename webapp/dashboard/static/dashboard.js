@@ -136,11 +136,21 @@ async function selectModel(id) {
   show($("#model"), true);
 }
 
+// A retrain names its parent and its promotion policy; whether it was promoted is in its status message.
+function renderLineage(model) {
+  const policy = model.promotionPolicy;
+  const parts = [model.parentModelId && `Retrain of ${model.parentModelId}`,
+    policy && `promotion policy: ${policy.metric}, tolerance ${policy.tolerance}`].filter(Boolean);
+  $("#model-lineage").textContent = parts.join("; ");
+  show($("#model-lineage"), parts.length > 0);
+}
+
 function renderModelHeader(model) {
   $("#model-title").textContent = model.description || model.id;
   $("#model-status").textContent = model.modelStatus;
   $("#model-status").className = `status ${model.modelStatus}`;
   $("#model-message").textContent = statusMessage(model);
+  renderLineage(model);
   const percent = ACTIVE.has(model.modelStatus) && STAGE_PERCENT.exec(model.modelStatusMessage || "");
   show($("#model-progress"), Boolean(percent));
   if (percent) $("#model-progress").value = Number(percent[1]);
