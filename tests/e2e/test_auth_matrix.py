@@ -57,6 +57,9 @@ def stack(azurite, tmp_path_factory):
         yield running
 
 
+SCHEDULE = {"cron": "0 3 * * *"}
+
+
 def send(stack, caller: str, path: str, method: str) -> requests.Response:
     """A request that succeeds for a caller with the right key: real ids, a valid body."""
     admin = {"x-api-key": KEYS["admin_primary_key"]}
@@ -64,8 +67,12 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
     if method == "delete":  # each successful delete needs a model of its own
         model_id = requests.post(f"{stack.base_url}/api/models", headers=admin, timeout=10, json={
             "blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH}).json()["id"]
+    if path.endswith("/schedule") and method in ("get", "delete"):  # a schedule to read or remove
+        requests.put(f"{stack.base_url}/api/models/{model_id}/schedule", headers=admin, timeout=10,
+                     json=SCHEDULE).raise_for_status()
     body = {"/api/models": {"blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH},
-            "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]}
+            "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]},
+            "/api/models/{modelId}/retrain": {}, "/api/models/{modelId}/schedule": SCHEDULE,
             }.get(path, [{"itemId": "a1"}] if method == "post" else None)
     query = {"modelId": stack.model_id} if (path, method) == ("/api/models/default", "put") else {}
     headers = {} if CALLERS[caller] is None else {"x-api-key": CALLERS[caller]}
@@ -91,7 +98,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 21
+    assert len(outcomes) == len(OPERATIONS) == 25
 
 
 def test_no_key_reaches_the_log(stack):
