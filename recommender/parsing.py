@@ -3,8 +3,11 @@
 Format, no header: ``userId,itemId[,timestamp[,eventType[,weight]]]``. Fields
 are trimmed, blank lines skipped, CSV quoting honoured, UTF-8 with or without
 BOM, CRLF or LF (see recommender.csv_reader). Files are parsed one at a time,
-in chunks, with vectorised checks: no Python loop per line.
+in chunks, with vectorised checks: no Python loop per line. Clean pieces of a file go through
+pyarrow's multi-threaded reader (recommender.fast_usage); a piece it cannot vouch for is read by the
+exact path (recommender.csv_reader and the checks below), so the report is the same either way.
 """
+from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 import numpy as np
@@ -12,6 +15,7 @@ import pandas as pd
 
 from .csv_reader import FileTraits, RecordChunk, read_records
 from .events import DEFAULT_EVENT_WEIGHTS
+from .fast_usage import is_splittable, pieces, read_clean_piece
 from .parsing_reasons import Reason
 from .parsing_report import DEFAULT_MAX_ERRORS, ParsingReport, check_tolerance
 from .timestamps import parse_timestamp_column, seconds_of
@@ -50,16 +54,53 @@ def parse_usage_files(files: Iterable, max_errors: int = DEFAULT_MAX_ERRORS, kno
     columns = _EventColumns()
     for name, content in files:
         lines_before = report.total_lines
-        for chunk in read_records(name, content, _FIELDS, USAGE_CHUNK_ROWS):
-            columns.add(*_parse_chunk(name, chunk, report, known_items))
-            check_tolerance(report, max_errors, what)
-            if progress is not None and len(chunk.fields):
-                progress(name, report.total_lines)
+        _parse_file(name, content, _FileParse(report, columns, known_items, max_errors, what, progress))
         if report.total_lines == lines_before:
             report.empty_files.append(name)
         del content  # let the file go before the generator fetches the next one: one raw copy at a time
     report.stop_clock()
     return columns.frame(), report
+
+
+@dataclass(frozen=True)
+class _FileParse:
+    """Where the lines of a file go, and what is checked after each chunk."""
+
+    report: ParsingReport
+    columns: "_EventColumns"
+    known_items: Optional[pd.Index]
+    max_errors: int
+    what: str
+    progress: Optional[ProgressCallback]
+
+
+def _parse_file(name: str, content, into: _FileParse):
+    """Parse one file: clean pieces by the fast path, the rest (or the whole file) by the exact one."""
+    if not is_splittable(content):
+        _parse_exactly(name, content, 0, into)
+        return
+    for start, stop, lines_before, line_ends in pieces(content):
+        piece = read_clean_piece(content, (start, stop, lines_before, line_ends), _weights, into.known_items)
+        if piece is None:
+            whole = start == 0 and stop == len(content)
+            _parse_exactly(name, content if whole else bytes(memoryview(content)[start:stop]), lines_before, into)
+            continue
+        into.report.total_lines += piece.lines
+        into.report.successful_lines += piece.lines
+        into.columns.add_coded(piece.users, piece.items, piece.timestamps, piece.weights)
+        if into.progress is not None and piece.lines:
+            into.progress(name, into.report.total_lines)
+
+
+def _parse_exactly(name: str, content, lines_before: int, into: _FileParse):
+    """The exact path on a file, or on a piece of one that starts after `lines_before` lines."""
+    for chunk in read_records(name, content, _FIELDS, USAGE_CHUNK_ROWS):
+        if lines_before:
+            chunk.lines, chunk.malformed_lines = chunk.lines + lines_before, chunk.malformed_lines + lines_before
+        into.columns.add(*_parse_chunk(name, chunk, into.report, into.known_items))
+        check_tolerance(into.report, into.max_errors, into.what)
+        if into.progress is not None and len(chunk.fields):
+            into.progress(name, into.report.total_lines)
 
 
 def describe_no_events(report: ParsingReport, what: str) -> str:
@@ -176,8 +217,12 @@ class _EventColumns:
 
     def add(self, users, items, timestamps, weights):
         """Append one chunk's good events."""
-        self._ids["user_id"].add(users)
-        self._ids["item_id"].add(items)
+        self.add_coded(pd.factorize(users), pd.factorize(items), timestamps, weights)
+
+    def add_coded(self, users: tuple, items: tuple, timestamps, weights):
+        """Append one chunk's good events, ids as (codes, distinct ids in first-appearance order)."""
+        self._ids["user_id"].add(*users)
+        self._ids["item_id"].add(*items)
         self._numbers["timestamp"].append(timestamps)
         self._numbers["weight"].append(weights)
 
@@ -215,8 +260,8 @@ class _IdCodes:
         self._merged_codes = []  # int32 codes into the merged distinct ids
         self._pending_codes = []  # int32 codes into the concatenation of self._distinct
 
-    def add(self, values: np.ndarray):
-        codes, distinct = pd.factorize(values)
+    def add(self, codes: np.ndarray, distinct):
+        """Append a chunk's codes into its own distinct ids (pd.factorize's pair)."""
         self._pending_codes.append((codes + self._size).astype(np.int32))
         self._distinct.append(np.asarray(distinct, dtype=object))
         self._size += len(distinct)
