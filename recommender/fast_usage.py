@@ -8,6 +8,8 @@ byte, a field count that is not the same on every line or above five, a blank ed
 is not `YYYY-MM-DDTHH:MM:SS`, an event type or weight that would draw a warning. The caller re-reads
 such a piece by the exact path, so the parsing report is the same whichever path read a line.
 """
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -17,8 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-PIECE_BYTES = 32 << 20
-"""Bytes read into columns at once (about 1M short lines): pyarrow splits them over the cores."""
+PIECE_BYTES = 16 << 20
+"""Bytes read into columns at once (about 500k short lines); pyarrow splits them in blocks over the cores."""
+PIECES_AHEAD = 2
+"""Pieces read and checked at once, on threads (Arrow's and numpy's kernels release the GIL)."""
 _BLOCK_BYTES = 4 << 20
 """pyarrow's unit of work per thread."""
 _BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -29,11 +33,11 @@ _ISO_SECOND = _ISO_TEMPLATE.size
 
 @dataclass
 class CleanPiece:
-    """The columns of a piece whose every line is good; ids as (int32 codes, distinct ids in first-appearance order)."""
+    """The columns of a piece whose every line is good; ids as Arrow strings."""
 
     lines: int
-    users: tuple
-    items: tuple
+    users: pa.ChunkedArray
+    items: pa.ChunkedArray
     timestamps: np.ndarray
     weights: np.ndarray
 
@@ -62,6 +66,24 @@ def pieces(content, piece_bytes: Optional[int] = None) -> Iterator[tuple]:
         start = stop
 
 
+def read_pieces(content, weights_of, known_items: Optional[pd.Index]) -> Iterator[tuple]:
+    """(piece of `pieces`, its CleanPiece or None) in order; up to PIECES_AHEAD pieces are read at once."""
+    with ThreadPoolExecutor(max_workers=PIECES_AHEAD, thread_name_prefix="usage-piece") as readers:
+        coming = deque()
+        try:
+            for piece in pieces(content):
+                coming.append((piece, readers.submit(read_clean_piece, content, piece, weights_of, known_items)))
+                if len(coming) >= PIECES_AHEAD:
+                    piece, read = coming.popleft()
+                    yield piece, read.result()
+            while coming:
+                piece, read = coming.popleft()
+                yield piece, read.result()
+        finally:  # the caller stopped (too many errors): the pieces not begun are not read
+            for _, read in coming:
+                read.cancel()
+
+
 def read_clean_piece(content, piece: tuple, weights_of, known_items: Optional[pd.Index]):
     """The piece (start, stop, _, line ends) of `pieces` as a CleanPiece, or None when the fast path cannot vouch for it.
 
@@ -83,17 +105,15 @@ def read_clean_piece(content, piece: tuple, weights_of, known_items: Optional[pd
     except pa.ArrowInvalid:  # a line with another number of fields
         return None
     columns = [table.column(n) for n in range(width)]
-    if not all(_all_given(column) for column in columns[:2]):
+    if not (_lengths_within(columns[0], 255) and _lengths_within(columns[1], 450)):
         return None
-    users, items = _coded(columns[0], 255), _coded(columns[1], 450)
-    if users is None or items is None or (known_items is not None and not items[1].isin(known_items).all()):
+    if known_items is not None and not pc.all(pc.is_in(columns[1], value_set=_strings(known_items))).as_py():
         return None
     timestamps = _iso_seconds(columns[2]) if width > 2 else np.full(table.num_rows, np.nan)
     weights = _weights(columns[3:], table.num_rows, weights_of)
     if timestamps is None or weights is None:
         return None
-    return CleanPiece(table.num_rows, (users[0], users[1].to_numpy(dtype=object)),
-                      (items[0], items[1].to_numpy(dtype=object)), timestamps, weights)
+    return CleanPiece(table.num_rows, columns[0], columns[1], timestamps, weights)
 
 
 def _field_count(content, start: int, stop: int) -> Optional[int]:
@@ -115,20 +135,16 @@ def _clean_bytes(content, start: int, stop: int, line_ends: int) -> bool:
     return controls == line_ends + content.count(b"\r", start, stop)  # CRs only in CRLF: is_splittable
 
 
-def _all_given(column: pa.ChunkedArray) -> bool:
-    return column.null_count == 0 and (len(column) == 0 or pc.min(pc.binary_length(column)).as_py() > 0)
+def _lengths_within(column: pa.ChunkedArray, max_length: int) -> bool:
+    """Is every id given (not empty) and at most `max_length` characters (bytes: the piece is ASCII)?"""
+    if len(column) == 0:
+        return True
+    lengths = pc.min_max(pc.binary_length(column)).as_py()
+    return lengths["min"] > 0 and lengths["max"] <= max_length
 
 
-def _coded(column: pa.ChunkedArray, max_length: int) -> Optional[tuple]:
-    """(int32 codes, distinct ids as a pandas Index, in order of first appearance), None if an id is too long."""
-    if len(column) and pc.max(pc.binary_length(column)).as_py() > max_length:
-        return None
-    encoded = pc.dictionary_encode(column)
-    if not encoded.num_chunks:
-        return np.empty(0, np.int32), pd.Index([], dtype=object)
-    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
-    distinct = encoded.chunks[-1].dictionary  # one dictionary for all chunks, the last one holding every id
-    return codes.astype(np.int32, copy=False), pd.Index(distinct.to_numpy(zero_copy_only=False), dtype=object)
+def _strings(ids: pd.Index) -> pa.Array:
+    return pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def _iso_seconds(column: pa.ChunkedArray) -> Optional[np.ndarray]:
@@ -151,18 +167,14 @@ def _iso_array_seconds(array: pa.StringArray) -> Optional[np.ndarray]:
     values = text.reshape(n, _ISO_SECOND) - _ISO_TEMPLATE
     if np.any(values > _ISO_LIMITS):
         return None
-    numbers = values.astype(np.int32)
-    year = numbers[:, 0] * 1000 + numbers[:, 1] * 100 + numbers[:, 2] * 10 + numbers[:, 3]
-    month, day, hour, minute, second = (numbers[:, at] * 10 + numbers[:, at + 1] for at in (5, 8, 11, 14, 17))
-    if np.any((year < 1000) | (month < 1) | (month > 12) | (day < 1) | (hour > 23) | (minute > 59) | (second > 59)):
+    if not values[:, 0].all():  # years before 1000: left to the exact path
         return None
-    months = ((year - 1970) * 12 + month - 1).astype(np.int64)
-    first_day = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    next_first = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    if np.any(day > next_first - first_day):
+    try:  # numpy's ISO reader: a month, day, hour, minute or second out of range raises
+        seconds = text.view(f"S{_ISO_SECOND}").astype("datetime64[s]")
+    except ValueError:
         return None
     # Whole seconds: the exact path's microseconds / 1e6 give these floats bit for bit.
-    return ((first_day + day - 1) * 86400 + (hour * 3600 + minute * 60 + second)).astype(np.float64)
+    return seconds.astype(np.int64).astype(np.float64)
 
 
 def _weights(columns: list, n_rows: int, weights_of) -> Optional[np.ndarray]:

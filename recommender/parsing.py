@@ -7,15 +7,18 @@ in chunks, with vectorised checks: no Python loop per line. Clean pieces of a fi
 pyarrow's multi-threaded reader (recommender.fast_usage); a piece it cannot vouch for is read by the
 exact path (recommender.csv_reader and the checks below), so the report is the same either way.
 """
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .csv_reader import FileTraits, RecordChunk, read_records
 from .events import DEFAULT_EVENT_WEIGHTS
-from .fast_usage import is_splittable, pieces, read_clean_piece
+from .fast_usage import is_splittable, read_pieces
 from .parsing_reasons import Reason
 from .parsing_report import DEFAULT_MAX_ERRORS, ParsingReport, check_tolerance
 from .timestamps import parse_timestamp_column, seconds_of
@@ -24,8 +27,6 @@ MAX_USER_ID_LENGTH = 255
 MAX_ITEM_ID_LENGTH = 450
 USAGE_CHUNK_ROWS = 250_000
 """Rows turned into fields at once: bounds the memory of the per-line strings."""
-MERGE_EVERY_CHUNKS = 8
-"""Chunks whose distinct ids are kept apart before being merged (see _IdCodes): time against memory."""
 
 _FIELDS = 6  # userId, itemId, timestamp, eventType, weight, and one more to notice a line too long
 _NON_PRINTABLE = r"[\x00-\x1f\x7f]"
@@ -79,15 +80,14 @@ def _parse_file(name: str, content, into: _FileParse):
     if not is_splittable(content):
         _parse_exactly(name, content, 0, into)
         return
-    for start, stop, lines_before, line_ends in pieces(content):
-        piece = read_clean_piece(content, (start, stop, lines_before, line_ends), _weights, into.known_items)
+    for (start, stop, lines_before, _), piece in read_pieces(content, _weights, into.known_items):
         if piece is None:
             whole = start == 0 and stop == len(content)
             _parse_exactly(name, content if whole else bytes(memoryview(content)[start:stop]), lines_before, into)
             continue
         into.report.total_lines += piece.lines
         into.report.successful_lines += piece.lines
-        into.columns.add_coded(piece.users, piece.items, piece.timestamps, piece.weights)
+        into.columns.add(piece.users, piece.items, piece.timestamps, piece.weights)
         if into.progress is not None and piece.lines:
             into.progress(name, into.report.total_lines)
 
@@ -209,26 +209,27 @@ def _weights(types: pd.Series, weights: pd.Series, type_given: np.ndarray, weigh
 
 
 class _EventColumns:
-    """The events of successive chunks: ids as int32 codes into the distinct ids seen so far."""
+    """The events of successive chunks, made a frame at the end."""
 
     def __init__(self):
-        self._ids = {"user_id": _IdCodes(), "item_id": _IdCodes()}
+        self._ids = {"user_id": _IdColumn(), "item_id": _IdColumn()}
         self._numbers = {"timestamp": [], "weight": []}
 
     def add(self, users, items, timestamps, weights):
-        """Append one chunk's good events."""
-        self.add_coded(pd.factorize(users), pd.factorize(items), timestamps, weights)
-
-    def add_coded(self, users: tuple, items: tuple, timestamps, weights):
-        """Append one chunk's good events, ids as (codes, distinct ids in first-appearance order)."""
-        self._ids["user_id"].add(*users)
-        self._ids["item_id"].add(*items)
+        """Append one chunk's good events; ids as Arrow strings or object arrays of str."""
+        self._ids["user_id"].add(users)
+        self._ids["item_id"].add(items)
         self._numbers["timestamp"].append(timestamps)
         self._numbers["weight"].append(weights)
 
     def frame(self) -> pd.DataFrame:
-        """The event table; the chunks are let go column by column, so only one column is ever doubled."""
-        data = {column: codes.categorical() for column, codes in self._ids.items()}
+        """The event table; the chunks are let go column by column, so only one column is ever doubled.
+
+        The two id columns are encoded at once, on two threads (Arrow's kernel releases the GIL).
+        """
+        with ThreadPoolExecutor(max_workers=len(self._ids), thread_name_prefix="id-column") as encoders:
+            encoded = {column: encoders.submit(ids.categorical) for column, ids in self._ids.items()}
+            data = {column: future.result() for column, future in encoded.items()}
         for column, parts in self._numbers.items():
             data[column] = _concatenate_releasing(parts, np.float64)
         return pd.DataFrame(data, copy=False)
@@ -246,38 +247,31 @@ def _concatenate_releasing(parts: list, dtype) -> np.ndarray:
     return result
 
 
-class _IdCodes:
-    """One id column: int32 codes into the distinct ids, in order of first appearance.
+class _IdColumn:
+    """One id column: each chunk's good ids as Arrow strings, encoded once at the end.
 
-    Each chunk is factorized on its own (a small, hot hash table); every MERGE_EVERY_CHUNKS chunks
-    the distinct ids gathered so far are merged, which lets go of the strings of ids seen before:
-    memory holds about one string per id, and no chunk is hashed against every id seen so far.
+    Arrow's strings take a few bytes per id (no Python object per line), and one dictionary
+    encoding of the whole column (compiled, first appearance first) gives the codes and the
+    distinct ids, which alone become Python strings.
     """
 
     def __init__(self):
-        self._distinct = []  # the merged distinct ids first, then each newer chunk's
-        self._size = 0  # their total length: the offset of the next chunk's codes
-        self._merged_codes = []  # int32 codes into the merged distinct ids
-        self._pending_codes = []  # int32 codes into the concatenation of self._distinct
+        self._parts = []
 
-    def add(self, codes: np.ndarray, distinct):
-        """Append a chunk's codes into its own distinct ids (pd.factorize's pair)."""
-        self._pending_codes.append((codes + self._size).astype(np.int32))
-        self._distinct.append(np.asarray(distinct, dtype=object))
-        self._size += len(distinct)
-        if len(self._distinct) > MERGE_EVERY_CHUNKS:
-            self._merge()
+    def add(self, ids):
+        """Append a chunk's ids: an Arrow string array (chunked or not), or an object array of str."""
+        if isinstance(ids, pa.ChunkedArray):
+            self._parts += ids.chunks
+        else:
+            self._parts.append(ids if isinstance(ids, pa.Array) else pa.array(ids, type=pa.string()))
 
     def categorical(self) -> pd.Categorical:
-        """The column; the per-chunk codes are let go."""
-        self._merge()
-        codes = _concatenate_releasing(self._merged_codes, np.int32)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(self._distinct[0], dtype=object))
-
-    def _merge(self):
-        # The merged ids come first and are distinct: their codes map to themselves, older codes hold.
-        remap, distinct = pd.factorize(np.concatenate(self._distinct) if self._distinct else np.empty(0, object))
-        self._merged_codes += [remap[codes].astype(np.int32) for codes in self._pending_codes]
-        self._pending_codes = []
-        self._distinct = [np.asarray(distinct, dtype=object)]
-        self._size = len(distinct)
+        """The column; the chunks are let go."""
+        encoded = pc.dictionary_encode(pa.chunked_array(self._parts, type=pa.string()))
+        self._parts = []
+        if encoded.num_chunks == 0:
+            return pd.Categorical.from_codes(np.empty(0, np.int32), categories=pd.Index([], dtype=object))
+        codes = _concatenate_releasing([chunk.indices.to_numpy() for chunk in encoded.chunks], np.int32)
+        distinct = encoded.chunks[-1].dictionary  # one dictionary for every chunk: the last one holds every id
+        return pd.Categorical.from_codes(codes, categories=pd.Index(distinct.to_numpy(zero_copy_only=False),
+                                                                    dtype=object))

@@ -3,6 +3,8 @@
 Pieces are made tiny here (PIECE_BYTES), so that one small file mixes clean pieces and pieces the
 fast path refuses; every case is parsed twice, with and without the fast path, and compared.
 """
+import weakref
+
 import numpy as np
 import pytest
 
@@ -29,6 +31,10 @@ CASES = {
     "field counts vary": lines(*CLEAN[:30], "u9,i9", *CLEAN[30:]),
     "February 30th": lines(*CLEAN[:33], "u1,i1,2024-02-30T00:00:00", *CLEAN[33:]),
     "year 999 and hour 24": lines(*CLEAN[:5], "u1,i1,0999-01-01T00:00:00", "u1,i1,2024-01-01T24:00:00", *CLEAN[5:]),
+    "month 13, month 0, day 0, second 60": lines(*CLEAN[:7], "u1,i1,2024-13-01T00:00:00", "u1,i1,2024-00-01T00:00:00",
+                                                 "u1,i1,2024-01-00T00:00:00", "u1,i1,2024-01-01T00:00:60", *CLEAN[7:]),
+    "leap day": lines(*CLEAN[:7], "u1,i1,2024-02-29T23:59:59", "u2,i1,1970-01-01T00:00:00", "u1,i1,1969-12-31T23:59:59",
+                      *CLEAN[7:]),
     "other timestamp forms": lines(*CLEAN[:10], "u1,i1,3/30/2017 1:34:12 PM", "u1,i1,2024-01-01", *CLEAN[10:]),
     "empty timestamp": lines(*CLEAN[:10], "u1,i1,", *CLEAN[10:]),
     "blank lines and CRLF": (lines(*CLEAN[:10]) + b"\n\n" + lines(*CLEAN[10:])).replace(b"\n", b"\r\n"),
@@ -45,12 +51,12 @@ CASES = {
 
 def exact_parse(files, **options):
     """parse_usage_files with the fast path turned off."""
-    fast = parsing.read_clean_piece
-    parsing.read_clean_piece = lambda *arguments: None
+    fast = fast_usage.read_clean_piece
+    fast_usage.read_clean_piece = lambda *arguments: None
     try:
         return parse_usage_files(files, **options)
     finally:
-        parsing.read_clean_piece = fast
+        fast_usage.read_clean_piece = fast
 
 
 def assert_same(fast, exact):
@@ -95,12 +101,12 @@ def test_clean_input_goes_the_fast_way():
     weighted, typed = CASES["types and weights"], CASES["types only"]
     piece = read_clean_piece(weighted, next(pieces(weighted)), parsing._weights, None)
     assert piece is not None and piece.lines == len(CLEAN)
-    assert list(piece.users[1][:3]) == ["u0", "u1", "u2"]
+    assert piece.users.to_pylist()[:3] == ["u0", "u1", "u2"]
     assert piece.weights[:3].tolist() == [0.5, 1.5, 2.5]  # an explicit finite weight wins over the type's
     assert read_clean_piece(typed, next(pieces(typed)), parsing._weights, None).weights[:3].tolist() == [1, 4, 1]
 
 
-@pytest.mark.parametrize("case", ["February 30th", "year 999 and hour 24", "other timestamp forms", "quotes",
+@pytest.mark.parametrize("case", ["February 30th", "year 999 and hour 24", "month 13, month 0, day 0, second 60", "other timestamp forms", "quotes",
                                   "missing fields", "non-ASCII and undecodable", "unknown type and bad weight"])
 def test_a_piece_with_anything_odd_is_handed_back(case):
     content = CASES[case]
@@ -113,3 +119,22 @@ def test_pieces_end_at_line_ends_and_count_the_lines_before_them():
     assert [start for start, *_ in cut[1:]] == [stop for _, stop, *_ in cut[:-1]] and cut[-1][1] == len(content)
     assert all(content[stop - 1:stop] == b"\n" for _, stop, *_ in cut)
     assert [before for _, _, before, _ in cut] == [content.count(b"\n", 0, start) for start, *_ in cut]
+
+
+def test_a_clean_file_is_let_go_before_the_next_one_is_asked_for():
+    # The one-copy promise holds on the fast path too: the columns never point into a file's bytes.
+    class Blob(bytearray):  # bytearray itself cannot be weakly referenced
+        pass
+
+    previous = []
+
+    def files():
+        for name in ("a.csv", "b.csv", "c.csv"):
+            assert not any(ref() is not None for ref in previous), f"a file was still held when {name} was asked for"
+            blob = Blob(CASES["clean, three fields"])
+            previous.append(weakref.ref(blob))
+            yield name, blob
+            del blob
+
+    events, report = parse_usage_files(files())
+    assert report.successful_lines == 3 * len(CLEAN) and len(events) == 3 * len(CLEAN)
