@@ -25,6 +25,7 @@ BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_
     ("WEB_CONCURRENCY", "-1", "WEB_CONCURRENCY must be >= 0"),
     ("GUNICORN_THREADS", "0", "GUNICORN_THREADS must be positive"),
     ("MODEL_CACHE_SECONDS", "-5", "MODEL_CACHE_SECONDS must be positive"),
+    ("TRAINING_THREADS", "-1", "TRAINING_THREADS must be >= 0 (0: one per core)"),
 ])
 def test_a_bad_value_is_refused_with_the_variable_named(name, value, expected):
     with pytest.raises(SettingsError, match=re.escape(expected)):

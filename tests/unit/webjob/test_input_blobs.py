@@ -49,3 +49,4 @@ def test_a_failed_download_reaches_the_consumer_at_its_turn():
     assert next(downloads) == ("a", bytearray(b"1"))
     with pytest.raises(OSError, match="went away"):
         next(downloads)
+
