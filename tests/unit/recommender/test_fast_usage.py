@@ -3,8 +3,6 @@
 Pieces are made tiny here (PIECE_BYTES), so that one small file mixes clean pieces and pieces the
 fast path refuses; every case is parsed twice, with and without the fast path, and compared.
 """
-import weakref
-
 import numpy as np
 import pytest
 
@@ -120,21 +118,3 @@ def test_pieces_end_at_line_ends_and_count_the_lines_before_them():
     assert all(content[stop - 1:stop] == b"\n" for _, stop, *_ in cut)
     assert [before for _, _, before, _ in cut] == [content.count(b"\n", 0, start) for start, *_ in cut]
 
-
-def test_a_clean_file_is_let_go_before_the_next_one_is_asked_for():
-    # The one-copy promise holds on the fast path too: the columns never point into a file's bytes.
-    class Blob(bytearray):  # bytearray itself cannot be weakly referenced
-        pass
-
-    previous = []
-
-    def files():
-        for name in ("a.csv", "b.csv", "c.csv"):
-            assert not any(ref() is not None for ref in previous), f"a file was still held when {name} was asked for"
-            blob = Blob(CASES["clean, three fields"])
-            previous.append(weakref.ref(blob))
-            yield name, blob
-            del blob
-
-    events, report = parse_usage_files(files())
-    assert report.successful_lines == 3 * len(CLEAN) and len(events) == 3 * len(CLEAN)
