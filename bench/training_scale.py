@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/training_scale.py                 # e2e-15m, e2e-1m, parse, fit; ours and main's code
     .venv/bin/python bench/training_scale.py --parts e2e-1m,parse --no-main
-    options: --parts e2e-15m,e2e-1m,parse,fit  --no-main  --json OUT
+    .venv/bin/python bench/training_scale.py --parts huge --no-main     # 100M events; needs 18 GiB available
+    options: --parts e2e-15m,e2e-1m,parse,fit,huge  --no-main  --json OUT
 
 Data: bench/synth.py, seed 7 (.cache/synth/, generated when missing): 15M events / 500k users / 60k items
 as a folder of 15 files of 1M lines (bench/parse_scale.py's folder), and 1M events / 50k users / 100k
@@ -18,6 +19,10 @@ items as one file.
 - fit: in one child (our code), the 15M events parsed, then our fit at threshold 6 with 1 and with 2
   threads, and implicit's CosineRecommender(K=100).fit on the same binary user-item matrix (implicit is
   the `bench` extra: pip install "implicit>=0.7,<1"; never a runtime dependency).
+
+- huge (only when asked): 100M events / 2M users / 1M items (100 files of 1M lines, from disk), threshold
+  6, item-to-item, in one process as the worker's local engine runs them (parse, fit, serialize; no
+  Azurite: its upload of 3.5 GB and of the model would measure Azurite); killed past 16 GiB.
 
 "Main's code" is the commit this branch started from (`git merge-base HEAD main`), unpacked into
 .cache/main-code by `git archive`; its worker and parser run there, side by side with ours in one run
@@ -204,6 +209,77 @@ def fit_alone(folder: Path) -> list:
     return [{"part": "fit", "code": "ours", "load_before": load, **json.loads(done.stdout)}]
 
 
+HUGE_CHILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from recommender import SARParameters, fit
+from recommender.parsing import parse_usage_files
+from recommender.serialization import to_bytes
+def peak_gib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 2**20
+def say(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+paths = sorted(Path(sys.argv[2]).glob("*.csv"))
+result, started = {}, time.perf_counter()
+events, report = parse_usage_files(((p.name, p.read_bytes()) for p in paths),
+                                   progress=lambda name, lines: say(f"parsing {name}: {lines:,} lines"))
+result.update(parse_seconds=time.perf_counter() - started, parse_peak_gib=peak_gib(), events=len(events))
+stage = [None, time.perf_counter()]
+def progress(name, fraction):
+    if name != stage[0]:
+        say(f"{name}"); stage[0] = name
+    say(f"{name} ({fraction:.0%})")
+fit_started = time.perf_counter()
+model = fit(events, SARParameters(support_threshold=6), progress=progress)
+del events
+result.update(fit_seconds=time.perf_counter() - fit_started, fit_peak_gib=peak_gib(),
+              similarity_nnz=int(model.similarity.nnz), items=len(model.item_ids))
+store_started = time.perf_counter()
+blob = to_bytes(model)
+result.update(serialize_seconds=time.perf_counter() - store_started, blob_gib=len(blob) / 2**30,
+              total_seconds=time.perf_counter() - started, peak_gib=peak_gib())
+print(json.dumps(result))
+"""
+HUGE_LIMIT_GIB = 16.0
+HUGE_MIN_FREE_GIB = 18.0
+
+
+def huge_one_process() -> list:
+    """100M events / 2M users / 1M items in one process, as the worker's local engine runs them (files from disk)."""
+    available = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                     if line.startswith("MemAvailable:")) / 2**20
+    if available < HUGE_MIN_FREE_GIB:
+        raise SystemExit(f"only {available:.1f} GiB available: the 100M case needs {HUGE_MIN_FREE_GIB:.0f}")
+    folder = ensure_folder(2_000_000, 1_000_000, 100_000_000, 100)
+    say(f"huge: one process on {folder.name} ({available:.1f} GiB available)")
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", HUGE_CHILD, str(REPO_ROOT), str(folder)], cwd=REPO_ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    killed = False
+    while child.poll() is None:
+        if not killed and _rss_gib(child.pid) > HUGE_LIMIT_GIB:
+            child.kill()
+            killed = True
+        time.sleep(0.5)
+    output = child.stdout.read()
+    row = {"part": "huge", "code": "ours", "load_before": load, "wall_seconds": time.perf_counter() - started,
+           "returncode": child.returncode, "killed_over_gib": HUGE_LIMIT_GIB if killed else None}
+    if child.returncode == 0:
+        row.update(json.loads(output))
+    return [row]
+
+
+def _rss_gib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 2**20
+    except (OSError, StopIteration):
+        return 0.0
+
+
 def report(rows: list) -> str:
     lines = []
     for row in rows:
@@ -220,6 +296,8 @@ def report(rows: list) -> str:
             lines.append(f"parse {row['code']}: {row['lines']:,} lines in {row['seconds']:.1f} s wall "
                          f"({row['cpu_seconds']:.1f} s CPU), {row['lines'] / row['seconds']:,.0f} lines/s; "
                          f"load {row['load_before']:.1f}")
+        elif row["part"] == "huge":
+            lines.append(f"huge (100M events, one process): {json.dumps({k: v for k, v in row.items() if k != 'part'})}")
         else:
             lines.append(f"fit: SAR threshold 6 {row['sar_threads_1']:.1f} s on 1 thread, {row['sar_threads_2']:.1f} s "
                          f"on 2 ({row['similarity_nnz']:,} pairs); implicit CosineRecommender(K=100).fit "
@@ -249,6 +327,8 @@ def main(argv=None) -> int:
         rows += parse_alone(folder, codes)
     if "fit" in parts:
         rows += fit_alone(folder)
+    if "huge" in parts:
+        rows += huge_one_process()
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
     print(report(rows))
     if args.json:
