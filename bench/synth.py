@@ -59,11 +59,12 @@ def generate(users: int, items: int, events: int, clusters: int, seed: int) -> t
 
 def write_csv(out, event_users, event_items, timestamps) -> None:
     """Write the events as usage CSV lines, a chunk at a time."""
-    stamps = timestamps.astype("datetime64[s]").astype(str)  # ISO 8601, UTC, no zone suffix
     for start in range(0, len(event_users), CHUNK_LINES):
         end = start + CHUNK_LINES
+        # ISO 8601, UTC, no zone suffix; formatted a chunk at a time (100M at once would take 7 GiB)
+        stamps = timestamps[start:end].astype("datetime64[s]").astype(str)
         out.writelines(f"u{user},i{item},{stamp}\n" for user, item, stamp in
-                       zip(event_users[start:end].tolist(), event_items[start:end].tolist(), stamps[start:end]))
+                       zip(event_users[start:end].tolist(), event_items[start:end].tolist(), stamps))
     out.flush()
 
 

@@ -76,6 +76,9 @@ class Settings:
     lost its message: the sweeper sends it again (a duplicate is dropped by the training lease)."""
     max_parsing_errors: int = 100
     """Bad usage lines tolerated; the next one fails the training."""
+    training_threads: int = 0
+    """Threads that count co-occurrences in the worker's own training; 0: one per core. The model is the same
+    bit for bit whatever the number."""
     model_cache_seconds: float = 86400.0
     """Sliding idle time after which a loaded model leaves the web app's cache."""
     model_cache_entries: int = 8
@@ -178,6 +181,8 @@ class Settings:
             raise SettingsError(f"setting MAX_INTERRUPTIONS must be >= 0, got {self.max_interruptions!r}")
         if self.max_parsing_errors < 0:
             raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
+        if self.training_threads < 0:
+            raise SettingsError(f"setting TRAINING_THREADS must be >= 0 (0: one per core), got {self.training_threads!r}")
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:
             raise SettingsError(f"setting MAX_RETRY_BACKOFF_SECONDS must be >= RETRY_BACKOFF_SECONDS, "
                                 f"got {self.max_retry_backoff_seconds!r}")

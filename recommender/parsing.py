@@ -3,15 +3,21 @@
 Format, no header: ``userId,itemId[,timestamp[,eventType[,weight]]]``. Fields
 are trimmed, blank lines skipped, CSV quoting honoured, UTF-8 with or without
 BOM, CRLF or LF (see recommender.csv_reader). Files are parsed one at a time,
-in chunks, with vectorised checks: no Python loop per line.
+in chunks, with vectorised checks: no Python loop per line. Clean pieces of a file go through
+pyarrow's multi-threaded reader (recommender.fast_usage); a piece it cannot vouch for is read by the
+exact path (recommender.csv_reader and the checks below), so the report is the same either way.
 """
+from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .csv_reader import FileTraits, RecordChunk, read_records
 from .events import DEFAULT_EVENT_WEIGHTS
+from .fast_usage import is_splittable, read_pieces
 from .parsing_reasons import Reason
 from .parsing_report import DEFAULT_MAX_ERRORS, ParsingReport, check_tolerance
 from .timestamps import parse_timestamp_column, seconds_of
@@ -20,8 +26,6 @@ MAX_USER_ID_LENGTH = 255
 MAX_ITEM_ID_LENGTH = 450
 USAGE_CHUNK_ROWS = 250_000
 """Rows turned into fields at once: bounds the memory of the per-line strings."""
-MERGE_EVERY_CHUNKS = 8
-"""Chunks whose distinct ids are kept apart before being merged (see _IdCodes): time against memory."""
 
 _FIELDS = 6  # userId, itemId, timestamp, eventType, weight, and one more to notice a line too long
 _NON_PRINTABLE = r"[\x00-\x1f\x7f]"
@@ -50,16 +54,52 @@ def parse_usage_files(files: Iterable, max_errors: int = DEFAULT_MAX_ERRORS, kno
     columns = _EventColumns()
     for name, content in files:
         lines_before = report.total_lines
-        for chunk in read_records(name, content, _FIELDS, USAGE_CHUNK_ROWS):
-            columns.add(*_parse_chunk(name, chunk, report, known_items))
-            check_tolerance(report, max_errors, what)
-            if progress is not None and len(chunk.fields):
-                progress(name, report.total_lines)
+        _parse_file(name, content, _FileParse(report, columns, known_items, max_errors, what, progress))
         if report.total_lines == lines_before:
             report.empty_files.append(name)
         del content  # let the file go before the generator fetches the next one: one raw copy at a time
     report.stop_clock()
     return columns.frame(), report
+
+
+@dataclass(frozen=True)
+class _FileParse:
+    """Where the lines of a file go, and what is checked after each chunk."""
+
+    report: ParsingReport
+    columns: "_EventColumns"
+    known_items: Optional[pd.Index]
+    max_errors: int
+    what: str
+    progress: Optional[ProgressCallback]
+
+
+def _parse_file(name: str, content, into: _FileParse):
+    """Parse one file: clean pieces by the fast path, the rest (or the whole file) by the exact one."""
+    if not is_splittable(content):
+        _parse_exactly(name, content, 0, into)
+        return
+    for (start, stop, lines_before, _), piece in read_pieces(content, _weights, into.known_items):
+        if piece is None:
+            whole = start == 0 and stop == len(content)
+            _parse_exactly(name, content if whole else bytes(memoryview(content)[start:stop]), lines_before, into)
+            continue
+        into.report.total_lines += piece.lines
+        into.report.successful_lines += piece.lines
+        into.columns.add(piece.users, piece.items, piece.timestamps, piece.weights)
+        if into.progress is not None and piece.lines:
+            into.progress(name, into.report.total_lines)
+
+
+def _parse_exactly(name: str, content, lines_before: int, into: _FileParse):
+    """The exact path on a file, or on a piece of one that starts after `lines_before` lines."""
+    for chunk in read_records(name, content, _FIELDS, USAGE_CHUNK_ROWS):
+        if lines_before:
+            chunk.lines, chunk.malformed_lines = chunk.lines + lines_before, chunk.malformed_lines + lines_before
+        into.columns.add(*_parse_chunk(name, chunk, into.report, into.known_items))
+        check_tolerance(into.report, into.max_errors, into.what)
+        if into.progress is not None and len(chunk.fields):
+            into.progress(name, into.report.total_lines)
 
 
 def describe_no_events(report: ParsingReport, what: str) -> str:
@@ -168,14 +208,14 @@ def _weights(types: pd.Series, weights: pd.Series, type_given: np.ndarray, weigh
 
 
 class _EventColumns:
-    """The events of successive chunks: ids as int32 codes into the distinct ids seen so far."""
+    """The events of successive chunks, made a frame at the end."""
 
     def __init__(self):
-        self._ids = {"user_id": _IdCodes(), "item_id": _IdCodes()}
+        self._ids = {"user_id": _IdColumn(), "item_id": _IdColumn()}
         self._numbers = {"timestamp": [], "weight": []}
 
     def add(self, users, items, timestamps, weights):
-        """Append one chunk's good events."""
+        """Append one chunk's good events; ids as Arrow strings or object arrays of str."""
         self._ids["user_id"].add(users)
         self._ids["item_id"].add(items)
         self._numbers["timestamp"].append(timestamps)
@@ -183,7 +223,8 @@ class _EventColumns:
 
     def frame(self) -> pd.DataFrame:
         """The event table; the chunks are let go column by column, so only one column is ever doubled."""
-        data = {column: codes.categorical() for column, codes in self._ids.items()}
+        # One column after the other: Arrow's dictionary_encode ran no faster on two threads (docs/benchmarks.md).
+        data = {column: ids.categorical() for column, ids in self._ids.items()}
         for column, parts in self._numbers.items():
             data[column] = _concatenate_releasing(parts, np.float64)
         return pd.DataFrame(data, copy=False)
@@ -201,38 +242,31 @@ def _concatenate_releasing(parts: list, dtype) -> np.ndarray:
     return result
 
 
-class _IdCodes:
-    """One id column: int32 codes into the distinct ids, in order of first appearance.
+class _IdColumn:
+    """One id column: each chunk's good ids as Arrow strings, encoded once at the end.
 
-    Each chunk is factorized on its own (a small, hot hash table); every MERGE_EVERY_CHUNKS chunks
-    the distinct ids gathered so far are merged, which lets go of the strings of ids seen before:
-    memory holds about one string per id, and no chunk is hashed against every id seen so far.
+    Arrow's strings take a few bytes per id (no Python object per line), and one dictionary
+    encoding of the whole column (compiled, first appearance first) gives the codes and the
+    distinct ids, which alone become Python strings.
     """
 
     def __init__(self):
-        self._distinct = []  # the merged distinct ids first, then each newer chunk's
-        self._size = 0  # their total length: the offset of the next chunk's codes
-        self._merged_codes = []  # int32 codes into the merged distinct ids
-        self._pending_codes = []  # int32 codes into the concatenation of self._distinct
+        self._parts = []
 
-    def add(self, values: np.ndarray):
-        codes, distinct = pd.factorize(values)
-        self._pending_codes.append((codes + self._size).astype(np.int32))
-        self._distinct.append(np.asarray(distinct, dtype=object))
-        self._size += len(distinct)
-        if len(self._distinct) > MERGE_EVERY_CHUNKS:
-            self._merge()
+    def add(self, ids):
+        """Append a chunk's ids: an Arrow string array (chunked or not), or an object array of str."""
+        if isinstance(ids, pa.ChunkedArray):
+            self._parts += ids.chunks
+        else:
+            self._parts.append(ids if isinstance(ids, pa.Array) else pa.array(ids, type=pa.string()))
 
     def categorical(self) -> pd.Categorical:
-        """The column; the per-chunk codes are let go."""
-        self._merge()
-        codes = _concatenate_releasing(self._merged_codes, np.int32)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(self._distinct[0], dtype=object))
-
-    def _merge(self):
-        # The merged ids come first and are distinct: their codes map to themselves, older codes hold.
-        remap, distinct = pd.factorize(np.concatenate(self._distinct) if self._distinct else np.empty(0, object))
-        self._merged_codes += [remap[codes].astype(np.int32) for codes in self._pending_codes]
-        self._pending_codes = []
-        self._distinct = [np.asarray(distinct, dtype=object)]
-        self._size = len(distinct)
+        """The column; the chunks are let go."""
+        encoded = pc.dictionary_encode(pa.chunked_array(self._parts, type=pa.string()))
+        self._parts = []
+        if encoded.num_chunks == 0:
+            return pd.Categorical.from_codes(np.empty(0, np.int32), categories=pd.Index([], dtype=object))
+        codes = _concatenate_releasing([chunk.indices.to_numpy() for chunk in encoded.chunks], np.int32)
+        distinct = encoded.chunks[-1].dictionary  # one dictionary for every chunk: the last one holds every id
+        return pd.Categorical.from_codes(codes, categories=pd.Index(distinct.to_numpy(zero_copy_only=False),
+                                                                    dtype=object))

@@ -13,6 +13,9 @@ parts (users on different machines): occurrences, pair costs and the counts
 of a block of rows are then sums over the parts, and `similarity_rows` turns
 the summed counts into similarities exactly as the single-machine loop does.
 """
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 import numpy as np
@@ -22,6 +25,13 @@ from .parameters import SimilarityFunction
 
 PAIRS_PER_BLOCK = 4_000_000
 """Upper bound of pair products computed at once (tens of bytes each while a block is built)."""
+BLOCKS_PER_THREAD = 2
+"""Blocks in flight per thread: each thread has its next block while finished ones are appended."""
+
+
+def default_threads() -> int:
+    """Threads that count co-occurrences by default: one per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def jaccard(counts: np.ndarray, row_occurrences: np.ndarray, column_occurrences: np.ndarray) -> np.ndarray:
@@ -59,6 +69,7 @@ def item_similarity(
     support_threshold: int,
     similarity_function: SimilarityFunction,
     progress: Optional[Callable[[float], None]] = None,
+    threads: Optional[int] = None,
 ) -> sp.csr_matrix:
     """Sparse (items x items) similarity from a binary (units x items) CSR matrix.
 
@@ -68,6 +79,9 @@ def item_similarity(
     support_threshold : co-occurrence counts below it are dropped
     similarity_function : Jaccard, Lift or Cooccurrence
     progress : called with the fraction of item rows done, between blocks
+    threads : blocks computed at once (default: one per core); scipy's and numpy's kernels release the GIL.
+        Each block is computed alone and the blocks are appended in order: the result is the same bit for
+        bit whatever the number.
 
     Returns
     -------
@@ -78,13 +92,31 @@ def item_similarity(
     unit_items, item_units = unit_and_item_rows(unit_items)
     occurrences = item_occurrences(item_units)
     rows = SimilarityRows(n_items)
-    for start, stop in row_blocks(pair_costs(unit_items, item_units), PAIRS_PER_BLOCK):
+
+    def block(start: int, stop: int) -> sp.csr_matrix:
         counts = cooccurrence_counts(unit_items, item_units, start, stop)
-        rows.append(similarity_rows(counts, start, occurrences, support_threshold, similarity_function))
-        del counts  # before the next block is computed
-        if progress is not None:
-            progress(stop / n_items)
+        return similarity_rows(counts, start, occurrences, support_threshold, similarity_function)
+
+    threads = max(1, threads or default_threads())
+    in_flight = deque()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cooccurrence") as pool:
+        try:
+            for start, stop in row_blocks(pair_costs(unit_items, item_units), PAIRS_PER_BLOCK):
+                in_flight.append(pool.submit(block, start, stop))
+                if len(in_flight) >= threads * BLOCKS_PER_THREAD:
+                    _append_oldest(rows, in_flight, progress)
+            while in_flight:
+                _append_oldest(rows, in_flight, progress)
+        finally:  # a cancelled training (progress raised) waits for the running blocks only
+            for future in in_flight:
+                future.cancel()
     return rows.matrix()
+
+
+def _append_oldest(rows: "SimilarityRows", in_flight: deque, progress):
+    rows.append(in_flight.popleft().result())
+    if progress is not None:
+        progress(rows.n_rows / rows.n_items)
 
 
 def unit_and_item_rows(unit_items: sp.csr_matrix) -> tuple:

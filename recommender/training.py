@@ -23,9 +23,11 @@ ProgressCallback = Callable[[str, float], None]
 """progress(stage, fraction done): called between and inside steps; may raise to cancel."""
 
 
-def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[ProgressCallback] = None) -> SARModel:
+def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[ProgressCallback] = None,
+        threads: Optional[int] = None) -> SARModel:
     """Train SAR on an event table (see recommender.events) with the given parameters.
 
+    `threads` count co-occurrences at once (default: one per core); the model is the same whatever the number.
     Item and user indices follow first appearance in `events`, as in the reference.
     t_ref, the reference time of the time decay, is the latest event timestamp.
     """
@@ -53,7 +55,7 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
     report("Counting co-occurrences", 0.0)
     similarity = item_similarity(
         units, params.support_threshold, params.similarity_function,
-        progress=lambda fraction: report("Counting co-occurrences", fraction),
+        progress=lambda fraction: report("Counting co-occurrences", fraction), threads=threads,
     )
     del units
     return SARModel(

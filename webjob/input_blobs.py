@@ -1,4 +1,5 @@
 """The blobs that one input of a training means (usage, catalog or evaluation files): listed once, read lazily."""
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -29,11 +30,25 @@ class InputBlobs:
         return cls(container, tuple(names), what)
 
     def download(self, report_progress: Callable[[str], None]) -> Iterator[tuple]:
-        """(name, bytes) of each blob, downloaded one at a time, when asked for."""
-        for number, name in enumerate(self.names, start=1):
-            report_progress(f"Downloading {self.what}: {name} ({number} of {len(self.names)})")
-            yield name, download_blob_bytes(self.container, name)
+        """(name, bytes) of each blob, in order; the next one downloads (in a thread) while this one is used.
+
+        At most two blobs are held at once: the one given out and the one on its way.
+        """
+        total = len(self.names)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob-prefetch") as prefetch:
+            coming = prefetch.submit(download_blob_bytes, self.container, self.names[0]) if total else None
+            for number, name in enumerate(self.names, start=1):
+                report_progress(f"Downloading {self.what}: {name} ({number} of {total}, {(number - 1) / total:.0%})")
+                content = coming.result()
+                coming = prefetch.submit(download_blob_bytes, self.container, self.names[number]) \
+                    if number < total else None
+                yield name, content
+                del content  # the consumer's copy is the only one left
 
     def parsing_progress(self, report_progress: Callable[[str], None]) -> Callable[[str, int], None]:
-        """A parser's progress(name, lines read) that reports the stage."""
-        return lambda name, lines: report_progress(f"Parsing {self.what}: {name} ({lines:,} lines read)")
+        """A parser's progress(name, lines read) that reports the stage and the share of the files done."""
+        position = {name: number for number, name in enumerate(self.names, start=1)}
+        total = len(self.names)
+        return lambda name, lines: report_progress(
+            f"Parsing {self.what}: {name} (file {position[name]} of {total}, {(position[name] - 1) / total:.0%} done, "
+            f"{lines:,} lines read)")

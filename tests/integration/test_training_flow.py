@@ -92,7 +92,8 @@ def test_progress_names_each_stage_in_order(trainer, full_inputs, messages):
     firsts = [next((i for i, message in enumerate(messages) if message.startswith(stage)), None) for stage in stages]
     assert None not in firsts, messages
     assert firsts == sorted(firsts), messages
-    assert "Parsing usage files: usage/part2.csv (36 lines read)" in messages
+    assert "Parsing usage files: usage/part2.csv (file 2 of 2, 50% done, 36 lines read)" in messages
+    assert "Downloading usage files: usage/part2.csv (2 of 2, 50%)" in messages
 
 
 def test_a_failed_parse_keeps_its_report_in_the_statistics(trainer, usage_container):

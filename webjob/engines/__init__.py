@@ -12,7 +12,7 @@ __all__ = ["LocalEngine", "LocalUsage", "engine_for", "parse_blobs"]
 def engine_for(settings, blob_service):
     """The engine the settings choose: DaskEngine when DASK_SCHEDULER_ADDRESS is set, else LocalEngine."""
     if not settings.dask_scheduler_address:
-        return LocalEngine()
+        return LocalEngine(settings.training_threads or None)
     from .dask_cluster import DaskEngine  # issue 12; needs the optional `distributed` extra, so imported here
 
     return DaskEngine.for_settings(settings, blob_service)

@@ -24,8 +24,8 @@ def parse_blobs(blobs: InputBlobs, known_items: Optional[pd.Index], max_errors: 
 class LocalUsage:
     """Usage events held in this process (an event table) and their parsing report."""
 
-    def __init__(self, events: pd.DataFrame, report):
-        self.events, self.report = events, report
+    def __init__(self, events: pd.DataFrame, report, threads: Optional[int] = None):
+        self.events, self.report, self._threads = events, report, threads
         self.n_events = len(events)
 
     @property
@@ -35,7 +35,7 @@ class LocalUsage:
 
     def fit(self, params: SARParameters, progress=None) -> SARModel:
         """recommender's fit on the events. :raise NoValidEventsError:"""
-        return fit(self.events, params, progress=progress)
+        return fit(self.events, params, progress=progress, threads=self._threads)
 
     def events_of(self, user_ids) -> pd.DataFrame:
         """Events of (at least) the given users: all of them, already in memory."""
@@ -47,7 +47,10 @@ class LocalUsage:
 
 
 class LocalEngine:
-    """Trains in the worker process; connecting is a no-op."""
+    """Trains in the worker process, counting co-occurrences on `threads` threads (None: one per core)."""
+
+    def __init__(self, threads: Optional[int] = None):
+        self.threads = threads
 
     @contextlib.contextmanager
     def connect(self, report_progress):
@@ -56,4 +59,4 @@ class LocalEngine:
 
     def load(self, blobs: InputBlobs, known_items: Optional[pd.Index], max_errors: int, report_progress) -> LocalUsage:
         """Download and parse usage blobs here. :raise TooManyParsingErrorsError: :raise UnreadableFileError:"""
-        return LocalUsage(*parse_blobs(blobs, known_items, max_errors, report_progress))
+        return LocalUsage(*parse_blobs(blobs, known_items, max_errors, report_progress), threads=self.threads)

@@ -360,7 +360,11 @@ def test_ids_come_back_categorical_in_order_of_first_appearance(monkeypatch):
     assert events["item_id"].cat.categories.tolist() == ["i9", "i1", "i7"]
 
 
-def test_a_file_is_let_go_before_the_next_one_is_asked_for():
+@pytest.mark.parametrize("content, events_per_file", [
+    (lines("u1,i1", '"u\n2",i2', "u3,i3,,,,,x"), 2),  # the exact path (quotes)
+    (lines("u1,i1,2024-01-01T00:00:00", "u2,i2,2024-01-02T00:00:00"), 2),  # the fast path (recommender.fast_usage)
+])
+def test_a_file_is_let_go_before_the_next_one_is_asked_for(content, events_per_file):
     # The one-copy promise: while file n+1 downloads, nothing holds the bytes of file n any more.
     class Blob(bytearray):  # bytearray itself cannot be weakly referenced
         pass
@@ -371,10 +375,10 @@ def test_a_file_is_let_go_before_the_next_one_is_asked_for():
         for name in ("a.csv", "b.csv", "c.csv"):
             alive = [ref() is not None for ref in previous]
             assert not any(alive), f"a file was still held when {name} was asked for"
-            blob = Blob(lines("u1,i1", '"u\n2",i2', "u3,i3,,,,,x"))
+            blob = Blob(content)
             previous.append(weakref.ref(blob))
             yield name, blob
             del blob
 
     events, _ = parse_usage_files(files())
-    assert len(events) == 6
+    assert len(events) == 3 * events_per_file

@@ -69,3 +69,31 @@ def test_tiny_blocks_give_the_same_matrix(monkeypatch, function, pairs_per_block
     np.testing.assert_array_equal(blocked.indptr, whole.indptr)
     np.testing.assert_array_equal(blocked.indices, whole.indices)
     np.testing.assert_array_equal(blocked.data, whole.data)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_one_thread_and_two_give_the_same_matrix_bit_for_bit(function, monkeypatch):
+    monkeypatch.setattr(recommender.similarity, "PAIRS_PER_BLOCK", 300)  # dozens of blocks, many in flight
+    unit_items = random_unit_items(seed=11, units=300, items=120)
+    one = item_similarity(unit_items, 2, function, threads=1)
+    fractions = []
+    two = item_similarity(unit_items, 2, function, progress=fractions.append, threads=2)
+    assert len(fractions) > 10 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    for name in ("indptr", "indices", "data"):
+        assert getattr(one, name).tobytes() == getattr(two, name).tobytes(), name
+
+
+def test_a_cancelled_count_stops_at_the_blocks_in_flight(monkeypatch):
+    monkeypatch.setattr(recommender.similarity, "PAIRS_PER_BLOCK", 50)
+    computed = []
+    counts = recommender.similarity.cooccurrence_counts
+    monkeypatch.setattr(recommender.similarity, "cooccurrence_counts",
+                        lambda *arguments: computed.append(arguments[2]) or counts(*arguments))
+
+    def cancel(fraction):
+        raise RuntimeError("cancelled")
+
+    unit_items = random_unit_items(seed=3, units=200, items=100)
+    with pytest.raises(RuntimeError, match="cancelled"):
+        item_similarity(unit_items, 1, SimilarityFunction.JACCARD, progress=cancel, threads=2)
+    assert 0 < len(computed) <= 2 * recommender.similarity.BLOCKS_PER_THREAD
