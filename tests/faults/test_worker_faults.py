@@ -2,7 +2,7 @@
 
 Timeouts are shortened through settings (worker_fleet.FAST_SETTINGS): a 3 s message visibility, a 0.3 s
 heartbeat, retries from 0.2 s. A "big" model trains for a second or more on 1,200,000 usage events in six
-files, longer than the visibility, so only the heartbeat's renewals keep a second worker away from it.
+files; while it does, only the heartbeat's renewals keep a second worker away from it.
 """
 import itertools
 import random
