@@ -27,6 +27,19 @@ STORAGE_SERVICES = ("Blob", "Queue", "Table")
 """The storage services the service uses; each needs an endpoint, explicit or derived from AccountName."""
 
 
+POSITIVE_SETTINGS = (
+    "queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds", "model_cache_entries",
+    "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes", "model_failure_seconds",
+    "answer_cache_seconds", "answer_cache_entries", "answer_cache_bytes", "registry_cache_seconds",
+    "max_request_bytes", "heartbeat_seconds", "max_dequeue_count", "retry_backoff_seconds",
+    "max_retry_backoff_seconds", "gunicorn_threads", "training_deadline_seconds", "sweep_interval_seconds",
+    "stale_message_seconds")
+NON_NEGATIVE_SETTINGS = {"readiness_cache_seconds": "", "cache_metrics_seconds": "", "max_interruptions": "",
+                         "max_parsing_errors": "", "training_threads": " (0: one per core)",
+                         "web_concurrency": " (0: one per core)"}
+"""Settings that may be 0, and what 0 means where it means more than none."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the service. Field names are the environment variables, lower-cased."""
@@ -159,35 +172,20 @@ class Settings:
 
     def validate(self):
         """Reject values no deployment could mean; the message names the variable."""
-        positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
-                    "model_cache_entries", "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes",
-                    "model_failure_seconds", "answer_cache_seconds", "answer_cache_entries",
-                    "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
-                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads",
-                    "training_deadline_seconds", "sweep_interval_seconds", "stale_message_seconds")
-        for name in positive:
+        for name in POSITIVE_SETTINGS:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
+        for name, meaning_of_zero in NON_NEGATIVE_SETTINGS.items():
+            if getattr(self, name) < 0:
+                raise SettingsError(f"setting {name.upper()} must be >= 0{meaning_of_zero}, got {getattr(self, name)!r}")
         for name in API_KEY_SETTINGS:
             key = getattr(self, name)
             if key is not None and len(str(key)) < MIN_API_KEY_LENGTH:
                 raise SettingsError(f"setting {name.upper()} must be at least {MIN_API_KEY_LENGTH} characters, "
                                     f"got {len(str(key))}")  # the key itself is never written out
-        if self.readiness_cache_seconds < 0:
-            raise SettingsError(f"setting READINESS_CACHE_SECONDS must be >= 0, got {self.readiness_cache_seconds!r}")
-        if self.cache_metrics_seconds < 0:
-            raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
-        if self.max_interruptions < 0:
-            raise SettingsError(f"setting MAX_INTERRUPTIONS must be >= 0, got {self.max_interruptions!r}")
-        if self.max_parsing_errors < 0:
-            raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
-        if self.training_threads < 0:
-            raise SettingsError(f"setting TRAINING_THREADS must be >= 0 (0: one per core), got {self.training_threads!r}")
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:
             raise SettingsError(f"setting MAX_RETRY_BACKOFF_SECONDS must be >= RETRY_BACKOFF_SECONDS, "
                                 f"got {self.max_retry_backoff_seconds!r}")
-        if self.web_concurrency < 0:
-            raise SettingsError(f"setting WEB_CONCURRENCY must be >= 0 (0: one per core), got {self.web_concurrency!r}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port <= 65535:
