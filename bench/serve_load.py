@@ -66,7 +66,7 @@ from sar_scale import FULL_CASES, REPO_ROOT, SYNTH_SEED, ensure_data, machine
 
 WORK_DIR = REPO_ROOT / ".cache" / "bench" / "serve"
 WRK_DIR = REPO_ROOT / "bench" / "wrk"
-KEYS = {"admin_primary_key": "bench-admin-key", "recommend_primary_key": "bench-recommend-key"}
+KEYS = {"admin_primary_key": "bench-admin-key-1", "recommend_primary_key": "bench-recommend-key"}
 USAGE_CONTAINER, USAGE_BLOB, CATALOG_BLOB = "bench-usage", "synth/usage.csv", "synth/catalog.csv"
 WORKERS = os.cpu_count() or 2  # gunicorn.conf.py's default: one process per core
 ITEM_RATE, PERSONALIZED_RATE = 500, 300
