@@ -20,16 +20,12 @@ def retrain(args, context: Context) -> int:
 def schedule_set(args, context: Context) -> int:
     """Retrain MODEL_ID whenever --cron ticks (UTC); replaces the model's schedule if it has one."""
     body = {"cron": args.cron, **({"usageRelativePath": args.usage} if args.usage else {}), **_policy(args)}
-    schedule = context.client().put_schedule(args.model_id, body)
-    context.say(to_json(schedule) if args.json else "\n".join(schedule_lines(schedule)))
-    return EXIT_OK
+    return _say_schedule(context.client().put_schedule(args.model_id, body), args, context)
 
 
 def schedule_show(args, context: Context) -> int:
     """MODEL_ID's schedule (404 ScheduleNotFound when it has none)."""
-    schedule = context.client().get_schedule(args.model_id)
-    context.say(to_json(schedule) if args.json else "\n".join(schedule_lines(schedule)))
-    return EXIT_OK
+    return _say_schedule(context.client().get_schedule(args.model_id), args, context)
 
 
 def schedule_delete(args, context: Context) -> int:
@@ -49,6 +45,11 @@ def schedule_lines(schedule: dict) -> list:
             f"promotion policy: {policy_text(policy)}" if policy else "no promotion policy (AUTO_DEFAULT_MODEL applies)",
             f"last tick: {format_time(schedule.get('lastTick'))} UTC",
             f"retrains (newest first): {', '.join(retrains)}" if retrains else "retrains: none yet"]
+
+
+def _say_schedule(schedule: dict, args, context: Context) -> int:
+    context.say(to_json(schedule) if args.json else "\n".join(schedule_lines(schedule)))
+    return EXIT_OK
 
 
 def _policy(args) -> dict:
