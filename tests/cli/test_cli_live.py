@@ -282,6 +282,12 @@ def test_retrain_with_a_policy_and_a_schedule(stack, container_name, tmp_path):
     assert lineage == f"retrain of model {parent['id']}"
     assert promotion.startswith(("promotion: promoted: ", "promotion: not promoted: ")) and "precisionAt1" in promotion
 
+    code, out, err = recsvc(stack, "train", "--container", container_name, "--usage", "usage", "--evaluation-usage",
+                            "eval.csv", "--metric", "precisionAt1", "--tolerance", "1", "--wait", "--poll-seconds",
+                            "0.1", "--timeout", "60")
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith(("promotion: promoted: ", "promotion: not promoted: "))  # a policy at creation
+
     code, out, err = recsvc(stack, "schedule", "set", parent["id"], "--cron", "0 3 * * *", "--usage", "usage")
     assert code == 0, err
     assert out.splitlines()[:2] == [f'model {parent["id"]} retrains at "0 3 * * *" (UTC) from usage',
