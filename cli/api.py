@@ -42,6 +42,22 @@ class ApiClient:
         """POST /api/models: register a model and queue its training."""
         return _json(self._request("POST", "api/models", json=parameters))
 
+    def retrain_model(self, model_id: str, body: dict) -> dict:
+        """POST /api/models/{id}/retrain: a new model with this one's parameters (and the body's changes)."""
+        return _json(self._request("POST", f"api/models/{_segment(model_id)}/retrain", json=body))
+
+    def put_schedule(self, model_id: str, body: dict) -> dict:
+        """PUT /api/models/{id}/schedule: retrain the model whenever the body's cron expression ticks."""
+        return _json(self._request("PUT", f"api/models/{_segment(model_id)}/schedule", json=body))
+
+    def get_schedule(self, model_id: str) -> dict:
+        """GET /api/models/{id}/schedule."""
+        return _json(self._request("GET", f"api/models/{_segment(model_id)}/schedule"))
+
+    def delete_schedule(self, model_id: str) -> None:
+        """DELETE /api/models/{id}/schedule (retrains already made stay)."""
+        self._request("DELETE", f"api/models/{_segment(model_id)}/schedule")
+
     def delete_model(self, model_id: str) -> None:
         """DELETE /api/models/{id} (202: the worker removes the rest)."""
         self._request("DELETE", f"api/models/{_segment(model_id)}")

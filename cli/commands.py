@@ -7,8 +7,8 @@ from .exceptions import ApiError, UsageError
 from .inputs import read_json
 from .output import format_table, format_time, format_tree, to_json
 from .progress import ProgressBar, format_bytes
-from .reports import parsing_warnings, status_line
-from .train import model_parameters, wait_for_model
+from .reports import lineage_lines, parsing_warnings, promotion_decision, status_line
+from .train import model_parameters, promotion_policy, wait_for_model
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_MODEL_FAILED = 0, 1, 2, 3
 
@@ -47,16 +47,25 @@ def upload(args, context: Context) -> int:
 def train(args, context: Context) -> int:
     """Create a model; with --wait, follow it until Completed (exit 0) or Failed (exit 3)."""
     flags = {flag: getattr(args, flag) for flag in ("container", "usage", "description", "catalog", "evaluation_usage")}
+    parameters = model_parameters(args.parameters_file, flags, args.param)
+    policy = promotion_policy(args.metric, args.tolerance)
+    if policy:
+        parameters["promotionPolicy"] = policy
     client = context.client()
-    model = client.create_model(model_parameters(args.parameters_file, flags, args.param))
+    return follow_created(client, client.create_model(parameters), args, context)
+
+
+def follow_created(client: ApiClient, model: dict, args, context: Context) -> int:
+    """Say a new model was created; with --wait, follow it to its end. Exit 3 when it Failed."""
     if not args.json:
-        context.say(f"created model {model['id']}")
+        parent = model.get("parentModelId")
+        context.say(f"created model {model['id']}" + (f", a retrain of model {parent}" if parent else ""))
     if args.wait:
         model = wait_for_model(client, model["id"], ProgressBar(context.stderr), args.poll_seconds, args.timeout)
     if args.json:
         context.say(to_json(model))
     elif args.wait:
-        _say_status(model, context)
+        say_status(model, context)
     return EXIT_MODEL_FAILED if model["modelStatus"] == "Failed" else EXIT_OK
 
 
@@ -70,14 +79,18 @@ def status(args, context: Context) -> int:
     if args.json:
         context.say(to_json({"id": model["id"], "modelStatus": model["modelStatus"],
                              "modelStatusMessage": model.get("modelStatusMessage"),
+                             "parentModelId": model.get("parentModelId"), "promotion": promotion_decision(model),
                              "warnings": parsing_warnings(model.get("statistics"))}))
     else:
-        _say_status(model, context)
+        say_status(model, context)
     return EXIT_MODEL_FAILED if model["modelStatus"] == "Failed" else EXIT_OK
 
 
-def _say_status(model: dict, context: Context):
+def say_status(model: dict, context: Context):
+    """The status line, the parent and the promotion decision, then a warning per kind of skipped line."""
     context.say(f"model {model['id']} {status_line(model)}")
+    for line in lineage_lines(model):
+        context.say(line)
     for warning in parsing_warnings(model.get("statistics")):
         context.say(f"warning: {warning}")
 

@@ -2,7 +2,7 @@
 import argparse
 from importlib.metadata import PackageNotFoundError, version
 
-from . import commands
+from . import commands, retrain
 from .api import DEFAULT_TIMEOUT_SECONDS
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8000"
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_upload(subcommands, api)
     _add_train(subcommands, api)
     _add_status(subcommands, api)
+    _add_retrain(subcommands, api)
+    _add_schedule(subcommands, api)
     _add_models(subcommands, api)
     _add_recommend(subcommands, api)
     _add_scores(subcommands, api)
@@ -73,9 +75,53 @@ def _add_train(subcommands, api):
     train.add_argument("--evaluation-usage", help="evaluationUsageRelativePath")
     train.add_argument("--description", help="description")
     train.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other parameter")
+    _add_policy_options(train)
     train.add_argument("--wait", action="store_true", help="follow the training until it ends (exit 3 if it fails)")
     _add_wait_options(train)
     train.set_defaults(handler=commands.train)
+
+
+def _add_retrain(subcommands, api):
+    retrain_ = subcommands.add_parser("retrain", parents=[api], help="a new model with a model's parameters",
+                                      description="POST /api/models/{id}/retrain: a new model with MODEL_ID's "
+                                                  "parameters and the paths given, MODEL_ID recorded as its parent.")
+    retrain_.add_argument("model_id", metavar="MODEL_ID")
+    retrain_.add_argument("--usage", metavar="PATH", help="a new usageRelativePath")
+    retrain_.add_argument("--catalog", metavar="PATH", help="a new catalogFileRelativePath")
+    retrain_.add_argument("--evaluation", "--evaluation-usage", dest="evaluation_usage", metavar="PATH",
+                          help="a new evaluationUsageRelativePath")
+    retrain_.add_argument("--description", help="description (default: the parent's)")
+    _add_policy_options(retrain_)
+    retrain_.add_argument("--wait", action="store_true", help="follow the training until it ends (exit 3 if it fails)")
+    _add_wait_options(retrain_)
+    retrain_.set_defaults(handler=retrain.retrain)
+
+
+def _add_schedule(subcommands, api):
+    schedule = subcommands.add_parser("schedule", parents=[api], help="retrain a model on a schedule: set, show, "
+                                                                      "delete")
+    actions = schedule.add_subparsers(dest="action", required=True, metavar="ACTION")
+    set_ = actions.add_parser("set", parents=[api], help="retrain MODEL_ID whenever a cron expression ticks (UTC)",
+                              description="Replaces the model's schedule if it has one. Each tick one worker "
+                                          "retrains the newest completed retrain of the schedule (else MODEL_ID).")
+    set_.add_argument("model_id", metavar="MODEL_ID")
+    set_.add_argument("--cron", required=True, metavar="EXPRESSION",
+                      help='minute hour day-of-month month day-of-week, UTC, e.g. "0 3 * * *"')
+    set_.add_argument("--usage", metavar="PATH", help="usageRelativePath of every retrain (default: the model's own)")
+    _add_policy_options(set_)
+    set_.set_defaults(handler=retrain.schedule_set)
+    for action, handler, text in (("show", retrain.schedule_show, "MODEL_ID's schedule and its retrains"),
+                                  ("delete", retrain.schedule_delete, "stop retraining MODEL_ID on a schedule")):
+        command = actions.add_parser(action, parents=[api], help=text)
+        command.add_argument("model_id", metavar="MODEL_ID")
+        command.set_defaults(handler=handler)
+
+
+def _add_policy_options(command):
+    policy = command.add_argument_group("promotion policy (needs evaluation data)")
+    policy.add_argument("--metric", metavar="NAME", help="once Completed the model becomes the default only if this "
+                        "metric (e.g. ndcgAt10, precisionAt5, hitRateAt1) is no worse than the default model's")
+    policy.add_argument("--tolerance", type=float, metavar="X", help="by more than X (0..1, default 0)")
 
 
 def _add_wait_options(command):

@@ -1,6 +1,7 @@
 """`recsvc train`: create a model from parameters and, with --wait, follow its training to the end."""
 import re
 import time
+from typing import Optional
 
 from .exceptions import UsageError, WaitTimeoutError
 from .inputs import parse_value, read_json
@@ -26,6 +27,15 @@ def model_parameters(parameters_file, flags: dict, assignments: list) -> dict:
             raise UsageError(f"--param {assignment!r}: expected name=value, e.g. supportThreshold=3")
         parameters[name.strip()] = parse_value(raw.strip())
     return parameters
+
+
+def promotion_policy(metric, tolerance) -> Optional[dict]:
+    """The promotionPolicy of --metric and --tolerance (the service's default tolerance when not given)."""
+    if metric is None:
+        if tolerance is not None:
+            raise UsageError("--tolerance needs --metric")
+        return None
+    return {"metric": metric, **({"tolerance": tolerance} if tolerance is not None else {})}
 
 
 def wait_for_model(client, model_id: str, bar: ProgressBar, poll_seconds: float = 1.0, timeout: float = None,

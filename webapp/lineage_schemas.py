@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from registry.promotion import MAX_TOLERANCE, METRICS
 from scheduling import CronExpression, CronSyntaxError
 
-from .request_schemas import MAX_DESCRIPTION_LENGTH, CamelCaseSchema
+from .request_schemas import MAX_DESCRIPTION_LENGTH, CamelCaseSchema, ModelParametersSchema
 from .schema_fields import CodedMessage, RelativePath, StrictNumber, in_range, length
 
 MAX_CRON_LENGTH = 100
@@ -21,6 +21,12 @@ class PromotionPolicySchema(CamelCaseSchema):
     metric = fields.String(required=True, validate=validate.OneOf(
         METRICS, error=CodedMessage("must be one of {choices}", "UnknownMetric")))
     tolerance = StrictNumber(load_default=0.0, allow_nan=False, validate=in_range(0, MAX_TOLERANCE))
+
+
+class ModelCreationSchema(ModelParametersSchema):
+    """POST /api/models body: the training parameters and, optionally, the model's promotion policy."""
+
+    promotion_policy = fields.Nested(PromotionPolicySchema, load_default=None, allow_none=True)
 
 
 class RetrainRequestSchema(CamelCaseSchema):
@@ -50,5 +56,6 @@ class ScheduleRequestSchema(CamelCaseSchema):
 
 
 promotion_policy_schema = PromotionPolicySchema()
+model_creation_schema = ModelCreationSchema()
 retrain_request_schema = RetrainRequestSchema()
 schedule_request_schema = ScheduleRequestSchema()

@@ -12,6 +12,7 @@ from storage.retries import describe_error, is_transient
 from . import services
 from .auth import require_role
 from .errors import ApiError, field_error
+from .lineage_schemas import model_creation_schema
 from .model_json import model_summary_to_json, model_to_json
 from .request_body import json_body
 from .request_schemas import (
@@ -37,13 +38,15 @@ summary row for any page (rows come in id order, not by time), so paging through
 @require_role("admin")
 def create_model():
     """Validate the parameters, check the usage data exists, register the model and queue its training."""
-    parameters = model_parameters_schema.load(json_body())
+    parameters = model_creation_schema.load(json_body())
+    policy = parameters.pop("promotion_policy")
+    check_policy(policy, parameters)
     check_data_exists(parameters)
     description = parameters.pop("description")
     record = ModelRecord(
         id=str(uuid.uuid4()), description=description, creation_time=datetime.now(timezone.utc),
         status=ModelStatus.CREATED, status_message="Model created; waiting for a worker",
-        parameters=model_parameters_schema.dump(parameters),
+        parameters=model_parameters_schema.dump(parameters), promotion_policy=policy,
     )
     record = register_and_queue(record)
     return model_to_json(record), 201, {"Location": url_for("models.get_model", model_id=record.id)}
@@ -157,6 +160,14 @@ def get_default_record(source=None) -> ModelRecord:
     except ModelNotFoundError:
         services.provider().forget(model_id)
         raise ApiError(404, "NoDefaultModel", "the default model no longer exists") from None
+
+
+def check_policy(policy, parameters: dict) -> None:
+    """:raise 400 EvaluationRequired: a promotion policy needs the model's evaluation metrics"""
+    if policy is not None and not parameters["evaluation_usage_relative_path"]:
+        raise ApiError(400, "EvaluationRequired", "a promotion policy compares evaluation metrics: the model "
+                       "needs evaluationUsageRelativePath", [field_error("promotionPolicy", "EvaluationRequired",
+                                                                         "needs evaluationUsageRelativePath")])
 
 
 # The paths a model reads, and the error code when nothing is there: an operator learns it now, not after training.

@@ -10,10 +10,10 @@ from registry.lineage import retrain_record
 
 from . import services
 from .auth import require_role
-from .errors import ApiError, field_error
+from .errors import ApiError
 from .lineage_schemas import retrain_request_schema, schedule_request_schema
 from .model_json import model_to_json
-from .models_api import check_data_exists, get_record, register_and_queue
+from .models_api import check_data_exists, check_policy, get_record, register_and_queue
 from .request_body import json_body
 from .request_schemas import model_parameters_schema, no_query_schema
 
@@ -31,7 +31,7 @@ def retrain_model(model_id):
     body = retrain_request_schema.dump(retrain_request_schema.load(json_body(default={})))
     parameters = _merged_parameters(parent.parameters, body)
     policy = body["promotionPolicy"]
-    _check_policy(policy, parameters)
+    check_policy(policy, parameters)
     check_data_exists(parameters)
     parameters.pop("description")
     record = retrain_record(parent, model_id=str(uuid.uuid4()), now=datetime.now(timezone.utc),
@@ -49,7 +49,7 @@ def put_schedule(model_id):
     model = get_record(model_id)
     body = schedule_request_schema.dump(schedule_request_schema.load(json_body()))
     parameters = _merged_parameters(model.parameters, body)
-    _check_policy(body["promotionPolicy"], parameters)
+    check_policy(body["promotionPolicy"], parameters)
     check_data_exists(parameters)
     schedule = ScheduleRecord(model_id=model.id, cron=body["cron"], last_tick=datetime.now(timezone.utc),
                               usage_relative_path=body["usageRelativePath"], promotion_policy=body["promotionPolicy"])
@@ -81,14 +81,6 @@ def _merged_parameters(parameters: dict, body: dict) -> dict:
     """The parent's parameters with the body's paths, loaded (validated) as a creation request would be."""
     paths = {name: body[name] for name in PATHS if body.get(name) is not None}
     return model_parameters_schema.load({**parameters, **paths})
-
-
-def _check_policy(policy, parameters: dict) -> None:
-    """:raise 400 EvaluationRequired: a promotion policy needs the model's evaluation metrics"""
-    if policy is not None and not parameters["evaluation_usage_relative_path"]:
-        raise ApiError(400, "EvaluationRequired", "a promotion policy compares evaluation metrics: the model "
-                       "needs evaluationUsageRelativePath", [field_error("promotionPolicy", "EvaluationRequired",
-                                                                         "needs evaluationUsageRelativePath")])
 
 
 def _schedule(model_id: str) -> ScheduleRecord:

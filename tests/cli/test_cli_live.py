@@ -262,3 +262,37 @@ def write_events(folder: Path, *item_ids) -> Path:
     path = folder / "events.json"
     path.write_text(json.dumps([{"itemId": item_id} for item_id in item_ids]))
     return path
+
+
+def test_retrain_with_a_policy_and_a_schedule(stack, container_name, tmp_path):
+    parent = train_clustered(stack, container_name, tmp_path, "-p", "supportThreshold=2")
+    evaluation = tmp_path / "eval.csv"
+    evaluation.write_text("".join(f"u{user},{'a' if user % 2 == 0 else 'b'}1\n" for user in range(12)))
+    assert recsvc(stack, "upload", evaluation, "--container", container_name)[0] == 0
+
+    code, out, err = recsvc(stack, "retrain", parent["id"], "--metric", "ndcgAt10")
+    assert (code, out) == (1, "") and "400 EvaluationRequired" in err
+    code, out, err = recsvc(stack, "retrain", parent["id"], "--evaluation", "eval.csv", "--metric", "precisionAt1",
+                            "--tolerance", "1", "--wait", "--poll-seconds", "0.1", "--timeout", "60")
+    assert code == 0, err
+    created, status, lineage, promotion = out.splitlines()
+    child_id = created.split()[2].rstrip(",")
+    assert created == f"created model {child_id}, a retrain of model {parent['id']}"
+    assert status == f"model {child_id} Completed: Model training completed successfully"
+    assert lineage == f"retrain of model {parent['id']}"
+    assert promotion.startswith(("promotion: promoted: ", "promotion: not promoted: ")) and "precisionAt1" in promotion
+
+    code, out, err = recsvc(stack, "train", "--container", container_name, "--usage", "usage", "--evaluation-usage",
+                            "eval.csv", "--metric", "precisionAt1", "--tolerance", "1", "--wait", "--poll-seconds",
+                            "0.1", "--timeout", "60")
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith(("promotion: promoted: ", "promotion: not promoted: "))  # a policy at creation
+
+    code, out, err = recsvc(stack, "schedule", "set", parent["id"], "--cron", "0 3 * * *", "--usage", "usage")
+    assert code == 0, err
+    assert out.splitlines()[:2] == [f'model {parent["id"]} retrains at "0 3 * * *" (UTC) from usage',
+                                    "no promotion policy (AUTO_DEFAULT_MODEL applies)"]
+    assert recsvc(stack, "schedule", "show", parent["id"]) == (0, out, "")
+    assert recsvc(stack, "schedule", "delete", parent["id"]) == (0, f"deleted the schedule of model {parent['id']}\n", "")
+    code, _, err = recsvc(stack, "schedule", "show", parent["id"])
+    assert code == 1 and "404 ScheduleNotFound" in err

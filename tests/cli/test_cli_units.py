@@ -309,3 +309,100 @@ def test_wait_does_not_double_the_status_in_its_progress_lines():
     stream = io.StringIO()
     wait_for_model(client, "m", ProgressBar(stream), poll_seconds=0, clock=lambda: 0.0, sleep=lambda _: None)
     assert stream.getvalue().splitlines() == [" 50% InProgress: Counting (50%)", "Failed: no valid usage event"]
+
+
+POLICY = {"metric": "ndcgAt10", "tolerance": 0.01}
+RETRAIN = {"id": "m2", "modelStatus": "Created", "modelStatusMessage": "Retrain of model m1; waiting for a worker",
+           "parentModelId": "m1", "promotionPolicy": POLICY}
+
+
+def test_retrain_posts_only_the_changes_given_and_names_the_parent():
+    code, out, [request] = run_command(["retrain", "m1", "--usage", "weekly/", "--evaluation", "test/",
+                                        "--metric", "ndcgAt10", "--tolerance", "0.01"], RETRAIN)
+    assert code == 0 and out == "created model m2, a retrain of model m1\n"
+    assert (request["method"], request["url"]) == ("POST", "http://svc/api/models/m1/retrain")
+    assert request["json"] == {"usageRelativePath": "weekly/", "evaluationUsageRelativePath": "test/",
+                               "promotionPolicy": POLICY}
+    _, _, [bare] = run_command(["retrain", "m1", "--metric", "precisionAt5"], RETRAIN)
+    assert bare["json"] == {"promotionPolicy": {"metric": "precisionAt5"}}  # the service's default tolerance
+    assert run_command(["retrain", "m1"], RETRAIN)[2][0]["json"] == {}
+
+
+def test_tolerance_without_a_metric_is_a_usage_error():
+    for argv in (["retrain", "m1", "--tolerance", "0.1"], ["schedule", "set", "m1", "--cron", "0 3 * * *",
+                                                           "--tolerance", "0.1"], ["train", "--tolerance", "0.1"]):
+        with pytest.raises(UsageError, match="--tolerance needs --metric"):
+            run_command(argv, RETRAIN)
+    assert main(["retrain", "m1", "--tolerance", "x"], stderr=io.StringIO()) == 2  # not a number: argparse
+
+
+def test_train_sends_the_policy_in_the_creation_body():
+    _, _, [request] = run_command(["train", "--container", "data", "--usage", "u", "--evaluation-usage", "t",
+                                   "--metric", "hitRateAt1"], {"id": "m3", "modelStatus": "Created"})
+    assert request["json"] == {"blobContainerName": "data", "usageRelativePath": "u",
+                               "evaluationUsageRelativePath": "t", "promotionPolicy": {"metric": "hitRateAt1"}}
+
+
+class ScriptedSession:
+    """Answers each request with the next body, keeping what was asked."""
+
+    def __init__(self, bodies):
+        self.bodies, self.requests = list(bodies), []
+
+    def request(self, method, url, headers, timeout, params=None, json=None):
+        self.requests.append((method, url, json))
+        return FakeResponse(200, self.bodies.pop(0), url=url)
+
+
+def test_retrain_wait_prints_the_parent_and_the_promotion_decision():
+    done = {**RETRAIN, "modelStatus": "Completed", "modelStatusMessage": "Model training completed successfully; "
+            "not promoted: ndcgAt10 0.1000 against 0.8000 of the default model m0, tolerance 0.01 (worse by more "
+            "than the tolerance)"}
+    session, stdout = ScriptedSession([RETRAIN, done]), io.StringIO()
+    args = build_parser().parse_args(["retrain", "m1", "--wait", "--poll-seconds", "0"])
+    context = Context(client=lambda: ApiClient("http://svc", "k", session=session), connection_string="",
+                      stdout=stdout, stderr=io.StringIO())
+    assert args.handler(args, context) == 0
+    assert stdout.getvalue().splitlines() == [
+        "created model m2, a retrain of model m1", "model m2 Completed: Model training completed successfully",
+        "retrain of model m1", "promotion: not promoted: ndcgAt10 0.1000 against 0.8000 of the default model m0, "
+                               "tolerance 0.01 (worse by more than the tolerance)"]
+    assert [request[:2] for request in session.requests] == [("POST", "http://svc/api/models/m1/retrain"),
+                                                             ("GET", "http://svc/api/models/m2")]
+    status = json.loads(run_command(["status", "m2", "--json"], done)[1])
+    assert status["parentModelId"] == "m1" and status["promotion"].startswith("not promoted: ndcgAt10 0.1000")
+
+
+def test_status_before_completion_names_the_policy_that_will_decide():
+    assert run_command(["status", "m2"], RETRAIN)[1].splitlines() == [
+        "model m2 Created: Retrain of model m1; waiting for a worker", "retrain of model m1",
+        "promotion policy: ndcgAt10, tolerance 0.01 (decides when the training completes)"]
+    promoted = {"id": "m4", "modelStatus": "Completed", "modelStatusMessage": "Model training completed "
+                "successfully; promoted: no default model was set (ndcgAt10 0.5000)", "promotionPolicy": POLICY}
+    assert run_command(["status", "m4"], promoted)[1].splitlines()[1:] == [
+        "promotion: promoted: no default model was set (ndcgAt10 0.5000)"]
+
+
+SCHEDULE = {"modelId": "m1", "cron": "0 3 * * *", "usageRelativePath": "weekly/", "promotionPolicy": POLICY,
+            "lastTick": "2024-05-01T03:00:00Z", "retrains": ["m3", "m2"]}
+
+
+def test_schedule_set_show_and_delete():
+    code, out, [request] = run_command(["schedule", "set", "m1", "--cron", "0 3 * * *", "--usage", "weekly/",
+                                        "--metric", "ndcgAt10", "--tolerance", "0.01"], SCHEDULE)
+    assert code == 0 and (request["method"], request["url"]) == ("PUT", "http://svc/api/models/m1/schedule")
+    assert request["json"] == {"cron": "0 3 * * *", "usageRelativePath": "weekly/", "promotionPolicy": POLICY}
+    assert out.splitlines() == ['model m1 retrains at "0 3 * * *" (UTC) from weekly/',
+                                "promotion policy: ndcgAt10, tolerance 0.01", "last tick: 2024-05-01 03:00:00 UTC",
+                                "retrains (newest first): m3, m2"]
+    bare = {**SCHEDULE, "usageRelativePath": None, "promotionPolicy": None, "retrains": []}
+    code, out, [request] = run_command(["schedule", "show", "m1"], bare)
+    assert (request["method"], request["url"]) == ("GET", "http://svc/api/models/m1/schedule")
+    assert out.splitlines() == ['model m1 retrains at "0 3 * * *" (UTC) from the usage path of the model it retrains',
+                                "no promotion policy (AUTO_DEFAULT_MODEL applies)", "last tick: 2024-05-01 03:00:00 UTC",
+                                "retrains: none yet"]
+    assert json.loads(run_command(["--json", "schedule", "show", "m1"], SCHEDULE)[1]) == SCHEDULE
+    code, out, [request] = run_command(["schedule", "delete", "m1"], None)
+    assert (code, out) == (0, "deleted the schedule of model m1\n")
+    assert (request["method"], request["url"]) == ("DELETE", "http://svc/api/models/m1/schedule")
+    assert main(["schedule", "set", "m1"], stderr=io.StringIO()) == 2  # --cron is required

@@ -49,7 +49,7 @@ QUERY_SCHEMAS = {
     ("/health/live", "get"): schemas.no_query_schema,  # the probes read no query string
     ("/health/ready", "get"): schemas.no_query_schema,
 }
-BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema(),
+BODY_SCHEMAS = {"ModelParameters": lineage_schemas.model_creation_schema, "UsageEvent": schemas.UsageEventSchema(),
                 "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema,
                 "PromotionPolicy": lineage_schemas.promotion_policy_schema,
                 "RetrainRequest": lineage_schemas.retrain_request_schema,

@@ -62,3 +62,27 @@ def test_a_schedule_that_does_not_parse_is_a_400_naming_the_field(client, parts)
         response = client.put(f"/api/models/{model_id}/schedule", json={"cron": cron}, headers=ADMIN)
         assert response.status_code == 400, cron
         assert response.json["error"]["details"][0]["code"] == "InvalidCron"
+
+
+def test_a_model_created_with_a_policy_keeps_it_apart_from_its_parameters(client, parts):
+    created = client.post("/api/models", json={**VALID_BODY, "evaluationUsageRelativePath": "test",
+                                               "promotionPolicy": {"metric": "precisionAt5"}}, headers=ADMIN)
+    assert created.status_code == 201
+    assert created.json["promotionPolicy"] == {"metric": "precisionAt5", "tolerance": 0.0}
+    assert "promotionPolicy" not in created.json["parameters"]
+    assert client.get(created.headers["Location"], headers=ADMIN).json["promotionPolicy"] == created.json["promotionPolicy"]
+    assert parts["registry"].get(created.json["id"]).promotion_policy == {"metric": "precisionAt5", "tolerance": 0.0}
+    plain = client.post("/api/models", json={**VALID_BODY, "promotionPolicy": None}, headers=ADMIN)
+    assert plain.status_code == 201 and "promotionPolicy" not in plain.json
+
+
+def test_a_policy_at_creation_needs_evaluation_data_and_a_known_metric(client, parts):
+    sent = len(parts["queues"].sent)
+    no_evaluation = client.post("/api/models", json={**VALID_BODY, "promotionPolicy": POLICY}, headers=ADMIN)
+    assert no_evaluation.status_code == 400 and no_evaluation.json["error"]["code"] == "EvaluationRequired"
+    assert no_evaluation.json["error"]["details"][0]["field"] == "promotionPolicy"
+    unknown = client.post("/api/models", json={**VALID_BODY, "evaluationUsageRelativePath": "test",
+                                               "promotionPolicy": {"metric": "accuracy"}}, headers=ADMIN)
+    assert unknown.status_code == 400
+    assert unknown.json["error"]["details"][0]["code"] == "UnknownMetric"
+    assert len(parts["queues"].sent) == sent  # nothing registered, nothing queued
