@@ -86,6 +86,10 @@ class ApiClient:
         body = {"itemIds": item_ids, "events": events}
         return _json(self._request("POST", f"api/models/{_segment(model_id)}/scores", params=params, json=body))
 
+    def describe_items(self, model_id: str, item_ids: list) -> list:
+        """GET .../items: [{"itemId", "name", "category"}] for each id (at most 100), null when unknown."""
+        return _json(self._request("GET", f"api/models/{_segment(model_id)}/items", params={"itemId": item_ids}))
+
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
         url = urljoin(self.endpoint, path)
         try:

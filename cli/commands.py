@@ -148,12 +148,34 @@ def recommend(args, context: Context) -> int:
         recommendations = client.recommend_items(args.model, args.item, args.count, rules, args.explain)
     if args.json:
         context.say(to_json(recommendations))
+    elif not recommendations:
+        context.say("no recommendations")
     else:
-        headers = ["RANK", "ITEM", "SCORE"] + (["WHY"] if args.explain else [])
-        rows = [[rank, entry["recommendedItemId"], f"{entry['score']:.4f}"]
-                + ([_why(entry["explanation"])] if args.explain else []) for rank, entry in enumerate(recommendations, 1)]
-        context.say(format_table(headers, rows) if rows else "no recommendations")
+        names = _item_names(client, args.model, [entry["recommendedItemId"] for entry in recommendations])
+        shown = {"RANK": True, "ITEM": True, "NAME": bool(names), "SCORE": True, "WHY": args.explain}
+        headers = [header for header, show in shown.items() if show]
+        rows = [[cells[header] for header in headers] for cells in _recommendation_cells(recommendations, names)]
+        context.say(format_table(headers, rows))
     return EXIT_OK
+
+
+def _recommendation_cells(recommendations: list, names: dict):
+    """Each recommendation's cells by column; a name is blank for an item without one."""
+    for rank, entry in enumerate(recommendations, 1):
+        item_id = entry["recommendedItemId"]
+        yield {"RANK": rank, "ITEM": item_id, "NAME": names.get(item_id, ""), "SCORE": f"{entry['score']:.4f}",
+               "WHY": _why(entry["explanation"]) if "explanation" in entry else ""}
+
+
+def _item_names(client: ApiClient, model_id: str, item_ids: list) -> dict:
+    """Item id -> the catalog's name, for the items that have one (empty: the model has no names)."""
+    try:
+        described = client.describe_items(model_id, item_ids)
+    except ApiError as error:
+        if error.code == "NotFound":  # a service older than the items route: ids alone
+            return {}
+        raise
+    return {entry["itemId"]: entry["name"] for entry in described if entry.get("name") is not None}
 
 
 def _why(explanation: dict) -> str:

@@ -1,7 +1,8 @@
 """Catalog CSV files -> the catalog's items and their categorical features, plus a parsing report.
 
 Format, no header: ``itemId,itemName,itemCategory,description[,name=value]...``.
-Name and description are not used (as in the original service); the category
+The name is kept as given, to show beside recommended ids; the description is
+not used (as in the original service); the category
 is kept as given, for business rules that cap items per category; features
 come from the fifth field on. A feature name given twice, or a value
 holding ';', makes a multi-valued feature: ``color=red,color=blue`` and
@@ -41,6 +42,7 @@ class Catalog:
     ----------
     item_ids : object array, shape (n_items,), in order of first valid line
     categories : object array, shape (n_items,), each item's itemCategory field ("": none)
+    names : object array, shape (n_items,), each item's itemName field
     feature_names : object array, shape (n_features,)
     features : csr_matrix, shape (n_items, n_values), 1.0 where the item has the (feature, value)
     value_feature : int array, shape (n_values,), the feature (index in feature_names) of each value column
@@ -48,6 +50,7 @@ class Catalog:
 
     item_ids: np.ndarray
     categories: np.ndarray
+    names: np.ndarray
     feature_names: np.ndarray
     features: sp.csr_matrix
     value_feature: np.ndarray
@@ -87,6 +90,7 @@ class _CatalogBuilder:
     def __init__(self):
         self._item_ids = []         # arrays of accepted ids, in order
         self._categories = []       # and of their categories
+        self._names = []            # and of their names
         self._seen = pd.Index([], dtype=object)
         self._feature_items, self._feature_names, self._feature_values = [], [], []
         self._n_items = 0
@@ -117,6 +121,7 @@ class _CatalogBuilder:
         self._seen = self._seen.append(pd.Index(accepted, dtype=object))
         self._item_ids.append(accepted)
         self._categories.append(fields[2].to_numpy(dtype=object)[good])
+        self._names.append(fields[1].to_numpy(dtype=object)[good])
         new_index = np.full(len(fields), -1, dtype=np.int64)
         new_index[good] = self._n_items + np.arange(good.sum())
         self._n_items += int(good.sum())
@@ -127,19 +132,22 @@ class _CatalogBuilder:
 
     def build(self) -> Catalog:
         """The catalog of every accepted line."""
-        item_ids = np.concatenate(self._item_ids) if self._item_ids else np.empty(0, dtype=object)
-        categories = np.concatenate(self._categories) if self._categories else np.empty(0, dtype=object)
-        items = np.concatenate(self._feature_items) if self._feature_items else np.empty(0, np.int64)
-        names = np.concatenate(self._feature_names) if self._feature_names else np.empty(0, dtype=object)
-        values = np.concatenate(self._feature_values) if self._feature_values else np.empty(0, dtype=object)
-        name_codes, feature_names = pd.factorize(names)
+        item_ids, categories, names = map(_joined, (self._item_ids, self._categories, self._names))
+        items = _joined(self._feature_items, np.int64)
+        feature_name_values, values = _joined(self._feature_names), _joined(self._feature_values)
+        name_codes, feature_names = pd.factorize(feature_name_values)
         value_codes, value_pairs = pd.factorize(pd.MultiIndex.from_arrays([name_codes, values]))
         features = sp.csr_matrix((np.ones(len(items)), (items, value_codes)), shape=(len(item_ids), len(value_pairs)))
         features.sum_duplicates()
         features.data[:] = 1.0
         value_feature = np.asarray(value_pairs.get_level_values(0), dtype=np.int64) if len(value_pairs) else \
             np.empty(0, np.int64)
-        return Catalog(item_ids, categories, np.asarray(feature_names, dtype=object), features, value_feature)
+        return Catalog(item_ids, categories, names, np.asarray(feature_names, dtype=object), features, value_feature)
+
+
+def _joined(parts: list, dtype=object) -> np.ndarray:
+    """The chunks' arrays as one (empty when there was no chunk)."""
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
 def _features(fields: pd.DataFrame, given: dict):

@@ -228,12 +228,17 @@ def _extend(model: SARModel, item_ids: np.ndarray, rows, columns, scores) -> SAR
     similarity = (_resized(model.similarity, n) + placed).tocsr()
     similarity.sort_indices()
     user_affinity = None if model.user_affinity is None else _resized(model.user_affinity, n, rows_too=False)
-    categories = None if model.item_categories is None else \
-        np.concatenate([model.item_categories, np.full(new_items.size, None, dtype=object)])  # re-attach to fill
     return dataclasses.replace(
         model, item_ids=np.concatenate([model.item_ids, item_ids[new_items]]).astype(object), similarity=similarity,
-        popularity=_padded(model.popularity, new_items.size), user_affinity=user_affinity, item_categories=categories,
+        popularity=_padded(model.popularity, new_items.size), user_affinity=user_affinity,
+        item_categories=_unknown_padded(model.item_categories, new_items.size),  # re-attach to fill
+        item_names=_unknown_padded(model.item_names, new_items.size),
         trending=None if model.trending is None else _padded(model.trending, new_items.size))
+
+
+def _unknown_padded(values: Optional[np.ndarray], count: int) -> Optional[np.ndarray]:
+    """Per-item labels with `count` Nones after them, for the new items (None stays None: no labels)."""
+    return None if values is None else np.concatenate([values, np.full(count, None, dtype=object)])
 
 
 def _padded(values: np.ndarray, count: int) -> np.ndarray:

@@ -27,6 +27,8 @@ class SARModel:
     user_affinity : csr_matrix, shape (n_users, n_items), or None
     item_categories : object array, shape (n_items,), each item's catalog category (None: none), or None
         for a model trained without a catalog
+    item_names : object array, shape (n_items,), each item's catalog name (None: none), or None for a model
+        trained without a catalog (or stored before names were kept)
     trending : float array, shape (n_items,), time-decayed distinct users per item (training.trending_popularity),
         or None for a model stored before it existed: trending then falls back to popularity
     """
@@ -41,9 +43,10 @@ class SARModel:
     statistics: dict = field(default_factory=dict)
     item_categories: Optional[np.ndarray] = None
     trending: Optional[np.ndarray] = None
+    item_names: Optional[np.ndarray] = None
 
     def __post_init__(self):
-        for name in ("item_categories", "trending"):
+        for name in ("item_categories", "trending", "item_names"):
             values = getattr(self, name)
             if values is not None and len(values) != len(self.item_ids):
                 raise ValueError(f"{len(values)} values of {name} for {len(self.item_ids)} items")
@@ -59,7 +62,7 @@ class SARModel:
         matrices = [m for m in (self.similarity, self.user_affinity) if m is not None]
         arrays = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices) + self.popularity.nbytes
         arrays += self.trending.nbytes if self.trending is not None else 0
-        ids = [ids for ids in (self.item_ids, self.user_ids, self.item_categories) if ids is not None]
+        ids = [ids for ids in (self.item_ids, self.user_ids, self.item_categories, self.item_names) if ids is not None]
         per_id = 200  # a short str object, its array slot and its dict entry
         return arrays + per_id * sum(len(i) for i in ids)
 
@@ -113,7 +116,15 @@ class SARModel:
 
     def with_item_categories(self, item_ids, categories) -> "SARModel":
         """This model with the category of each of its items that `item_ids` (a catalog) lists; blank is none."""
-        categories = pd.Series(categories, index=pd.Index(item_ids), dtype=object)
-        aligned = categories[~categories.index.duplicated()].reindex(self.item_ids).to_numpy(dtype=object, copy=True)
+        return dataclasses.replace(self, item_categories=self._aligned(item_ids, categories))
+
+    def with_item_names(self, item_ids, names) -> "SARModel":
+        """This model with the name of each of its items that `item_ids` (a catalog) lists; blank is none."""
+        return dataclasses.replace(self, item_names=self._aligned(item_ids, names))
+
+    def _aligned(self, item_ids, values) -> np.ndarray:
+        """`values` of the catalog's `item_ids` in the order of this model's items (None: not listed, or blank)."""
+        values = pd.Series(values, index=pd.Index(item_ids), dtype=object)
+        aligned = values[~values.index.duplicated()].reindex(self.item_ids).to_numpy(dtype=object, copy=True)
         aligned[pd.isna(aligned) | (aligned == "")] = None
-        return dataclasses.replace(self, item_categories=aligned)
+        return aligned

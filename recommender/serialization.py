@@ -55,6 +55,8 @@ def to_bytes(model: SARModel, model_id: str, trained_by: Optional[dict] = None) 
         arrays.update(_category_arrays(model.item_categories))
     if model.trending is not None:
         arrays["trending"] = np.asarray(model.trending, dtype=np.float64)
+    if model.item_names is not None:
+        arrays.update(_string_arrays("item_names", ["" if name is None else name for name in model.item_names]))
     table, parts, offset = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
@@ -106,6 +108,7 @@ def from_bytes(blob: bytes, *, expected_model_id: Optional[str] = None,
             statistics=header.get("statistics") or {},
             item_categories=_categories(arrays) if "item_category_codes" in arrays else None,
             trending=arrays.get("trending"),
+            item_names=_names(arrays) if "item_names_offsets" in arrays else None,
         )
         _check_shapes(model)
         return model
@@ -139,7 +142,7 @@ def _check_shapes(model: SARModel):
     if model.user_affinity is not None and model.user_affinity.shape != (len(model.user_ids), n_items):
         raise ValueError(f"user affinity {model.user_affinity.shape} does not fit {len(model.user_ids)} users "
                          f"and {n_items} items")
-    for name in ("item_categories", "trending"):
+    for name in ("item_categories", "trending", "item_names"):
         values = getattr(model, name)
         if values is not None and len(values) != n_items:
             raise ValueError(f"{len(values)} values of {name} for {n_items} items")
@@ -207,6 +210,13 @@ def _categories(arrays) -> np.ndarray:
     if codes.size and not (-1 <= codes.min() and codes.max() < len(names)):
         raise ValueError("item_category_codes point outside item_category_names")
     return np.append(names, None)[codes]  # code -1 picks the None at the end
+
+
+def _names(arrays) -> np.ndarray:
+    """Each item's name; the empty string stored for an item without one is None again."""
+    names = _strings(arrays, "item_names")
+    names[names == ""] = None
+    return names
 
 
 def _string_arrays(name, strings) -> dict:

@@ -13,7 +13,7 @@ from observability.metrics import observe_model_load
 from registry import InMemoryScheduleStore
 from registry.cached import CachedRecordReader
 
-from . import dashboard, errors, models_api, ops, recommend_api, retrain_api, spec_api
+from . import dashboard, errors, items_api, models_api, ops, recommend_api, retrain_api, spec_api
 from .api_request import ApiRequest
 from .json_provider import CompactJSONProvider
 from .services import ModelIdConverter
@@ -51,6 +51,7 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
     ops.init_app(app, settings)  # probes, and request ids, log lines and metrics
     app.register_blueprint(models_api.bp)
     app.register_blueprint(recommend_api.bp)
+    app.register_blueprint(items_api.bp)
     app.register_blueprint(retrain_api.bp)
     app.register_blueprint(spec_api.bp)
     app.register_blueprint(dashboard.bp)

@@ -158,7 +158,7 @@ def _recommend_get(record: ModelRecord, query: dict):
     """GET .../recommend: a user's recommendations with userId, else item-to-item (popular items without itemId)."""
     if query["user_id"] is not None:
         return _for_user(record, query)
-    recommender = _loaded_model(record)
+    recommender = loaded_model(record)
     recommendations = recommender.similar_items(query["item_id"], query["recommendation_count"], _rules(query))
     note_answer(recommender.model, recommendations, item_id=query["item_id"])
     strategy = answer_strategy(recommender.model, recommendations, query["item_id"])
@@ -174,7 +174,7 @@ def _for_user(record: ModelRecord, query: dict):
 
 
 def _personalized(record: ModelRecord, query: dict, body: dict):
-    recommender = _loaded_model(record)
+    recommender = loaded_model(record)
     user_id, events = _user_id(recommender, query), _event_batch(body["events"])
     recommendations = recommender.recommend(user_id, events, query["recommendation_count"], _rules(body))
     note_answer(recommender.model, recommendations, user_id=user_id)
@@ -187,7 +187,7 @@ def _personalized(record: ModelRecord, query: dict, body: dict):
 
 def _popular(record: ModelRecord, query: dict):
     """The popular items of the query's kind (without one, those the model backfills with)."""
-    model = _loaded_model(record).model
+    model = loaded_model(record).model
     kind = PopularityKind(query["kind"]) if query["kind"] else PopularityKind.of(model.params.backfill_strategy)
     recommendations = popular_items(model, kind, query["recommendation_count"], _rules(query), query["category"])
     note_answer(model, recommendations)
@@ -195,7 +195,7 @@ def _popular(record: ModelRecord, query: dict):
 
 
 def _scores(record: ModelRecord, query: dict, body: dict):
-    recommender = _loaded_model(record)
+    recommender = loaded_model(record)
     scores = recommender.scores(body["item_ids"], _user_id(recommender, query), _event_batch(body["events"]))
     return [{"itemId": item_id, "score": score} for item_id, score in zip(body["item_ids"], scores)]
 
@@ -239,7 +239,7 @@ def _event_batch(events: list) -> Optional[EventBatch]:
                       [event_weight(event["event_type"], event["weight"]) for event in events])
 
 
-def _loaded_model(record: ModelRecord):
+def loaded_model(record: ModelRecord):
     """The record's Recommender. :raise 409 ModelNotReady: :raise 404 ModelNotFound: :raise 500 ModelCorrupt:
     :raise 503 ModelIntegrityError: the stored blob is another model's (never served in this one's name)"""
     if record.status != ModelStatus.COMPLETED:

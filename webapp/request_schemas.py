@@ -40,6 +40,8 @@ RECOMMENDATION_COUNT_RANGE = (1, 100)
 DEFAULT_RECOMMENDATION_COUNT = 10
 MAX_EVENTS = 1000
 """Usage events one request may carry (more: 400 TooManyEvents, checked before any is read)."""
+MAX_ITEM_LOOKUPS = 100
+"""Item ids one GET .../items may name: as many as one recommend answer holds."""
 MAX_EVENT_WEIGHT = 1e6
 """Largest |weight| of a request's event: a larger one would let one event outweigh any history (and overflow)."""
 CATEGORY_RULE_RANGE = (1, 100)
@@ -295,6 +297,12 @@ class ScoreQuerySchema(CamelCaseSchema):
     user_id = user_id_field()
 
 
+class ItemLookupQuerySchema(CamelCaseSchema):
+    """Query string of GET .../items: the ids to describe (repeat itemId for each)."""
+
+    item_id = item_id_list(required=True, validate=item_count(MAX_ITEM_LOOKUPS))
+
+
 class ModelListQuerySchema(CamelCaseSchema):
     """Query string of GET /api/models: no parameter lists every model; pageSize or continuationToken pages."""
 
@@ -322,6 +330,7 @@ personalized_recommend_query_schema = PersonalizedRecommendQuerySchema()
 recommend_request_schema = RecommendRequestSchema()
 score_query_schema = ScoreQuerySchema()
 score_request_schema = ScoreRequestSchema()
+item_lookup_query_schema = ItemLookupQuerySchema()
 model_list_query_schema = ModelListQuerySchema()
 set_default_query_schema = SetDefaultQuerySchema()
 

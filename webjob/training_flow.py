@@ -1,4 +1,5 @@
-"""The training flow of one model: download, parse, train, attach categories, place cold items, evaluate, store.
+"""The training flow of one model: download, parse, train, attach catalog categories and names, place cold items,
+evaluate, store.
 
 An engine (webjob.engines) decides where usage is parsed and SAR is fitted: in this process, or on a Dask
 cluster. Everything else is written once, here: the catalog and the evaluation files are read in this
@@ -162,6 +163,7 @@ class ModelTrainer:
             if parameters.get("enableColdItemPlacement"):
                 model = self._place_cold_items(model, catalog, parameters, statistics)
             model = model.with_item_categories(catalog.item_ids, catalog.categories)  # for per-category caps
+            model = model.with_item_names(catalog.item_ids, catalog.names)  # shown beside recommended ids
         statistics["trainingDuration"] = time.perf_counter() - started
         return model
 

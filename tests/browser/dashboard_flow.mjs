@@ -198,6 +198,12 @@ async function checkTryIt(page) {
   await page.waitForSelector("#recommendations:not([hidden])");
   const items = () => page.$$eval("#recommendations tbody tr td:nth-child(2)", (cells) => cells.map((cell) => cell.textContent));
   assert.deepEqual((await items()).slice(0, 2).sort(), ["b1", "b3"]);
+  // The catalog's names beside the ids; the catalog does not list b3, so its cell is blank.
+  await page.waitForSelector("#name-column:not([hidden])");
+  const names = await page.$$eval("#recommendations tbody tr", (rows) => Object.fromEntries(rows.map((tr) =>
+    [tr.cells[1].textContent, tr.cells[2].textContent])));
+  assert.equal(names.b1, "Banana one");
+  assert.equal(names.b3, "");
   await page.fill("#try-events", "a1, a2");
   await page.fill("#try-user-count", "2");
   await page.click("#user-form button[type=submit]");
@@ -205,7 +211,21 @@ async function checkTryIt(page) {
   const [scored, backfilled] = await items();
   assert.equal(scored, "a3");
   assert.match(backfilled, /^b[123]$/, "the rest is backfilled from the other cluster");
+  assert.equal(await page.textContent("#recommendations tbody tr:first-child td.item-name"), "Apple three");
   await screenshot(page, "try-it");
+}
+
+async function checkSwagger(page) {
+  step("Swagger UI at /api/docs renders every operation of openapi.yaml");
+  const spec = await (await fetch(`${BASE_URL}/api/openapi.yaml`)).text();
+  const operations = (spec.match(/^ {6}operationId: /gm) || []).length;
+  assert.ok(operations > 20, `the spec lists ${operations} operations`);
+  const response = await page.goto(`${BASE_URL}/api/docs`);
+  assert.equal(response.status(), 200);
+  await page.waitForSelector("#swagger-ui .info .title:has-text('Product Recommendations')");
+  await page.waitForFunction((count) => document.querySelectorAll("#swagger-ui .opblock").length === count, operations);
+  await page.waitForSelector("#swagger-ui .opblock-summary-path[data-path='/api/models/{modelId}/items']", { state: "attached" });
+  await screenshot(page, "swagger");
 }
 
 // Traffic from another client while the operations view reads the metrics: item-to-item answers of five items,
@@ -300,6 +320,7 @@ try {
   await checkDefaultAndDelete(page);
   await checkPaging(page);
   await checkSignOut(page);
+  await checkSwagger(page);
   assert.deepEqual(problems, [], "the page logged errors or got unexpected HTTP errors");
   console.log("DASHBOARD-FLOW-OK");
 } finally {

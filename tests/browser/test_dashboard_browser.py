@@ -1,6 +1,6 @@
 """The dashboard in a real browser: Debian's chromium driven by playwright-core, against gunicorn + worker on Azurite.
 
-The browser flow lives in dashboard_flow.mjs; this test starts the stack, registers the models it needs,
+The browser flow lives in dashboard_flow.mjs (the dashboard, then Swagger UI at /api/docs); this test starts the stack, registers the models it needs,
 starts the worker once the page shows the live model waiting, and checks what the page did through the API.
 Set DASHBOARD_SCREENSHOTS=docs/screenshots to refresh the pictures of docs/dashboard.md and the README.
 """
@@ -27,6 +27,10 @@ FLOW_TIMEOUT_SECONDS = 150
 ADMIN = {"x-api-key": ADMIN_KEY}
 
 # design.md's statistics of a model trained with evaluation usage, with round numbers the flow checks.
+# The live model's catalog: the names "try it" shows beside the ids (b3 is not listed: its cell stays blank).
+CATALOG = "".join(f"{item},{name},{item[0]},\n" for item, name in [
+    ("a1", "Apple one"), ("a2", "Apple two"), ("a3", "Apple three"), ("b1", "Banana one"), ("b2", "Banana two")]
+                  ).encode("utf-8")
 EVALUATED_STATISTICS = {
     "usageEventsParsing": {"duration": 0.02, "successfulLinesCount": 34, "totalLinesCount": 36,
                            "errors": [{"error": "MalformedLine", "count": 2, "sample": {"file": "usage/events.csv", "line": 7}}]},
@@ -75,6 +79,7 @@ def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make install` installs Debian's chromium"
     usage_container.upload_blob("usage/events.csv", CLUSTERED_USAGE)
     usage_container.upload_blob("evaluation/events.csv", CLUSTERED_USAGE)
+    usage_container.upload_blob("catalog/items.csv", CATALOG)
     environ = service_environ(azurite.connection_string, KEYS, queue_poll_seconds=0.1, **storage_names)
     webapp, base_url = start_webapp(environ, tmp_path, workers=1)
     worker = None
@@ -82,7 +87,8 @@ def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container
         fixture_id, training_id, failed_id = register_fixture_models(settings, usage_container.container_name)
         live = requests.post(f"{base_url}/api/models", headers=ADMIN, timeout=10, json={
             "description": "clustered usage", "blobContainerName": usage_container.container_name,
-            "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation"})
+            "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation",
+            "catalogFileRelativePath": "catalog"})
         assert live.status_code == 201, live.text
         live_id = live.json()["id"]
         screenshots = os.environ.get("DASHBOARD_SCREENSHOTS") or str(tmp_path / "screenshots")

@@ -196,19 +196,23 @@ def test_global_options_default_when_not_given():
 
 
 class RecordingSession:
-    """Answers every request with one JSON body and keeps what was asked."""
+    """Answers every request with one JSON body (GET .../items: the names given, null for the others) and keeps
+    what was asked."""
 
-    def __init__(self, body):
-        self.body, self.requests = body, []
+    def __init__(self, body, names=None):
+        self.body, self.names, self.requests = body, names or {}, []
 
     def request(self, method, url, headers, timeout, params=None, json=None):
         self.requests.append({"method": method, "url": url, "params": params, "json": json})
+        if url.endswith("/items"):
+            return FakeResponse(200, [{"itemId": item_id, "name": self.names.get(item_id), "category": None}
+                                      for item_id in params["itemId"]], url=url)
         return FakeResponse(200, self.body, url=url)
 
 
-def run_command(argv, answer) -> tuple:
+def run_command(argv, answer, names=None) -> tuple:
     """Parse argv and run its handler against a RecordingSession: (exit code, stdout, the requests)."""
-    session, stdout = RecordingSession(answer), io.StringIO()
+    session, stdout = RecordingSession(answer, names), io.StringIO()
     args = build_parser().parse_args(argv)
     context = Context(client=lambda: ApiClient("http://svc", "k", session=session), connection_string="",
                       stdout=stdout, stderr=io.StringIO())
@@ -216,6 +220,7 @@ def run_command(argv, answer) -> tuple:
 
 
 RECOMMENDED = [{"recommendedItemId": "a2", "score": 0.5}]
+ITEMS_LOOKUP = {"method": "GET", "url": "http://svc/api/models/m1/items", "json": None, "params": {"itemId": ["a2"]}}
 
 
 def test_recommend_sends_rule_flags_as_query_parameters():
@@ -225,16 +230,16 @@ def test_recommend_sends_rule_flags_as_query_parameters():
     assert code == 0 and out.splitlines()[1].split() == ["1", "a2", "0.5000"]
     assert requests == [{"method": "GET", "url": "http://svc/api/models/m1/recommend", "json": None, "params": {
         "recommendationCount": 10, "itemId": "a1", "includeItemIds": ["a2", "a3"], "excludeItemIds": ["b1"],
-        "itemIdPrefix": "a", "maxPerCategory": 2, "categoryWindow": 5}}]
+        "itemIdPrefix": "a", "maxPerCategory": 2, "categoryWindow": 5}}, ITEMS_LOOKUP]
 
 
 def test_personalized_recommend_sends_rules_in_an_object_body(tmp_path):
     events = tmp_path / "events.json"
     events.write_text('[{"itemId": "a1"}]')
-    _, _, [request] = run_command(["recommend", "--events", str(events), "--exclude", "a2", "-n", "3"], RECOMMENDED)
+    _, _, [request, _] = run_command(["recommend", "--events", str(events), "--exclude", "a2", "-n", "3"], RECOMMENDED)
     assert (request["method"], request["url"]) == ("POST", "http://svc/api/models/default/recommend")
     assert request["json"] == {"events": [{"itemId": "a1"}], "excludeItemIds": ["a2"]}
-    _, _, [plain] = run_command(["recommend", "--user", "u1"], RECOMMENDED)
+    _, _, [plain, _] = run_command(["recommend", "--user", "u1"], RECOMMENDED)
     assert plain["json"] == [] and plain["params"] == {"recommendationCount": 10, "userId": "u1"}
 
 
@@ -244,14 +249,43 @@ EXPLAINED = [{"recommendedItemId": "a2", "score": 0.5, "explanation": {
 
 
 def test_recommend_explain_asks_for_explanations_and_shows_why():
-    code, out, [request] = run_command(["recommend", "--item", "a1", "--explain"], EXPLAINED)
+    code, out, [request, _] = run_command(["recommend", "--item", "a1", "--explain"], EXPLAINED)
     assert code == 0 and request["params"] == {"recommendationCount": 10, "itemId": "a1", "explain": "true"}
     lines = out.splitlines()
     assert lines[0].split() == ["RANK", "ITEM", "SCORE", "WHY"]
     assert lines[1].split() == ["1", "a2", "0.5000", "SAR:", "a1", "75%,", "b1", "25%"]
     assert lines[2].split() == ["2", "c9", "0.0000", "Backfill"]
-    _, _, [personalized] = run_command(["recommend", "--user", "u1", "--explain"], EXPLAINED)
+    _, _, [personalized, _] = run_command(["recommend", "--user", "u1", "--explain"], EXPLAINED)
     assert personalized["params"] == {"recommendationCount": 10, "userId": "u1", "explain": "true"}
+
+
+def test_recommend_prints_a_name_column_when_the_model_has_names():
+    answer = [{"recommendedItemId": "181", "score": 0.75}, {"recommendedItemId": "9", "score": 0.5}]
+    code, out, requests = run_command(["recommend", "--item", "174"], answer, names={"181": "Return of the Jedi (1983)"})
+    assert code == 0
+    assert requests[1] == {"method": "GET", "url": "http://svc/api/models/default/items", "json": None,
+                           "params": {"itemId": ["181", "9"]}}
+    assert out.splitlines() == ["RANK  ITEM  NAME                       SCORE",
+                                "1     181   Return of the Jedi (1983)  0.7500",
+                                "2     9                                0.5000"]  # an item without a name: blank
+    _, plain, _ = run_command(["recommend", "--item", "174"], answer)  # no names: no column
+    assert plain.splitlines()[0].split() == ["RANK", "ITEM", "SCORE"]
+    _, json_out, json_requests = run_command(["--json", "recommend", "--item", "174"], answer, names={"181": "R"})
+    assert json.loads(json_out) == answer and len(json_requests) == 1  # the answer as the service gave it
+
+
+def test_recommend_shows_ids_alone_against_a_service_without_the_items_route():
+    class OlderService(RecordingSession):
+        def request(self, method, url, headers, timeout, params=None, json=None):
+            if url.endswith("/items"):
+                return FakeResponse(404, {"error": {"code": "NotFound", "message": "no such route"}}, url=url)
+            return super().request(method, url, headers, timeout, params, json)
+
+    args, stdout = build_parser().parse_args(["recommend", "--item", "a1"]), io.StringIO()
+    context = Context(client=lambda: ApiClient("http://svc", "k", session=OlderService(RECOMMENDED)),
+                      connection_string="", stdout=stdout, stderr=io.StringIO())
+    assert args.handler(args, context) == 0
+    assert stdout.getvalue().splitlines()[1].split() == ["1", "a2", "0.5000"]
 
 
 def test_category_window_needs_a_cap():

@@ -19,7 +19,8 @@ RECOMMEND_OPERATIONS = {("/api/models/{modelId}/recommend", "get"), ("/api/model
                         ("/api/models/{modelId}/scores", "post"), ("/api/models/default/scores", "post"),
                         ("/api/models/{modelId}/users/{userId}/recommendations", "get"),
                         ("/api/models/default/users/{userId}/recommendations", "get"),
-                        ("/api/models/{modelId}/popular", "get"), ("/api/models/default/popular", "get")}
+                        ("/api/models/{modelId}/popular", "get"), ("/api/models/default/popular", "get"),
+                        ("/api/models/{modelId}/items", "get"), ("/api/models/default/items", "get")}
 CALLERS = {
     "no key": None,
     "unknown key": "not-a-configured-key",
@@ -74,7 +75,9 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
             "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]},
             "/api/models/{modelId}/retrain": {}, "/api/models/{modelId}/schedule": SCHEDULE,
             }.get(path, [{"itemId": "a1"}] if method == "post" else None)
-    query = {"modelId": stack.model_id} if (path, method) == ("/api/models/default", "put") else {}
+    query = {("/api/models/default", "put"): {"modelId": stack.model_id},
+             ("/api/models/{modelId}/items", "get"): {"itemId": ["a1", "a2"]},
+             ("/api/models/default/items", "get"): {"itemId": "a1"}}.get((path, method), {})
     headers = {} if CALLERS[caller] is None else {"x-api-key": CALLERS[caller]}
     url = stack.base_url + path.replace("{modelId}", model_id).replace("{userId}", "u1").replace("{asset}", "swagger-init.js")
     return requests.request(method.upper(), url, params=query,
@@ -98,7 +101,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 25
+    assert len(outcomes) == len(OPERATIONS) == 27
 
 
 def test_no_key_reaches_the_log(stack):

@@ -17,7 +17,7 @@ from webjob.training_flow import ModelTrainer
 from worker_harness import DEFAULT_PARAMETERS, store  # noqa: F401 - fixture
 
 # GOOD's items, two colours, and two cold items (no usage) of the same colours.
-CATALOG = b"".join(f"{item},Name,category,description,color={color},size=m\n".encode()
+CATALOG = b"".join(f"{item},Name of {item},category,description,color={color},size=m\n".encode()
                    for item, color in (("a1", "red"), ("a2", "red"), ("a3", "red"), ("b1", "blue"), ("b2", "blue"),
                                        ("b3", "blue"), ("a4", "red"), ("b4", "blue")))
 # u0 used a1..a3: with cold placement its best new item is a4; u1 used b1..b3.
@@ -82,6 +82,7 @@ def test_evaluation_block_measures_the_stored_model(trainer, full_inputs, store)
     model = from_bytes(store.load(full_inputs.id).data, expected_model_id=full_inputs.id)
     assert similar_items(model, "a1", k=3)[2].item_id == "a4"
     assert model.item_categories[model.item_index["a4"]] == "category"  # the catalog's, cold items' too
+    assert model.item_names[model.item_index["a4"]] == "Name of a4"  # shown beside recommended ids
 
 
 def test_progress_names_each_stage_in_order(trainer, full_inputs, messages):

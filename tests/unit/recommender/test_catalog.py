@@ -35,6 +35,7 @@ def test_items_in_order_with_their_features_lower_cased_and_multi_valued():
     assert report.errors == {}
     assert catalog.item_ids.tolist() == ["Item-1", "item-2", "item-3", "item-4"]  # ids stay as given
     assert catalog.categories.tolist() == ["Category", "", "cat", ""]
+    assert catalog.names.tolist() == ["Name", "Name", "A, quoted name", "Only a name"]  # as given, for display
     assert sorted(catalog.feature_names) == ["color", "shape", "size"]
     assert features_of(catalog) == {"Item-1": ["color", "size"], "item-2": ["color"], "item-3": ["shape"],
                                      "item-4": []}

@@ -107,3 +107,9 @@ def test_categories_of_the_model_stay_aligned_with_its_grown_index(model, catalo
     assert len(placed.item_categories) == placed.n_items
     assert placed.item_categories[:model.n_items].tolist() == categorized.item_categories.tolist()
     assert placed.item_categories[model.n_items:].tolist() == [None, None, None]
+
+
+def test_names_of_the_model_stay_aligned_with_its_grown_index(model, catalog):
+    named = model.with_item_names(catalog.item_ids, catalog.names)
+    placed = place_cold_items(named, catalog).model
+    assert placed.item_names.tolist() == named.item_names.tolist() + [None, None, None]

@@ -43,6 +43,8 @@ QUERY_SCHEMAS = {
     ("/api/models/default/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
     ("/api/models/{modelId}/popular", "get"): schemas.popular_query_schema,
     ("/api/models/default/popular", "get"): schemas.popular_query_schema,
+    ("/api/models/{modelId}/items", "get"): schemas.item_lookup_query_schema,
+    ("/api/models/default/items", "get"): schemas.item_lookup_query_schema,
     ("/api/openapi.yaml", "get"): schemas.no_query_schema,
     ("/api/docs", "get"): schemas.no_query_schema,
     ("/api/docs/{asset}", "get"): schemas.no_query_schema,

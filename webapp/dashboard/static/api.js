@@ -23,7 +23,10 @@ const API_ROOT = new URL("../api/", document.baseURI);
 async function call(method, path, { params = {}, body } = {}) {
   const url = new URL(path, API_ROOT);
   for (const [name, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
+    // A list repeats its parameter (itemId=a&itemId=b), as the API reads lists.
+    for (const one of [].concat(value)) {
+      if (one !== undefined && one !== null && one !== "") url.searchParams.append(name, one);
+    }
   }
   const headers = { "x-api-key": session.key() || "" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -93,6 +96,12 @@ export const deleteModel = (id) => call("DELETE", `models/${encodeURIComponent(i
 export async function recommendItems(id, itemId, count) {
   const params = { itemId, recommendationCount: count };
   return (await call("GET", `models/${encodeURIComponent(id)}/recommend`, { params })).data;
+}
+
+// The catalog's name and category of each item id (null when the model has none for it).
+export async function describeItems(id, itemIds) {
+  const params = { itemId: itemIds };
+  return (await call("GET", `models/${encodeURIComponent(id)}/items`, { params })).data;
 }
 
 export async function recommendPersonalized(id, userId, events, count) {

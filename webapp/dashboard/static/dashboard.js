@@ -233,18 +233,36 @@ async function deleteSelected() {
   }
 }
 
-function showRecommendations(recommendations) {
+// The ids with the catalog's names beside them when the model has names (a Name column only then).
+function showRecommendations(recommendations, names) {
+  const named = names.size > 0;
+  show($("#name-column"), named);
   $("#recommendations tbody").replaceChildren(...recommendations.map((entry, index) => el("tr", {},
-    el("td", {}, index + 1), el("td", {}, entry.recommendedItemId), el("td", {}, entry.score.toFixed(4)))));
+    el("td", {}, index + 1), el("td", {}, entry.recommendedItemId),
+    ...(named ? [el("td", { class: "item-name" }, names.get(entry.recommendedItemId) || "")] : []),
+    el("td", {}, entry.score.toFixed(4)))));
   show($("#recommendations"), true);
   if (!recommendations.length) $("#try-error").textContent = "No recommendations (backfilling is off and nothing scored).";
+}
+
+// Item id -> name, for the recommended items that have one. Names help read the answer; without them
+// (no catalog, an older service) the ids stand alone.
+async function itemNames(modelId, recommendations) {
+  if (!recommendations.length) return new Map();
+  try {
+    const described = await api.describeItems(modelId, recommendations.map((entry) => entry.recommendedItemId));
+    return new Map(described.filter((entry) => entry.name !== null).map((entry) => [entry.itemId, entry.name]));
+  } catch {
+    return new Map();
+  }
 }
 
 async function tryIt(event, fetchRecommendations) {
   event.preventDefault();
   $("#try-error").textContent = "";
   try {
-    showRecommendations(await fetchRecommendations());
+    const recommendations = await fetchRecommendations();
+    showRecommendations(recommendations, await itemNames(state.selected.id, recommendations));
   } catch (error) {
     show($("#recommendations"), false);
     report(error, "#try-error");
