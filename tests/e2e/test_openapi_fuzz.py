@@ -93,8 +93,9 @@ def _decided_by_state(case) -> set:
     category cap or category needs a model trained with a catalog (the fuzzed model has none), and no id may be both
     included and excluded, nor categoryWindow come without maxPerCategory (rules across two fields); an event's
     timestamp of the spec's shape must still name a day of the calendar (2017-02-30 does not)."""
-    if case.method == "POST" and case.path == "/api/models":
-        return {"ContainerNotFound", "UsageFileNotFound", "CatalogFileNotFound", "OverlappingPaths"}
+    if case.method == "POST" and case.path == "/api/models":  # a promotion policy needs evaluation paths
+        return {"ContainerNotFound", "UsageFileNotFound", "CatalogFileNotFound", "OverlappingPaths",
+                "EvaluationRequired"}
     if case.path.endswith("/retrain"):  # the fuzzed model has no evaluation files for a promotion policy
         return {"ContainerNotFound", "UsageFileNotFound", "CatalogFileNotFound", "OverlappingPaths",
                 "EvaluationRequired"}
