@@ -26,7 +26,7 @@ DEFAULT_KEY = {"PartitionKey": DEFAULT_PARTITION, "RowKey": DEFAULT_ROW}
 SUMMARY_COLUMNS = ["RowKey", "Description", "CreationTime", "Status"]
 
 
-def _storage_errors(method):
+def storage_errors(method):
     """Turn the SDK's transport and server errors into StorageUnavailableError at the boundary."""
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
@@ -47,12 +47,12 @@ class TableModelRegistry:
     def __init__(self, table: TableClient):
         self._table = table
 
-    @_storage_errors
+    @storage_errors
     def create(self, record: ModelRecord) -> ModelRecord:
         metadata = self._table.create_entity(_to_entity(record))
         return _with_etag(record, metadata)
 
-    @_storage_errors
+    @storage_errors
     def get(self, model_id: str) -> ModelRecord:
         try:
             entity = self._table.get_entity(MODELS_PARTITION, model_id)
@@ -60,14 +60,14 @@ class TableModelRegistry:
             raise ModelNotFoundError(f"model {model_id} does not exist") from None
         return _from_entity(entity)
 
-    @_storage_errors
+    @storage_errors
     def list_page(self, page_size: int, continuation_token: Optional[str] = None) -> ModelPage:
         # A table returns rows in RowKey (model id) order, never by time: read the summary columns of
         # every model and page them here. A model is a training run, so a table holds few of them.
         entities = self._table.query_entities(f"PartitionKey eq '{MODELS_PARTITION}'", select=SUMMARY_COLUMNS)
         return newest_first_page(map(_summary_from_entity, entities), page_size, continuation_token)
 
-    @_storage_errors
+    @storage_errors
     def update(self, record: ModelRecord, *, if_unchanged: bool = False) -> ModelRecord:
         condition = {"etag": record.etag, "match_condition": MatchConditions.IfNotModified} if if_unchanged \
             else {"match_condition": MatchConditions.Unconditionally}
@@ -81,7 +81,7 @@ class TableModelRegistry:
             raise ConcurrentUpdateError(f"model {record.id} changed since it was read") from None
         return _with_etag(record, metadata)
 
-    @_storage_errors
+    @storage_errors
     def delete(self, model_id: str) -> None:
         self.get(model_id)
         self._table.delete_entity(MODELS_PARTITION, model_id)
@@ -96,18 +96,18 @@ class TableModelRegistry:
             except ResourceModifiedError:
                 pass  # someone set another default meanwhile: theirs stands
 
-    @_storage_errors
+    @storage_errors
     def get_default_id(self) -> Optional[str]:
         try:
             return self._table.get_entity(DEFAULT_PARTITION, DEFAULT_ROW).get("ModelId")
         except ResourceNotFoundError:
             return None
 
-    @_storage_errors
+    @storage_errors
     def set_default_id(self, model_id: str) -> None:
         self._table.upsert_entity({**DEFAULT_KEY, "ModelId": model_id}, mode=UpdateMode.REPLACE)
 
-    @_storage_errors
+    @storage_errors
     def set_default_if_none(self, model_id: str) -> bool:
         try:
             self._table.create_entity({**DEFAULT_KEY, "ModelId": model_id})
