@@ -12,7 +12,7 @@ from config.settings import Settings
 from model_provider import BlobModelStore
 from observability.metrics import StorageGauges
 from observability.probes import quick_clients
-from registry import ModelStatus, TableModelRegistry
+from registry import ModelStatus, TableJobRegistry, TableModelRegistry
 from storage.clients import StorageClients
 from storage.queues import ModelQueues
 from storage.usage_blobs import list_usage_blobs
@@ -30,6 +30,7 @@ class Backends:
     store: BlobModelStore
     queues: ModelQueues
     usage_locator: Callable[[str, str], list]
+    jobs: TableJobRegistry
 
     def ensure_resources(self, settings: Settings) -> None:
         """Create the table, queues and models container if missing."""
@@ -49,6 +50,7 @@ def build_backends(settings: Settings) -> Backends:
         store=BlobModelStore(clients.blobs.get_container_client(settings.models_container)),
         queues=ModelQueues(clients.queues, settings),
         usage_locator=usage_locator,
+        jobs=TableJobRegistry(clients.tables.get_table_client(settings.models_table)),
     )
 
 

@@ -30,6 +30,10 @@ class Settings:
     models_container: str = "models"
     train_queue: str = "train-models"
     delete_queue: str = "delete-models"
+    batch_queue: str = "batch-jobs"
+    """Batch scoring jobs (issue 23), consumed by the same workers after deletions and trainings."""
+    batch_rows_per_part: int = 50_000
+    """Users scored into one output part blob (and held in memory at once) by a batch job."""
     queue_poll_seconds: float = 1.0
     """How long the worker sleeps when both queues are empty."""
     message_visibility_seconds: int = 60
@@ -106,7 +110,8 @@ class Settings:
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
                     "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
-                    "max_dequeue_count", "retry_backoff_seconds", "max_retry_backoff_seconds", "gunicorn_threads")
+                    "max_dequeue_count", "batch_rows_per_part", "retry_backoff_seconds", "max_retry_backoff_seconds",
+                    "gunicorn_threads")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
@@ -125,7 +130,7 @@ class Settings:
         if not 0 <= self.metrics_port <= 65535:
             raise SettingsError(f"setting METRICS_PORT must be 0 (off) or a port up to 65535, "
                                 f"got {self.metrics_port!r}")
-        for name in ("train_queue", "delete_queue"):
+        for name in ("train_queue", "delete_queue", "batch_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
@@ -140,6 +145,11 @@ class Settings:
     def delete_poison_queue(self) -> str:
         """Where delete messages go after MAX_DEQUEUE_COUNT deliveries."""
         return self.delete_queue + POISON_SUFFIX
+
+    @property
+    def batch_poison_queue(self) -> str:
+        """Where batch messages go after MAX_DEQUEUE_COUNT deliveries (their job is marked Failed)."""
+        return self.batch_queue + POISON_SUFFIX
 
     def api_keys(self, role: str) -> list:
         """The configured keys (as str) of a role: 'admin' or 'recommend'."""

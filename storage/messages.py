@@ -33,6 +33,29 @@ class ModelMessage:
         return cls(model_id)
 
 
+@dataclass(frozen=True)
+class BatchMessage:
+    """Run one batch scoring job (sent once, when it is created)."""
+
+    job_id: str
+
+    def to_json(self) -> str:
+        """The message as queue text."""
+        return json.dumps({"version": MESSAGE_VERSION, "jobId": self.job_id})
+
+    @classmethod
+    def from_json(cls, text: str) -> "BatchMessage":
+        """Parse queue text; BadMessageError when it is not a batch message."""
+        try:
+            body = json.loads(text)
+            version, job_id = body["version"], str(uuid.UUID(body["jobId"]))
+        except (ValueError, TypeError, KeyError) as error:
+            raise BadMessageError(f"not a batch message: {text[:200]!r}") from error
+        if version != MESSAGE_VERSION:
+            raise BadMessageError(f"unknown message version {version!r}")
+        return cls(job_id)
+
+
 class TrainMessage(ModelMessage):
     """Train the model (sent once, when it is created)."""
 

@@ -10,13 +10,14 @@ from model_provider import CacheLimits, ModelProvider
 from observability import logs
 from registry.cached import CachedRecordReader
 
-from . import dashboard, errors, models_api, ops, recommend_api, spec_api
+from . import batch_api, dashboard, errors, models_api, ops, recommend_api, spec_api
 from .api_request import ApiRequest
 from .json_provider import CompactJSONProvider
 from .services import ModelIdConverter
 
 
-def create_app(settings: Optional[Settings] = None, *, registry=None, provider=None, queues=None, usage_locator=None):
+def create_app(settings: Optional[Settings] = None, *, registry=None, provider=None, queues=None, usage_locator=None,
+               jobs=None):
     """Build the app. Settings come from the environment unless given; collaborators from storage unless given."""
     settings = settings or Settings.from_environ(os.environ)
     logs.configure(settings)  # JSON lines, secrets redacted (observability/logs.py)
@@ -27,20 +28,22 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
                             PROVIDE_AUTOMATIC_OPTIONS=False)
     app.json = CompactJSONProvider(app)
     app.url_map.converters["model_id"] = ModelIdConverter
-    if None in (registry, provider, queues, usage_locator):
+    if None in (registry, provider, queues, usage_locator, jobs):
         backends = build_backends(settings)
         backends.ensure_resources(settings)
         registry = registry or backends.registry
         provider = provider or ModelProvider(backends.store, CacheLimits.from_settings(settings))
         queues = queues or backends.queues
         usage_locator = usage_locator or backends.usage_locator
+        jobs = jobs or backends.jobs
     records = CachedRecordReader(registry, settings.registry_cache_seconds)
     app.extensions.update(registry=registry, records=records, provider=provider, queues=queues,
-                          usage_locator=usage_locator)
+                          usage_locator=usage_locator, jobs=jobs)
     errors.init_app(app)
     ops.init_app(app, settings)  # probes, and request ids, log lines and metrics
     app.register_blueprint(models_api.bp)
     app.register_blueprint(recommend_api.bp)
+    app.register_blueprint(batch_api.bp)
     app.register_blueprint(spec_api.bp)
     app.register_blueprint(dashboard.bp)
     return app

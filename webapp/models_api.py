@@ -7,7 +7,7 @@ from flask import Blueprint, request, url_for
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 
-from . import services
+from . import batch_api, services
 from .auth import require_role
 from .errors import ApiError, field_error
 from .model_json import model_summary_to_json, model_to_json
@@ -88,6 +88,7 @@ def delete_model(model_id):
     except ModelNotFoundError:
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
     services.queues().send_delete(model_id)
+    batch_api.cancel_jobs_of_model(model_id)
     services.records().forget(model_id)
     services.provider().forget(model_id)
     return "", 202

@@ -4,11 +4,12 @@ import os
 import signal
 import threading
 
-from registry import ModelNotFoundError
-from storage.messages import BadMessageError, ModelMessage
+from registry import ModelNotFoundError, TableJobRegistry
+from storage.messages import BadMessageError, BatchMessage, ModelMessage
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
+from .batch_job import BatchJob
 from .cancellation import Cancellation, CancelReason
 from .deletion import remove_model_blobs
 from .delivery import Delivery, create_queue_if_missing
@@ -24,17 +25,21 @@ STOP_GRACE_SECONDS = 7.0
 
 
 class Worker:
-    """Consumes the delete queue, then the train queue. Signal handlers only set state (then a watchdog).
+    """Consumes the delete queue, then the train queue, then the batch queue (with `jobs`, a JobRegistry). Signal handlers only set state (then a watchdog).
 
     `queues` maps "train", "delete", "train_poison" and "delete_poison" to QueueClients; `models_container`
     is the ContainerClient of the model blobs (and the training leases).
     """
 
-    def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None):
+    def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None,
+                 jobs=None):
         self._settings, self._registry, self._store = settings, registry, store
         self._queues, self._container = queues, models_container
         trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
         self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
+        self._batch = BatchJob(settings, jobs, registry, store, blobs, models_container) if jobs is not None else None
+        self._roles = (("delete", self._delete), ("train", self._train)) + \
+            ((("batch", self._run_batch),) if self._batch is not None else ())
         self._stopping = threading.Event()
         self._cancellation = Cancellation()
         self._delivery = None
@@ -44,11 +49,13 @@ class Worker:
     def from_storage(cls, settings, storage, registry, store, trainer_factory=None) -> "Worker":
         """A worker on the queues and models container named by the settings."""
         names = {"train": settings.train_queue, "delete": settings.delete_queue,
-                 "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue}
+                 "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue,
+                 "batch": settings.batch_queue, "batch_poison": settings.batch_poison_queue}
         queues = {role: storage.queues.get_queue_client(name) for role, name in names.items()}
         return cls(settings, registry=registry, store=store, blobs=storage.blobs, queues=queues,
                    models_container=storage.blobs.get_container_client(settings.models_container),
-                   trainer_factory=trainer_factory)
+                   trainer_factory=trainer_factory,
+                   jobs=TableJobRegistry(storage.tables.get_table_client(settings.models_table)))
 
     def work(self, burst: bool = False, max_messages: int = None) -> bool:
         """Handle messages until stopped; with burst, until both queues hold no message. True if any was handled.
@@ -111,11 +118,11 @@ class Worker:
 
     def ensure_poison_queues(self):
         """Create the poison queues if missing (startup)."""
-        for role in ("train_poison", "delete_poison"):
+        for role in [f"{role}_poison" for role, _ in self._roles]:
             create_queue_if_missing(self._queues[role])
 
     def _handle_next(self) -> bool:
-        for role, handle in (("delete", self._delete), ("train", self._train)):
+        for role, handle in self._roles:
             message = self._queues[role].receive_message(
                 visibility_timeout=self._settings.message_visibility_seconds, **NO_SDK_RETRIES)
             if message is not None:
@@ -126,7 +133,8 @@ class Worker:
 
     def _dispatch(self, delivery: Delivery, role: str, handle) -> Outcome:
         try:
-            model_id = ModelMessage.from_json(delivery.content).model_id
+            model_id = BatchMessage.from_json(delivery.content).job_id if role == "batch" \
+                else ModelMessage.from_json(delivery.content).model_id
         except BadMessageError as error:
             logger.error("moving a message that is not ours to the poison queue: %s", error)
             return Outcome(Action.POISON)
@@ -134,6 +142,8 @@ class Worker:
             return Outcome(Action.RELEASE)
         if delivery.dequeue_count > self._settings.max_dequeue_count:
             logger.error("model %s: %s message delivered %d times; giving up", model_id, role, delivery.dequeue_count)
+            if role == "batch":
+                return self._batch.give_up(model_id)
             return self._job.give_up(delivery, model_id) if role == "train" else Outcome(Action.POISON)
         return handle(delivery, model_id)
 
@@ -142,6 +152,12 @@ class Worker:
         if self._stopping.is_set():  # a stop request between receiving and here
             return Outcome(Action.RELEASE)
         return self._job.run(delivery, model_id, self._cancellation)
+
+    def _run_batch(self, delivery: Delivery, job_id: str) -> Outcome:
+        self._cancellation = Cancellation()
+        if self._stopping.is_set():
+            return Outcome(Action.RELEASE)
+        return self._batch.run(delivery, job_id, self._cancellation)
 
     def _delete(self, delivery: Delivery, model_id: str) -> Outcome:
         try:
@@ -168,7 +184,7 @@ class Worker:
 
     def _queues_empty(self) -> bool:
         return all(self._queues[role].get_queue_properties(**NO_SDK_RETRIES).approximate_message_count == 0
-                   for role in ("delete", "train"))
+                   for role, _ in self._roles)
 
     def _exit_now(self, why: str):
         """Make the current message visible again (if storage answers within a moment) and end the process."""

@@ -2,7 +2,7 @@
 from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
 from recommender import SARParameters, fit, make_events
-from registry import InMemoryModelRegistry, ModelStatus
+from registry import InMemoryJobRegistry, InMemoryModelRegistry, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 from webapp import create_app
 
@@ -21,6 +21,9 @@ class FakeQueues:
 
     def send_delete(self, model_id):
         self.sent.append(("delete", model_id))
+
+    def send_batch(self, job_id):
+        self.sent.append(("batch", job_id))
 
 
 class FakeProvider:
@@ -48,7 +51,7 @@ def blobs_in_container_data(container, path):
 
 def make_parts() -> dict:
     return {"registry": InMemoryModelRegistry(), "provider": FakeProvider(), "queues": FakeQueues(),
-            "usage_locator": blobs_in_container_data}
+            "usage_locator": blobs_in_container_data, "jobs": InMemoryJobRegistry()}
 
 
 def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES):

@@ -35,6 +35,10 @@ QUERY_SCHEMAS = {
     ("/api/models/default/recommend", "post"): schemas.personalized_recommend_query_schema,
     ("/api/models/{modelId}/scores", "post"): schemas.score_query_schema,
     ("/api/models/default/scores", "post"): schemas.score_query_schema,
+    ("/api/models/{modelId}/batch", "post"): schemas.no_query_schema,
+    ("/api/models/default/batch", "post"): schemas.no_query_schema,
+    ("/api/batches/{jobId}", "get"): schemas.no_query_schema,
+    ("/api/batches/{jobId}", "delete"): schemas.no_query_schema,
     ("/api/openapi.yaml", "get"): schemas.no_query_schema,
     ("/api/docs", "get"): schemas.no_query_schema,
     ("/api/docs/{asset}", "get"): schemas.no_query_schema,
@@ -42,7 +46,8 @@ QUERY_SCHEMAS = {
     ("/health/ready", "get"): schemas.no_query_schema,
 }
 BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema(),
-                "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema}
+                "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema,
+                "BatchRequest": schemas.batch_request_schema}
 
 
 def resolve(node: dict) -> dict:
@@ -129,7 +134,8 @@ def test_the_spec_is_valid_openapi_3_1():
 
 def test_the_spec_lists_exactly_the_served_routes_and_methods():
     settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "k"})
-    app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object())
+    app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object(),
+                     jobs=object())
     served = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/api/", "/health/")):
