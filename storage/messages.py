@@ -23,14 +23,7 @@ class ModelMessage:
     @classmethod
     def from_json(cls, text: str) -> "ModelMessage":
         """Parse queue text; BadMessageError when it is not ours."""
-        try:
-            body = json.loads(text)
-            version, model_id = body["version"], str(uuid.UUID(body["modelId"]))
-        except (ValueError, TypeError, KeyError) as error:
-            raise BadMessageError(f"not a model message: {text[:200]!r}") from error
-        if version != MESSAGE_VERSION:
-            raise BadMessageError(f"unknown message version {version!r}")
-        return cls(model_id)
+        return cls(_guid_of(text, "modelId", "model"))
 
 
 @dataclass(frozen=True)
@@ -46,14 +39,7 @@ class BatchMessage:
     @classmethod
     def from_json(cls, text: str) -> "BatchMessage":
         """Parse queue text; BadMessageError when it is not a batch message."""
-        try:
-            body = json.loads(text)
-            version, job_id = body["version"], str(uuid.UUID(body["jobId"]))
-        except (ValueError, TypeError, KeyError) as error:
-            raise BadMessageError(f"not a batch message: {text[:200]!r}") from error
-        if version != MESSAGE_VERSION:
-            raise BadMessageError(f"unknown message version {version!r}")
-        return cls(job_id)
+        return cls(_guid_of(text, "jobId", "batch"))
 
 
 class TrainMessage(ModelMessage):
@@ -62,3 +48,15 @@ class TrainMessage(ModelMessage):
 
 class DeleteMessage(ModelMessage):
     """Delete the model's blob and cancel a training in progress."""
+
+
+def _guid_of(text: str, key: str, kind: str) -> str:
+    """The GUID under `key` of a message of this contract's version. :raise BadMessageError:"""
+    try:
+        body = json.loads(text)
+        version, guid = body["version"], str(uuid.UUID(body[key]))
+    except (ValueError, TypeError, KeyError) as error:
+        raise BadMessageError(f"not a {kind} message: {text[:200]!r}") from error
+    if version != MESSAGE_VERSION:
+        raise BadMessageError(f"unknown message version {version!r}")
+    return guid
