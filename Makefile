@@ -11,9 +11,9 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 PIP_COMPILE := $(PY) -m piptools compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --index-url=https://pypi.org/simple
 
-.PHONY: demo test install install-demo lock parity chromium compose-cli nginx bench-serve
+.PHONY: demo test install install-demo lock parity chromium compose-cli nginx promtool bench-serve
 
-install: $(VENV)/.installed-dev node_modules/.installed chromium compose-cli nginx
+install: $(VENV)/.installed-dev node_modules/.installed chromium compose-cli nginx promtool
 install-demo: $(VENV)/.installed-runtime node_modules/.installed
 
 $(PY):
@@ -54,6 +54,13 @@ nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; } || \
 		{ echo "Debian's nginx is needed for the end-to-end tests: apt-get install nginx-light (as root)"; exit 1; }
+
+# The monitoring tests check infra/monitoring/'s Prometheus config and alert rules with promtool, from Debian's
+# prometheus package (only the tool is used: the package's service is not started).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || \
+		{ echo "promtool is needed for the monitoring tests: apt-get install prometheus (as root)"; exit 1; }
 
 # The compose file's test validates it with `docker compose config`, or Debian's docker-compose where the
 # compose plugin is missing (the client only: no Docker engine is installed or needed for that).

@@ -174,16 +174,21 @@ def models_equal(first: Path, second: Path) -> bool:
 
 def run_child(args) -> int:
     """The body of a child process: one training, the single-process way or on a LocalCluster."""
+    from datetime import timedelta
+
     from azure.storage.blob import BlobServiceClient
 
     from config.secret import Secret
     from distributed_sar import BlobFiles
     from recommender import SARParameters, to_bytes
+    from storage.sas import ReadOnlyContainerUrls, account_key_of
 
     connection = Secret(os.environ["AZURE_STORAGE_CONNECTION_STRING"])
-    container = BlobServiceClient.from_connection_string(str(connection)).get_container_client(args.container)
+    service = BlobServiceClient.from_connection_string(str(connection))
+    container = service.get_container_client(args.container)
     names = sorted(blob.name for blob in container.list_blobs())
-    files = BlobFiles.of(connection, container, names)
+    read_only_url = ReadOnlyContainerUrls(service, account_key_of(connection), timedelta(days=1)).url_of(args.container)
+    files = BlobFiles.of(read_only_url, container, names)
     params = SARParameters(support_threshold=THRESHOLD)
     result = {"blobs": len(names), "input_gib": files.total_bytes / GIB}
     if args.child == "single":
@@ -193,7 +198,7 @@ def run_child(args) -> int:
     result.update(similarity_nnz=int(model.similarity.nnz), items=int(model.n_items),
                   child_peak_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     if args.save_model:
-        args.save_model.write_bytes(to_bytes(model))
+        args.save_model.write_bytes(to_bytes(model, args.child))
     args.result.write_text(json.dumps(result))
     return 0
 

@@ -35,11 +35,14 @@ class TimedStore:
     def __init__(self, store: BlobModelStore):
         self._store, self.download_seconds = store, None
 
-    def load(self, model_id: str) -> bytes:
+    def load(self, model_id: str, max_bytes=None):
         started = time.perf_counter()
-        blob = self._store.load(model_id)
+        blob = self._store.load(model_id, max_bytes)
         self.download_seconds = time.perf_counter() - started
         return blob
+
+    def etag(self, model_id: str):
+        return self._store.etag(model_id)
 
 
 def main() -> int:
@@ -52,7 +55,8 @@ def main() -> int:
     blobs = {}
     for threshold in [int(t) for t in args.thresholds.split(",")]:
         print(f"fitting threshold {threshold} ...", file=sys.stderr, flush=True)
-        blobs[threshold] = to_bytes(fit(frame, SARParameters(support_threshold=threshold, decay_period_days=30)))
+        model = fit(frame, SARParameters(support_threshold=threshold, decay_period_days=30))
+        blobs[threshold] = to_bytes(model, f"threshold-{threshold}")
     del frame
     rows = []
     with Azurite() as azurite:

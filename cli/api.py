@@ -50,15 +50,17 @@ class ApiClient:
         """PUT /api/models/default?modelId=."""
         return _json(self._request("PUT", "api/models/default", params={"modelId": model_id}))
 
-    def recommend_items(self, model_id: str, item_id: Optional[str], count: int, rules: Optional[dict] = None) -> list:
+    def recommend_items(self, model_id: str, item_id: Optional[str], count: int, rules: Optional[dict] = None,
+                        explain: bool = False) -> list:
         """Items used with item_id (popular items without one); rules as query parameters (a list repeats)."""
-        params = {"recommendationCount": count, **({"itemId": item_id} if item_id else {}), **(rules or {})}
+        params = {"recommendationCount": count, **({"itemId": item_id} if item_id else {}), **(rules or {}),
+                  **_explain(explain)}
         return _json(self._request("GET", f"api/models/{_segment(model_id)}/recommend", params=params))
 
     def recommend_personalized(self, model_id: str, user_id: Optional[str], events: list, count: int,
-                               rules: Optional[dict] = None) -> list:
+                               rules: Optional[dict] = None, explain: bool = False) -> list:
         """Items for a user's stored history and/or usage events; with rules the body is an object."""
-        params = {"recommendationCount": count, **({"userId": user_id} if user_id else {})}
+        params = {"recommendationCount": count, **({"userId": user_id} if user_id else {}), **_explain(explain)}
         body = {"events": events, **rules} if rules else events
         return _json(self._request("POST", f"api/models/{_segment(model_id)}/recommend", params=params, json=body))
 
@@ -105,3 +107,8 @@ def _reason(error: requests.RequestException) -> str:
     if isinstance(error, requests.ConnectionError):
         return "connection refused or host unreachable"
     return type(error).__name__
+
+
+def _explain(explain: bool) -> dict:
+    """The explain parameter, sent only when asked (the answer without it is the plain one)."""
+    return {"explain": "true"} if explain else {}

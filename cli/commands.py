@@ -129,15 +129,24 @@ def recommend(args, context: Context) -> int:
     rules = recommend_rules(args)
     client = context.client()
     if args.user or args.events:
-        recommendations = client.recommend_personalized(args.model, args.user, _events(args), args.count, rules)
+        recommendations = client.recommend_personalized(args.model, args.user, _events(args), args.count, rules,
+                                                        args.explain)
     else:
-        recommendations = client.recommend_items(args.model, args.item, args.count, rules)
+        recommendations = client.recommend_items(args.model, args.item, args.count, rules, args.explain)
     if args.json:
         context.say(to_json(recommendations))
     else:
-        rows = [[rank, entry["recommendedItemId"], f"{entry['score']:.4f}"] for rank, entry in enumerate(recommendations, 1)]
-        context.say(format_table(["RANK", "ITEM", "SCORE"], rows) if rows else "no recommendations")
+        headers = ["RANK", "ITEM", "SCORE"] + (["WHY"] if args.explain else [])
+        rows = [[rank, entry["recommendedItemId"], f"{entry['score']:.4f}"]
+                + ([_why(entry["explanation"])] if args.explain else []) for rank, entry in enumerate(recommendations, 1)]
+        context.say(format_table(headers, rows) if rows else "no recommendations")
     return EXIT_OK
+
+
+def _why(explanation: dict) -> str:
+    """An explanation in a few words: its strategy and its seeds' shares ("SAR: a1 75%, b2 25%")."""
+    seeds = ", ".join(f"{seed['itemId']} {seed['share']:.0%}" for seed in explanation["seedItems"])
+    return f"{explanation['strategy']}: {seeds}" if seeds else explanation["strategy"]
 
 
 def recommend_rules(args) -> dict:

@@ -117,6 +117,8 @@ def _add_recommend(subcommands, api):
     recommend.add_argument("--item", help="an item id")
     _add_user_and_events(recommend)
     recommend.add_argument("-n", "--count", type=int, default=10, help="how many (1..100, default 10)")
+    recommend.add_argument("--explain", action="store_true",
+                           help="say why: the strategy that placed each item and the seed items behind its score")
     rules = recommend.add_argument_group("rules")
     rules.add_argument("--include", action="append", metavar="ITEM_ID",
                        help="only this item may come back (repeat for each; a candidate list)")

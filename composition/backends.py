@@ -4,6 +4,8 @@ The web app, the worker and the ops server get them here, so a new backend (anot
 or one more client option is a change to this module alone.
 """
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
 from typing import Callable
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -12,7 +14,7 @@ from config.settings import Settings
 from model_provider import BlobModelStore
 from observability.metrics import StorageGauges
 from observability.probes import quick_clients
-from registry import ModelStatus, TableJobRegistry, TableModelRegistry
+from registry import ModelStatus, TableJobRegistry, TableModelRegistry, TableScheduleStore
 from storage.clients import StorageClients
 from storage.queues import ModelQueues
 from storage.usage_blobs import list_usage_blobs
@@ -30,6 +32,7 @@ class Backends:
     store: BlobModelStore
     queues: ModelQueues
     usage_locator: Callable[[str, str], list]
+    schedules: TableScheduleStore
     jobs: TableJobRegistry
 
     def ensure_resources(self, settings: Settings) -> None:
@@ -40,45 +43,56 @@ class Backends:
 def build_backends(settings: Settings) -> Backends:
     """The backends of the storage account the settings name; builds clients only, calls nothing."""
     clients = StorageClients.from_settings(settings)
+    models_table = clients.tables.get_table_client(settings.models_table)
 
     def usage_locator(container: str, path: str) -> list:
         return list_usage_blobs(clients.blobs.get_container_client(container), path)
 
     return Backends(
         clients=clients,
-        registry=TableModelRegistry(clients.tables.get_table_client(settings.models_table)),
+        registry=TableModelRegistry(models_table),
         store=BlobModelStore(clients.blobs.get_container_client(settings.models_container)),
         queues=ModelQueues(clients.queues, settings),
         usage_locator=usage_locator,
-        jobs=TableJobRegistry(clients.tables.get_table_client(settings.models_table)),
+        schedules=TableScheduleStore(models_table),
+        jobs=TableJobRegistry(models_table),
     )
 
 
-def build_storage_gauges(settings: Settings) -> StorageGauges:
-    """Models by status and queue depths for the ops port, read with the probes' quick clients."""
+def build_storage_gauges(settings: Settings, *, count_models: bool = True) -> StorageGauges:
+    """Queue depths and the age of each queue's oldest message for an ops port, read with the probes' quick
+    clients; with count_models (the web app's), models by status too (the worker's port leaves them out)."""
     clients = quick_clients(settings)
     registry = TableModelRegistry(clients.tables.get_table_client(settings.models_table))
     queues = {name: clients.queues.get_queue_client(name) for name in (
         settings.train_queue, settings.delete_queue, settings.train_poison_queue, settings.delete_poison_queue)}
 
-    def count_models() -> dict:
-        counts = {status.value: 0 for status in ModelStatus}
-        token = None
-        while True:
-            page = registry.list_page(MODEL_COUNT_PAGE, token)
-            for summary in page.summaries:
-                counts[summary.status.value] += 1
-            token = page.continuation_token
-            if not token:
-                return counts
-
     def queue_depths() -> dict:
-        depths = {}
-        for name, queue in queues.items():
-            try:
-                depths[name] = queue.get_queue_properties().approximate_message_count
-            except ResourceNotFoundError:
-                depths[name] = 0  # a poison queue no worker has made yet
-        return depths
+        return {name: _depth_and_oldest_age(queue) for name, queue in queues.items()}
 
-    return StorageGauges(count_models, queue_depths)
+    return StorageGauges(partial(count_models_by_status, registry) if count_models else None, queue_depths)
+
+
+def count_models_by_status(registry) -> dict:
+    """{status: number of models} of a ModelRegistry, read page by page (every status present, maybe at 0)."""
+    counts = {status.value: 0 for status in ModelStatus if status != ModelStatus.DELETING}  # listings hide it
+    token = None
+    while True:
+        page = registry.list_page(MODEL_COUNT_PAGE, token)
+        for summary in page.summaries:
+            counts[summary.status.value] += 1
+        token = page.continuation_token
+        if not token:
+            return counts
+
+
+def _depth_and_oldest_age(queue) -> tuple:
+    """(approximate message count, seconds since the oldest visible message was queued, or None): a peek,
+    which neither hides nor counts as a delivery."""
+    try:
+        count = queue.get_queue_properties().approximate_message_count
+        peeked = queue.peek_messages(max_messages=1) if count else []
+    except ResourceNotFoundError:
+        return 0, None  # a poison queue no worker has made yet
+    oldest = peeked[0].inserted_on if peeked else None
+    return count, None if oldest is None else max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())

@@ -1,6 +1,7 @@
 """Settings read once from environment variables into a frozen object (see docs/configuration.md)."""
 import base64
 import binascii
+import uuid
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
@@ -12,6 +13,15 @@ POISON_SUFFIX = "-poison"
 MAX_QUEUE_NAME_LENGTH = 63
 """Azure's limit on a queue name."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_API_KEY_LENGTH = 16
+"""Shortest API key accepted: a short key can be guessed (the demo's keys are long enough too)."""
+API_KEY_SETTINGS = ("admin_primary_key", "admin_secondary_key", "recommend_primary_key", "recommend_secondary_key")
+
+MAX_SAS_SECONDS = 7 * 86400
+"""Longest lifetime Azure allows a user delegation key, so the longest SAS signed with one."""
+
+MAX_METRICS_MODEL_IDS = 10
+"""Most model ids METRICS_MODEL_IDS may list: each adds series to every per-model metric."""
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 STORAGE_SERVICES = ("Blob", "Queue", "Table")
 """The storage services the service uses; each needs an endpoint, explicit or derived from AccountName."""
@@ -21,13 +31,23 @@ STORAGE_SERVICES = ("Blob", "Queue", "Table")
 class Settings:
     """Every tunable of the service. Field names are the environment variables, lower-cased."""
 
-    azure_storage_connection_string: Secret
     admin_primary_key: Secret
+    azure_storage_connection_string: Optional[Secret] = None
+    """The account with its key: Azurite locally. Exactly one of this and AZURE_STORAGE_ACCOUNT_NAME is set."""
+    azure_storage_account_name: Optional[str] = None
+    """The account on Azure, reached with DefaultAzureCredential (a managed identity): no key in the service."""
+    azure_storage_endpoint_suffix: str = "core.windows.net"
+    """DNS suffix of the account's endpoints (https://NAME.blob.SUFFIX); another one in national clouds."""
+    azure_client_id: Optional[str] = None
+    """Client id of the user-assigned managed identity DefaultAzureCredential uses; unset: its own choice."""
     admin_secondary_key: Optional[Secret] = None
     recommend_primary_key: Optional[Secret] = None
     recommend_secondary_key: Optional[Secret] = None
     models_table: str = "models"
     models_container: str = "models"
+    usage_containers: Optional[str] = None
+    """Comma-separated blob containers a model may read its data from (blobContainerName); unset: any container
+    but the service's own (MODELS_CONTAINER), which is always refused."""
     train_queue: str = "train-models"
     delete_queue: str = "delete-models"
     batch_queue: str = "batch-jobs"
@@ -42,10 +62,22 @@ class Settings:
     """How often a training worker writes its progress and checks that the model is still there and still its own."""
     max_dequeue_count: int = 5
     """Deliveries of one message before it moves to the poison queue (a train message's model is marked Failed)."""
+    max_interruptions: int = 10
+    """Worker shutdowns (SIGTERM) one training may go through without using up a delivery; past it, a shutdown
+    counts as a failed delivery, so a message that keeps a worker from stopping cannot loop for ever."""
     retry_backoff_seconds: float = 1.0
     """First wait after a failed training attempt or a storage error; doubled each time up to the next setting."""
     max_retry_backoff_seconds: float = 30.0
     """Longest such wait."""
+    training_deadline_seconds: float = 21600.0
+    """Longest one training attempt may take (6 h); past it the model is Failed with that reason, even when the
+    training hangs in a call that never returns (a Dask cluster that stopped answering)."""
+    sweep_interval_seconds: float = 300.0
+    """How often the workers (one at a time, by a blob lease) look for what lost its message or its record:
+    model blobs with no record, and models left Created, Deleting or InProgress (see the next setting)."""
+    stale_message_seconds: float = 900.0
+    """A model Created or Deleting unchanged this long, or InProgress this long with no training lease held, has
+    lost its message: the sweeper sends it again (a duplicate is dropped by the training lease)."""
     max_parsing_errors: int = 100
     """Bad usage lines tolerated; the next one fails the training."""
     model_cache_seconds: float = 86400.0
@@ -54,6 +86,12 @@ class Settings:
     """Most models one web process keeps loaded."""
     model_cache_bytes: int = 8 * 2**30
     """Most approximate bytes of loaded models one web process keeps (a larger model is served uncached)."""
+    model_max_blob_bytes: int = 8 * 2**30
+    """Largest model blob a web process downloads; a larger one is refused as ModelCorrupt before its download."""
+    model_max_header_bytes: int = 1_048_576
+    """Largest JSON header of a model blob, refused before it is parsed (a trained model's header holds a few KB)."""
+    model_failure_seconds: float = 30.0
+    """How long a web process remembers a model blob it could not read (by its ETag) instead of reading it again."""
     answer_cache_seconds: float = 86400.0
     """Sliding idle time of a cached item-to-item answer (the second cache level, per model)."""
     answer_cache_entries: int = 100_000
@@ -78,14 +116,30 @@ class Settings:
     for each other (docs/benchmarks.md measured 4 threads at half the throughput and twice the p99)."""
     metrics_port: int = 0
     """Port of the ops server (/metrics, /health/live, /health/ready; no API key); 0: none. The image sets 9100."""
+    readiness_cache_seconds: float = 3.0
+    """How long /health/ready repeats its last answer: unauthenticated probes then cost at most four storage
+    calls per this time and process; 0: every probe asks storage."""
     metrics_host: str = "127.0.0.1"
     """Address the ops server listens on (the image sets 0.0.0.0); keep the port internal."""
+    metrics_model_ids: str = ""
+    """Model ids (comma-separated, at most MAX_METRICS_MODEL_IDS) whose requests the metrics label by id; the
+    /default routes are labelled `default` and every other model `other`, so the series stay bounded."""
     auto_default_model: bool = True
     """The first model to complete becomes the default when none is set (the original's behaviour); false: an
     operator always chooses the default (PUT /api/models/default), so a new model never serves by itself."""
     dask_scheduler_address: Optional[str] = None
     """A Dask scheduler (e.g. tcp://scheduler:8786): the worker then parses and trains on that cluster
     (needs the `distributed` extra; see docs/scaling.md). Unset: training runs in the worker's own process."""
+    dask_sas_seconds: int = 7200
+    """Lifetime of the read-only SAS of a usage container that a training hands the Dask workers instead of
+    any account credential; longer than parsing the largest usage takes."""
+    dask_tls_ca_file: Optional[str] = None
+    """PEM file of the CA that signed the Dask scheduler's and workers' certificates: the worker then speaks
+    mutual TLS to the scheduler (a tls:// address) with DASK_TLS_CERT and DASK_TLS_KEY."""
+    dask_tls_cert: Optional[str] = None
+    """PEM file of this worker's Dask client certificate."""
+    dask_tls_key: Optional[str] = None
+    """PEM file of that certificate's private key."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, require_api_keys: bool = True) -> "Settings":
@@ -97,9 +151,8 @@ class Settings:
             if not raw:
                 continue
             values[spec.name] = _cast(name, raw, spec.type)
-        for required in ("azure_storage_connection_string",) + (("admin_primary_key",) if require_api_keys else ()):
-            if required not in values:
-                raise SettingsError(f"setting {required.upper()} is missing, and has no default")
+        if require_api_keys and "admin_primary_key" not in values:
+            raise SettingsError("setting ADMIN_PRIMARY_KEY is missing, and has no default")
         values.setdefault("admin_primary_key", None)
         settings = cls(**values)
         settings.validate()
@@ -108,15 +161,25 @@ class Settings:
     def validate(self):
         """Reject values no deployment could mean; the message names the variable."""
         positive = ("queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds",
-                    "model_cache_entries", "model_cache_bytes", "answer_cache_seconds", "answer_cache_entries",
+                    "model_cache_entries", "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes",
+                    "model_failure_seconds", "answer_cache_seconds", "answer_cache_entries",
                     "answer_cache_bytes", "registry_cache_seconds", "max_request_bytes", "heartbeat_seconds",
                     "max_dequeue_count", "batch_rows_per_part", "retry_backoff_seconds", "max_retry_backoff_seconds",
-                    "gunicorn_threads")
+                    "gunicorn_threads", "training_deadline_seconds", "sweep_interval_seconds", "stale_message_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"setting {name.upper()} must be positive, got {getattr(self, name)!r}")
+        for name in API_KEY_SETTINGS:
+            key = getattr(self, name)
+            if key is not None and len(str(key)) < MIN_API_KEY_LENGTH:
+                raise SettingsError(f"setting {name.upper()} must be at least {MIN_API_KEY_LENGTH} characters, "
+                                    f"got {len(str(key))}")  # the key itself is never written out
+        if self.readiness_cache_seconds < 0:
+            raise SettingsError(f"setting READINESS_CACHE_SECONDS must be >= 0, got {self.readiness_cache_seconds!r}")
         if self.cache_metrics_seconds < 0:
             raise SettingsError(f"setting CACHE_METRICS_SECONDS must be >= 0, got {self.cache_metrics_seconds!r}")
+        if self.max_interruptions < 0:
+            raise SettingsError(f"setting MAX_INTERRUPTIONS must be >= 0, got {self.max_interruptions!r}")
         if self.max_parsing_errors < 0:
             raise SettingsError(f"setting MAX_PARSING_ERRORS must be >= 0, got {self.max_parsing_errors!r}")
         if self.max_retry_backoff_seconds < self.retry_backoff_seconds:
@@ -124,17 +187,74 @@ class Settings:
                                 f"got {self.max_retry_backoff_seconds!r}")
         if self.web_concurrency < 0:
             raise SettingsError(f"setting WEB_CONCURRENCY must be >= 0 (0: one per core), got {self.web_concurrency!r}")
-        _check_connection_string(str(self.azure_storage_connection_string))
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port <= 65535:
             raise SettingsError(f"setting METRICS_PORT must be 0 (off) or a port up to 65535, "
                                 f"got {self.metrics_port!r}")
+        if self.allowed_usage_containers is not None and self.allowed_usage_containers & self.service_containers:
+            raise SettingsError(f"setting USAGE_CONTAINERS must not name the service's own container "
+                                f"{self.models_container!r} (MODELS_CONTAINER)")
+        self._validate_storage_access()
+        self._validate_dask()
+        self._validate_metrics_model_ids()
         for name in ("train_queue", "delete_queue", "batch_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
                                     f"characters, got {getattr(self, name)!r}")
+
+    def _validate_storage_access(self):
+        if bool(self.azure_storage_connection_string) == bool(self.azure_storage_account_name):
+            raise SettingsError("set exactly one of AZURE_STORAGE_CONNECTION_STRING (an account key: Azurite) and "
+                                "AZURE_STORAGE_ACCOUNT_NAME (a managed identity: Azure), got "
+                                + ("both" if self.azure_storage_account_name else "neither"))
+        if self.azure_storage_connection_string:
+            _check_connection_string(str(self.azure_storage_connection_string))
+
+    def _validate_dask(self):
+        if not 0 < self.dask_sas_seconds <= MAX_SAS_SECONDS:
+            raise SettingsError(f"setting DASK_SAS_SECONDS must be between 1 and {MAX_SAS_SECONDS} (7 days), "
+                                f"got {self.dask_sas_seconds!r}")
+        tls = (self.dask_tls_ca_file, self.dask_tls_cert, self.dask_tls_key)
+        if any(tls) and not all(tls):
+            raise SettingsError("settings DASK_TLS_CA_FILE, DASK_TLS_CERT and DASK_TLS_KEY go together: "
+                                "set all three or none")
+        if any(tls) and not str(self.dask_scheduler_address or "").startswith("tls://"):
+            raise SettingsError("the DASK_TLS_* settings need a tls:// DASK_SCHEDULER_ADDRESS, got "
+                                f"{self.dask_scheduler_address!r}")
+        if self.dask_scheduler_address and self.azure_storage_connection_string and \
+                "AccountKey=" not in str(self.azure_storage_connection_string):
+            raise SettingsError("DASK_SCHEDULER_ADDRESS with AZURE_STORAGE_CONNECTION_STRING needs the string's "
+                                "AccountKey, which signs the Dask workers' read-only SAS")
+
+    @property
+    def service_containers(self) -> frozenset:
+        """The containers the service writes: never a model's data (a model could read another's blob)."""
+        return frozenset({self.models_container})
+
+    @property
+    def allowed_usage_containers(self) -> Optional[frozenset]:
+        """The containers USAGE_CONTAINERS allows, or None for any (but the service's own)."""
+        if self.usage_containers is None:
+            return None
+        return frozenset(name.strip() for name in self.usage_containers.split(",") if name.strip())
+
+    def _validate_metrics_model_ids(self):
+        ids = self.metrics_model_id_set
+        if len(ids) > MAX_METRICS_MODEL_IDS:
+            raise SettingsError(f"setting METRICS_MODEL_IDS lists {len(ids)} models; at most {MAX_METRICS_MODEL_IDS}")
+        for model_id in ids:
+            try:
+                uuid.UUID(model_id)
+            except ValueError:
+                raise SettingsError(f"setting METRICS_MODEL_IDS must list model ids (GUIDs), got {model_id!r}") \
+                    from None
+
+    @property
+    def metrics_model_id_set(self) -> frozenset:
+        """The model ids of METRICS_MODEL_IDS, lower-cased (as the API's model ids)."""
+        return frozenset(part.strip().lower() for part in self.metrics_model_ids.split(",") if part.strip())
 
     @property
     def train_poison_queue(self) -> str:

@@ -26,7 +26,7 @@ from .front import nginx_binary
 from .movielens import load_movies, load_ratings, split_by_time, write_catalog_csv, write_usage_csv
 from .stack import service_environ, start_webapp, start_worker
 
-DEMO_KEYS = {"admin_primary_key": "demo-admin-key", "admin_secondary_key": "demo-admin-key-2",
+DEMO_KEYS = {"admin_primary_key": "demo-admin-key-1", "admin_secondary_key": "demo-admin-key-2",
              "recommend_primary_key": "demo-recommend-key", "recommend_secondary_key": "demo-recommend-key-2"}
 DEMO_DIR = REPO_ROOT / ".azurite" / "demo"
 USAGE_CONTAINER, DATA_FOLDER = "demo-data", "movielens"

@@ -2,7 +2,7 @@
 
     from distributed import Client
     with Client("tcp://scheduler:8786") as client:
-        usage = load_usage_blobs(client, BlobFiles.of(connection_string, container, names), max_errors=100)
+        usage = load_usage_blobs(client, BlobFiles.of(read_only_sas_url, container, names), max_errors=100)
         model = usage.fit(SARParameters())
         usage.release()
 

@@ -14,7 +14,8 @@ import scipy.sparse as sp
 
 from recommender.parameters import CooccurrenceUnit, SARParameters
 from recommender.similarity import cooccurrence_counts, item_occurrences, pair_costs, unit_and_item_rows
-from recommender.training import binary_user_items, item_popularity, unit_items, user_affinity_matrix
+from recommender.training import (binary_user_items, item_popularity, trending_popularity, unit_items,
+                                  user_affinity_matrix)
 
 from .parts import EventRange
 
@@ -99,6 +100,12 @@ def group_affinity(group: UserGroup, reference_time: float, params: SARParameter
     """The affinity rows of the group's users (in the group's user order)."""
     return user_affinity_matrix(group.user_codes, group.item_codes, group.timestamps, group.weights, reference_time,
                                 (group.n_users, n_items), params)
+
+
+def group_trending(group: UserGroup, reference_time: float, params: SARParameters, n_items: int) -> np.ndarray:
+    """The group's share of trending popularity (a sum over groups: a user belongs to one)."""
+    return trending_popularity(group.user_codes, group.item_codes, group.timestamps, reference_time, n_items,
+                               params.trending_half_life_seconds)
 
 
 def user_keys(group: UserGroup) -> tuple:

@@ -24,7 +24,7 @@ from recommender.events import latest_timestamp
 from recommender.parsing_report import check_tolerance
 
 from .affinity import cluster_user_affinity
-from .groups import events_of, finish_group, group_units, units_summary, user_count
+from .groups import events_of, finish_group, group_trending, group_units, units_summary, user_count
 from .parts import (ParsedPart, merge_item_ids, merge_ranges, parse_part, part_item_ids, part_piece, part_summary,
                     split_events)
 from .reports import merge_reports
@@ -72,6 +72,7 @@ class ClusterUsage:
                 occurrences += group_occurrences
                 costs += group_costs
             del summaries
+            trending = self._trending(params, n_items)
             user_ids = user_affinity = None
             if params.enable_user_to_item:
                 user_ids, user_affinity = cluster_user_affinity(
@@ -82,7 +83,15 @@ class ClusterUsage:
             del units  # their cluster memory goes with the last reference
         return SARModel(params=params, item_ids=np.asarray(self.item_ids, dtype=object), similarity=similarity,
                         popularity=popularity, reference_time=self.reference_time, user_ids=user_ids,
-                        user_affinity=user_affinity)
+                        user_affinity=user_affinity, trending=trending)
+
+    def _trending(self, params: SARParameters, n_items: int) -> np.ndarray:
+        """Trending popularity: each group's share, summed."""
+        tasks, trending = self._tasks, np.zeros(n_items)
+        shares = [tasks.submit(group_trending, group, self.reference_time, params, n_items) for group in self._groups]
+        for share in shares:
+            trending += tasks.result(share)
+        return trending
 
     def events_of(self, user_ids) -> pd.DataFrame:
         """The events of the given users: an event table, each user's events in file order."""

@@ -1,6 +1,7 @@
 // The service on Azure: a Storage account (the models table, the queues, the models and usage containers)
 // and two Azure Container Apps running the one image: the web app (HTTPS ingress) and the worker.
 // Deploy: see infra/README.md. The API keys are secure parameters, kept as Container Apps secrets.
+// Storage takes no shared key: both apps sign in with one user-assigned managed identity (docs/operations.md, Security).
 
 @description('Region of every resource; the resource group\'s by default.')
 param location string = resourceGroup().location
@@ -80,9 +81,36 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     supportsHttpsTrafficOnly: true
     minimumTlsVersion: 'TLS1_2'
     allowBlobPublicAccess: false
+    allowSharedKeyAccess: false // Entra ID only: no account key can read or write, nor sign a SAS
+    defaultToOAuthAuthentication: true
     accessTier: 'Hot'
   }
 }
+
+// The identity of both apps. One identity, as both run the same start-up (creating the table, queues and models
+// container when missing) and the web app needs no more than the worker.
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${namePrefix}-identity'
+  location: location
+}
+
+// Data roles on this account only (it holds the service's data and nothing else): blobs (models, usage in any
+// container a model names, the worker's leases; user delegation keys for the Dask SAS), queues, the models table.
+var storageDataRoles = [
+  'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+]
+
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageDataRoles: {
+  name: guid(storage.id, identity.id, role)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}]
 
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: storage
@@ -150,15 +178,7 @@ resource appEnvironment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   }
 }
 
-var connectionString = 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
-
-// Secrets of both apps; the optional ones only when given (a secret cannot be empty).
-var storageSecrets = [
-  {
-    name: 'storage-connection-string'
-    value: connectionString
-  }
-]
+// Secrets of the apps; the optional ones only when given (a secret cannot be empty). No storage secret: the identity.
 var registrySecrets = empty(registryServer) ? [] : [
   {
     name: 'registry-password'
@@ -205,10 +225,24 @@ var keyEnv = concat([
     secretRef: 'recommend-secondary-key'
   }
 ])
+var appIdentity = {
+  type: 'UserAssigned'
+  userAssignedIdentities: {
+    '${identity.id}': {}
+  }
+}
 var commonEnv = [
   {
-    name: 'AZURE_STORAGE_CONNECTION_STRING'
-    secretRef: 'storage-connection-string'
+    name: 'AZURE_STORAGE_ACCOUNT_NAME'
+    value: storage.name
+  }
+  {
+    name: 'AZURE_STORAGE_ENDPOINT_SUFFIX'
+    value: environment().suffixes.storage
+  }
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: identity.properties.clientId
   }
   {
     name: 'LOG_LEVEL'
@@ -231,13 +265,14 @@ var registries = empty(registryServer) ? [] : [
   }
 ]
 
-resource webapp 'Microsoft.App/containerApps@2024-03-01' = {
+resource webapp 'Microsoft.App/containerApps@2025-01-01' = {
   name: '${namePrefix}-web'
   location: location
+  identity: appIdentity
   properties: {
     managedEnvironmentId: appEnvironment.id
     configuration: {
-      secrets: concat(storageSecrets, registrySecrets, keySecrets)
+      secrets: concat(registrySecrets, keySecrets)
       registries: registries
       ingress: {
         external: true
@@ -318,16 +353,18 @@ resource webapp 'Microsoft.App/containerApps@2024-03-01' = {
     containers
     queues
     table
+    storageRoleAssignments // the first start creates what is missing, as the identity
   ]
 }
 
-resource worker 'Microsoft.App/containerApps@2024-03-01' = {
+resource worker 'Microsoft.App/containerApps@2025-01-01' = {
   name: '${namePrefix}-worker'
   location: location
+  identity: appIdentity
   properties: {
     managedEnvironmentId: appEnvironment.id
     configuration: {
-      secrets: concat(storageSecrets, registrySecrets)
+      secrets: registrySecrets
       registries: registries
       // No public endpoint: the ops port only, inside the environment.
       ingress: {
@@ -380,14 +417,10 @@ resource worker 'Microsoft.App/containerApps@2024-03-01' = {
           {
             name: 'train-queue'
             azureQueue: {
+              accountName: storage.name
               queueName: trainQueue
               queueLength: 1
-              auth: [
-                {
-                  secretRef: 'storage-connection-string'
-                  triggerParameter: 'connection'
-                }
-              ]
+              identity: identity.id // the scaler reads the queue length as the app's identity, with no key
             }
           }
         ]
@@ -398,6 +431,7 @@ resource worker 'Microsoft.App/containerApps@2024-03-01' = {
     containers
     queues
     table
+    storageRoleAssignments // the first start creates what is missing, as the identity
   ]
 }
 

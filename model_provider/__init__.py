@@ -1,9 +1,9 @@
 """Model Provider: model blobs in storage and the two cache levels that serve them."""
 from .cache import SlidingCache
-from .exceptions import ModelBlobNotFoundError, ModelCorruptError, ModelProviderError
-from .provider import CacheLimits, ModelProvider
+from .exceptions import ModelBlobNotFoundError, ModelCorruptError, ModelIntegrityError, ModelProviderError
+from .provider import CacheLimits, LoadLimits, ModelProvider
 from .recommender import Recommender
-from .store import BlobModelStore
+from .store import BlobModelStore, ModelBlob
 
-__all__ = ["BlobModelStore", "CacheLimits", "ModelBlobNotFoundError", "ModelCorruptError", "ModelProvider",
-           "ModelProviderError", "Recommender", "SlidingCache"]
+__all__ = ["BlobModelStore", "CacheLimits", "LoadLimits", "ModelBlob", "ModelBlobNotFoundError", "ModelCorruptError",
+           "ModelIntegrityError", "ModelProvider", "ModelProviderError", "Recommender", "SlidingCache"]

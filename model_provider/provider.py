@@ -2,15 +2,18 @@
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, fields
+from typing import Callable, Optional
+
+from cachetools import TTLCache
 
 from config.settings import Settings
-from recommender import ModelFormatError, from_bytes
+from recommender import ModelFormatError, ModelIdentityError, from_bytes
 
 from .cache import SlidingCache
-from .exceptions import ModelCorruptError
+from .exceptions import ModelCorruptError, ModelIntegrityError, ModelProviderError
 from .recommender import Recommender
+from .store import ModelBlob
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +40,46 @@ class CacheLimits:
                    max_answer_bytes=settings.answer_cache_bytes, answer_idle_seconds=settings.answer_cache_seconds)
 
 
-class ModelProvider:
-    """Model id -> Recommender, each model loaded once however many requests ask for it at the same time."""
+@dataclass(frozen=True)
+class LoadLimits:
+    """What a web process will read of a model blob, and how long it remembers a blob it could not read.
 
-    def __init__(self, store, limits: CacheLimits = CacheLimits(), clock: Callable[[], float] = time.monotonic):
+    Fields are named as the settings they come from."""
+
+    model_max_blob_bytes: int = Settings.model_max_blob_bytes
+    model_max_header_bytes: int = Settings.model_max_header_bytes
+    model_failure_seconds: float = Settings.model_failure_seconds
+
+    @classmethod
+    def from_settings(cls, settings) -> "LoadLimits":
+        """The limits the settings give."""
+        return cls(**{spec.name: getattr(settings, spec.name) for spec in fields(cls)})
+
+
+MAX_REMEMBERED_FAILURES = 1024
+"""Failed loads remembered at once; each holds an error, not a blob."""
+
+
+class ModelProvider:
+    """Model id -> Recommender, each model loaded once however many requests ask for it at the same time.
+
+    A blob that fails to load is remembered for `LoadLimits.model_failure_seconds` with its ETag: until then, or until
+    the blob is written again, requests get the same error without a download or a parse.
+    """
+
+    def __init__(self, store, limits: CacheLimits = CacheLimits(), clock: Callable[[], float] = time.monotonic,
+                 load_limits: LoadLimits = LoadLimits(), on_load: Optional[Callable[[float, int], None]] = None):
         self._store = store
         self._limits = limits
+        self._load_limits = load_limits
         self._clock = clock
         self.cache = SlidingCache(max_entries=limits.max_models, max_bytes=limits.max_model_bytes,
                                   idle_seconds=limits.model_idle_seconds, size_of=lambda r: r.nbytes, clock=clock)
         self._locks_lock = threading.Lock()
         self._load_locks = {}
+        self._failures = TTLCache(maxsize=MAX_REMEMBERED_FAILURES, ttl=load_limits.model_failure_seconds, timer=clock)
+        self._failures_lock = threading.Lock()
+        self._on_load = on_load  # (seconds, blob bytes) of each model loaded: the web app's metrics
 
     def get(self, model_id: str) -> Recommender:
         """The model's Recommender, from cache or storage. :raise ModelBlobNotFoundError: :raise ModelCorruptError:"""
@@ -79,14 +111,37 @@ class ModelProvider:
 
     def _load(self, model_id: str) -> Recommender:
         started = time.perf_counter()
-        blob = self._store.load(model_id)
+        self._raise_remembered_failure(model_id)
         try:
-            model = from_bytes(blob)
-        except ModelFormatError as error:
-            logger.error("model %s is corrupt: %s", model_id, error)
-            raise ModelCorruptError(f"model {model_id} cannot be read: {error}") from error
-        logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob),
-                    time.perf_counter() - started)
+            blob = self._store.load(model_id, self._load_limits.model_max_blob_bytes)
+            model = self._parse(model_id, blob)
+        except (ModelCorruptError, ModelIntegrityError) as error:
+            logger.error("model %s: %s", model_id, error)
+            with self._failures_lock:
+                self._failures[model_id] = error
+            raise
+        seconds = time.perf_counter() - started
+        logger.info("loaded model %s (%d items, %d bytes) in %.3f s", model_id, model.n_items, len(blob.data), seconds)
+        if self._on_load is not None:
+            self._on_load(seconds, len(blob.data))
         limits = self._limits
         return Recommender(model, max_answers=limits.max_answers, max_answer_bytes=limits.max_answer_bytes,
                            idle_seconds=limits.answer_idle_seconds, clock=self._clock)
+
+    def _raise_remembered_failure(self, model_id: str) -> None:
+        """Raise the error of the model's last load, when it is recent and its blob has not been written since."""
+        with self._failures_lock:
+            failure: ModelProviderError = self._failures.get(model_id)
+        if failure is not None and self._store.etag(model_id) == failure.etag:
+            raise type(failure)(str(failure), failure.etag)  # a new one: re-raising one object grows its traceback
+
+    def _parse(self, model_id: str, blob: ModelBlob):
+        """The blob's model. :raise ModelCorruptError: :raise ModelIntegrityError: the blob is another model's"""
+        try:
+            return from_bytes(blob.data, expected_model_id=model_id,
+                              max_header_bytes=self._load_limits.model_max_header_bytes)
+        except ModelIdentityError as error:
+            raise ModelIntegrityError(f"integrity error: model {model_id}'s blob is another model's: {error}",
+                                      blob.etag) from error
+        except ModelFormatError as error:
+            raise ModelCorruptError(f"model {model_id} cannot be read: {error}", blob.etag) from error

@@ -17,6 +17,7 @@ import time
 from typing import Callable, NamedTuple, Optional
 
 from recommender import EventBatch, Recommendation, SARModel, scoring
+from recommender import explanations
 from recommender.rules import Rules
 
 from .cache import SlidingCache
@@ -106,6 +107,14 @@ class Recommender:
                   rules: Optional[Rules] = None) -> list[Recommendation]:
         """Personalized: the user's stored history and/or the events, best first, under `rules`."""
         return scoring.recommend(self.model, user_id=user_id, events=events, k=count, rules=rules)
+
+    def explain_similar(self, item_id: Optional[str], answer: list) -> list:
+        """An Explanation per (item id, score) of an item-to-item answer for `item_id`."""
+        return explanations.explain_similar(self.model, item_id, answer)
+
+    def explain(self, user_id: Optional[str], events: Optional[EventBatch], answer: list) -> list:
+        """An Explanation per (item id, score) of a personalized answer for this user and/or these events."""
+        return explanations.explain_personalized(self.model, answer, user_id=user_id, events=events)
 
     def scores(self, item_ids: list, user_id: Optional[str], events: Optional[EventBatch]) -> list:
         """The personalized score of each item (None when the model does not know it), in the order given."""

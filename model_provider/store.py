@@ -1,12 +1,21 @@
 """Model blobs: bytes in, bytes out, one blob per model in the models container."""
+from typing import NamedTuple, Optional
+
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 
-from .exceptions import ModelBlobNotFoundError
+from .exceptions import ModelBlobNotFoundError, ModelCorruptError
 
 MODEL_BLOB_NAME = "{model_id}/model.sar"
 MAX_CONCURRENCY = 4
 """Parallel ranges when moving one large model blob."""
+
+
+class ModelBlob(NamedTuple):
+    """A model's stored bytes and the ETag of the version read (it changes whenever the blob is written)."""
+
+    data: bytes
+    etag: Optional[str]
 
 
 class BlobModelStore:
@@ -19,12 +28,26 @@ class BlobModelStore:
         """Write (or overwrite) a model's blob."""
         self._client(model_id).upload_blob(blob, overwrite=True, max_concurrency=MAX_CONCURRENCY)
 
-    def load(self, model_id: str) -> bytes:
-        """A model's blob. :raise ModelBlobNotFoundError:"""
+    def load(self, model_id: str, max_bytes: Optional[int] = None) -> ModelBlob:
+        """A model's blob, refused before its download when larger than `max_bytes`.
+
+        :raise ModelBlobNotFoundError: :raise ModelCorruptError: too large
+        """
         try:
-            return self._client(model_id).download_blob(max_concurrency=MAX_CONCURRENCY).readall()
+            download = self._client(model_id).download_blob(max_concurrency=MAX_CONCURRENCY)
         except ResourceNotFoundError:
             raise ModelBlobNotFoundError(f"model {model_id} has no blob") from None
+        if max_bytes is not None and download.size > max_bytes:
+            raise ModelCorruptError(f"model {model_id}'s blob of {download.size} bytes is over the limit of "
+                                    f"{max_bytes} (MODEL_MAX_BLOB_BYTES)", download.properties.etag)
+        return ModelBlob(download.readall(), download.properties.etag)
+
+    def etag(self, model_id: str) -> Optional[str]:
+        """The ETag of a model's blob (None when there is none): cheaper than a download to see it changed."""
+        try:
+            return self._client(model_id).get_blob_properties().etag
+        except ResourceNotFoundError:
+            return None
 
     def delete(self, model_id: str) -> bool:
         """Delete a model's blob; False when there was none."""

@@ -3,7 +3,8 @@
 Every line has `timestamp` (UTC, ISO 8601), `level`, `logger` and `message`;
 a web request's lines add `requestId`, `method`, `route` and `modelId`, and
 its closing line `status` and `durationMs` (webapp/ops.py sets them through
-`bind_context`). A worker line that names a model (`model <id>: ...`) carries
+`bind_context`), and a recommend answer's `kind`, `strategy`, `items`, `backfilled`,
+`unknownItem` and `unknownUser`. A worker line that names a model (`model <id>: ...`) carries
 it as `modelId` too. The redaction filter replaces every configured secret
 (API keys, the storage connection string and its account key) wherever it
 appears, and a message (or traceback) is cut at MAX_MESSAGE_CHARS, so a
@@ -25,7 +26,9 @@ MIN_SECRET_CHARS = 4
 _CONTEXT = contextvars.ContextVar("log_context", default=None)
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _MODEL_IN_MESSAGE = re.compile(rf"\bmodel ({_GUID})\b")
-_EXTRA_FIELDS = ("requestId", "method", "route", "modelId", "status", "durationMs")
+_EXTRA_FIELDS = ("requestId", "method", "route", "modelId", "status", "durationMs",
+                 # a recommend answer's facts (webapp/serving_metrics.py)
+                 "kind", "strategy", "items", "backfilled", "unknownItem", "unknownUser")
 
 
 def bind_context(**fields) -> contextvars.Token:
@@ -117,9 +120,10 @@ def secrets_of(settings) -> list:
     """Every value of the settings that must never be logged: the keys, the connection string, its AccountKey."""
     values = [str(key) for key in (settings.admin_primary_key, settings.admin_secondary_key,
                                    settings.recommend_primary_key, settings.recommend_secondary_key) if key]
-    connection = str(settings.azure_storage_connection_string)
-    values.append(connection)
-    values += re.findall(r"(?:AccountKey|SharedAccessSignature)=([^;]+)", connection)
+    if settings.azure_storage_connection_string:  # unset on Azure, where a managed identity signs in
+        connection = str(settings.azure_storage_connection_string)
+        values.append(connection)
+        values += re.findall(r"(?:AccountKey|SharedAccessSignature)=([^;]+)", connection)
     return values
 
 

@@ -5,10 +5,8 @@ probe must answer faster than the orchestrator's probe timeout, so it has client
 once with short timeouts.
 """
 import logging
-
-from azure.data.tables import TableServiceClient
-from azure.storage.blob import BlobServiceClient
-from azure.storage.queue import QueueServiceClient
+import threading
+import time
 
 from config.settings import Settings
 from storage.clients import StorageClients
@@ -22,19 +20,18 @@ READY, UNAVAILABLE, OK = "ready", "unavailable", "ok"
 
 def quick_clients(settings: Settings) -> StorageClients:
     """Storage clients that try once with short timeouts: for probes and scrapes, which must answer quickly."""
-    connection = str(settings.azure_storage_connection_string)
     options = {"connection_timeout": PROBE_TIMEOUT_SECONDS, "read_timeout": PROBE_TIMEOUT_SECONDS, "retry_total": 0}
-    return StorageClients(blobs=BlobServiceClient.from_connection_string(connection, **options),
-                          tables=TableServiceClient.from_connection_string(connection, **options),
-                          queues=QueueServiceClient.from_connection_string(connection, **options))
+    return StorageClients.connect(settings, options)
 
 
 class StorageProbe:
     """Checks the models table, the train and delete queues and the models container exist and answer."""
 
-    def __init__(self, settings: Settings):
-        self._settings = settings
+    def __init__(self, settings: Settings, clock=time.monotonic):
+        self._settings, self._clock = settings, clock
         self._checks = None  # built at the first check: a bad connection string is then a failed check
+        self._lock = threading.Lock()  # one check at a time: concurrent probes share its answer
+        self._answer, self._answered_at = None, None
 
     def _build_checks(self) -> dict:
         settings, storage = self._settings, quick_clients(self._settings)
@@ -46,10 +43,18 @@ class StorageProbe:
         }
 
     def check(self) -> dict:
-        """{"status": "ready" | "unavailable", "checks": {name: "ok" | the error's kind}}.
+        """{"status": "ready" | "unavailable", "checks": {name: "ok" | the error's kind}}; the same answer for
+        READINESS_CACHE_SECONDS, so that unauthenticated probes cannot make storage calls at will.
 
         Settings are valid by construction: a process with bad settings stops at start.
         """
+        with self._lock:
+            now = self._clock()
+            if self._answer is None or now - self._answered_at >= self._settings.readiness_cache_seconds:
+                self._answer, self._answered_at = self._check_storage(), now
+            return self._answer
+
+    def _check_storage(self) -> dict:
         results = {"settings": OK}
         try:
             self._checks = self._checks or self._build_checks()

@@ -232,8 +232,13 @@ def _extend(model: SARModel, item_ids: np.ndarray, rows, columns, scores) -> SAR
         np.concatenate([model.item_categories, np.full(new_items.size, None, dtype=object)])  # re-attach to fill
     return dataclasses.replace(
         model, item_ids=np.concatenate([model.item_ids, item_ids[new_items]]).astype(object), similarity=similarity,
-        popularity=np.concatenate([model.popularity, np.zeros(new_items.size, dtype=model.popularity.dtype)]),
-        user_affinity=user_affinity, item_categories=categories)
+        popularity=_padded(model.popularity, new_items.size), user_affinity=user_affinity, item_categories=categories,
+        trending=None if model.trending is None else _padded(model.trending, new_items.size))
+
+
+def _padded(values: np.ndarray, count: int) -> np.ndarray:
+    """Per-item values with `count` zeros after them, for the new items (no usage: popularity 0)."""
+    return np.concatenate([values, np.zeros(count, dtype=values.dtype)])
 
 
 def _resized(matrix: sp.csr_matrix, n_items: int, rows_too: bool = True) -> sp.csr_matrix:

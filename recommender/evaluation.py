@@ -4,6 +4,7 @@ The test users are the users of the evaluation events who also have training
 events. Each gets the model's top RANKING_LENGTH for their training history,
 exactly as the service would answer a request with those events (same flags,
 backfill included). Their evaluation items are what they should have got.
+Beside SAR's figures, `baselines` measures each backfill strategy alone.
 """
 from typing import Callable, Optional
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from .events import EventBatch
 from .model import SARModel
+from .ranking import backfill
 from .ranking_metrics import hit_matrix, metrics_at
 from .scoring import recommend
 
@@ -30,25 +32,40 @@ PROGRESS_EVERY_USERS = 1000
 
 def evaluate(model: SARModel, train_events: pd.DataFrame, test_events: pd.DataFrame,
              progress: Optional[Callable[[float], None]] = None) -> Optional[dict]:
-    """Metrics of `model` on held-out events: {precisionMetrics, diversityMetrics, rankingMetrics}.
+    """Metrics of `model` on held-out events: {precisionMetrics, diversityMetrics, rankingMetrics, baselines}.
 
+    `baselines` holds {precisionMetrics, rankingMetrics} of each backfill strategy alone (`popular`,
+    `trending`): the same test users each get the strategy's first items, less the items of their history
+    unless the model allows seed items back, as backfill would pad an empty answer. An operator sees
+    what SAR adds over each, and what each is worth as a fallback.
     Returns None when no evaluation user has training events (nothing to measure).
     `progress` gets the fraction of test users done, now and then; it may raise to cancel.
     """
     # observed=True: ids may be categorical, and a category without events is no user.
     relevant = test_events.groupby("user_id", sort=False, observed=True)["item_id"].agg(set)
     history = train_events[train_events["user_id"].isin(relevant.index)]
-    lists, wanted = [], []
+    lists, wanted, histories = [], [], []
     groups = history.groupby("user_id", sort=False, observed=True)
     for done, (user_id, events) in enumerate(groups):
         recommendations = recommend(model, events=EventBatch.from_table(events), k=RANKING_LENGTH)
         if recommendations:  # only a model without backfill can answer nothing
             lists.append([item for item, _ in recommendations])
             wanted.append(relevant[user_id])
+            histories.append(events["item_id"])
         if progress is not None and (done + 1) % PROGRESS_EVERY_USERS == 0:
             progress((done + 1) / groups.ngroups)
     if not lists:
         return None
+    accuracy = _accuracy(lists, wanted)
+    baselines = {name: _accuracy(_backfill_lists(model, order, histories), wanted)
+                 for name, order in (("popular", model.popular_items), ("trending", model.trending_items))}
+    return {"precisionMetrics": accuracy["precisionMetrics"],
+            "diversityMetrics": diversity(model, [items[:DIVERSITY_LIST_LENGTH] for items in lists]),
+            "rankingMetrics": accuracy["rankingMetrics"], "baselines": baselines}
+
+
+def _accuracy(lists: list, wanted: list) -> dict:
+    """{precisionMetrics, rankingMetrics} of ranked lists of item ids against each user's wanted items."""
     hits = hit_matrix(lists, wanted, RANKING_LENGTH)
     counts = np.array([len(items) for items in wanted])
     users = len(lists)
@@ -56,10 +73,20 @@ def evaluate(model: SARModel, train_events: pd.DataFrame, test_events: pd.DataFr
     return {
         "precisionMetrics": [{"k": k, "percentage": round(100 * at[k]["hit_rate"], 3), "usersInTest": users}
                              for k in HIT_RATE_KS],
-        "diversityMetrics": diversity(model, [items[:DIVERSITY_LIST_LENGTH] for items in lists]),
         "rankingMetrics": [{"k": k, **{name: at[k][name] for name in ("precision", "recall", "ndcg", "map")},
                             "usersInTest": users} for k in RANKING_KS],
     }
+
+
+def _backfill_lists(model: SARModel, order: np.ndarray, histories: list) -> list:
+    """Each user's list from a backfill order alone: its first items, less the user's own unless allowed."""
+    lists = []
+    for items in histories:
+        seen = np.empty(0, np.int64)
+        if not model.params.allow_seed_items:
+            seen = np.unique(np.fromiter((model.item_index.get(item, -1) for item in items), np.int64, len(items)))
+        lists.append(model.item_ids[backfill(order, seen[seen >= 0], RANKING_LENGTH)].tolist())
+    return lists
 
 
 def diversity(model: SARModel, lists: list) -> dict:

@@ -34,7 +34,12 @@ class InvalidRulesError(RecommenderError, ValueError):
 
 
 class CategoriesUnavailableError(RecommenderError, ValueError):
-    """A category cap was asked of a model that holds no item categories (trained without a catalog)."""
+    """A category cap or filter was asked of a model that holds no item categories (trained without a catalog);
+    `field` names the request's rule that needs them."""
+
+    def __init__(self, message: str, field: str = "max_per_category"):
+        super().__init__(message)
+        self.field = field
 
 
 class ConflictingRulesError(InvalidRulesError):
@@ -44,3 +49,7 @@ class ConflictingRulesError(InvalidRulesError):
     def __init__(self, message: str, field: str, item_id=None):
         super().__init__(message)
         self.field, self.item_id = field, item_id
+
+
+class ModelIdentityError(ModelFormatError):
+    """A well-formed model blob names another model than the one it was loaded for (stored under the wrong id)."""

@@ -10,7 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .indexing import ItemIdPrefixes
-from .parameters import SARParameters
+from .parameters import BackfillStrategy, SARParameters
 
 
 @dataclass(eq=False)
@@ -27,6 +27,8 @@ class SARModel:
     user_affinity : csr_matrix, shape (n_users, n_items), or None
     item_categories : object array, shape (n_items,), each item's catalog category (None: none), or None
         for a model trained without a catalog
+    trending : float array, shape (n_items,), time-decayed distinct users per item (training.trending_popularity),
+        or None for a model stored before it existed: trending then falls back to popularity
     """
 
     params: SARParameters
@@ -38,10 +40,13 @@ class SARModel:
     user_affinity: Optional[sp.csr_matrix] = None
     statistics: dict = field(default_factory=dict)
     item_categories: Optional[np.ndarray] = None
+    trending: Optional[np.ndarray] = None
 
     def __post_init__(self):
-        if self.item_categories is not None and len(self.item_categories) != len(self.item_ids):
-            raise ValueError(f"{len(self.item_categories)} item categories for {len(self.item_ids)} items")
+        for name in ("item_categories", "trending"):
+            values = getattr(self, name)
+            if values is not None and len(values) != len(self.item_ids):
+                raise ValueError(f"{len(values)} values of {name} for {len(self.item_ids)} items")
 
     @property
     def n_items(self) -> int:
@@ -53,6 +58,7 @@ class SARModel:
         """Approximate memory of the model: its arrays, its id strings and their lookup dicts."""
         matrices = [m for m in (self.similarity, self.user_affinity) if m is not None]
         arrays = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices) + self.popularity.nbytes
+        arrays += self.trending.nbytes if self.trending is not None else 0
         ids = [ids for ids in (self.item_ids, self.user_ids, self.item_categories) if ids is not None]
         per_id = 200  # a short str object, its array slot and its dict entry
         return arrays + per_id * sum(len(i) for i in ids)
@@ -73,6 +79,25 @@ class SARModel:
     def popular_items(self) -> np.ndarray:
         """Item indices, most popular first, ties by index."""
         return np.lexsort((np.arange(self.n_items), -self.popularity))
+
+    @property
+    def trending_scores(self) -> np.ndarray:
+        """Trending popularity of each item; all-time popularity for a model stored without it."""
+        return self.popularity if self.trending is None else self.trending
+
+    @cached_property
+    def trending_items(self) -> np.ndarray:
+        """Item indices, most trending first, ties by all-time popularity, then by index."""
+        if self.trending is None:
+            return self.popular_items
+        return np.lexsort((np.arange(self.n_items), -self.popularity, -self.trending))
+
+    @property
+    def backfill_items(self) -> np.ndarray:
+        """The items backfill pads lists with, best first: popular or trending, as the parameters choose."""
+        if self.params.backfill_strategy == BackfillStrategy.TRENDING:
+            return self.trending_items
+        return self.popular_items
 
     @cached_property
     def category_codes(self) -> Optional[np.ndarray]:

@@ -61,7 +61,7 @@ def seed_candidates(model: SARModel, item_id: str, depth: int) -> Optional[SeedC
     items, scores = top_k_excluding(*_row(model, index), depth, seeds)
     complete = items.size < depth  # every positive entry of the row
     if complete and model.params.enable_backfilling:
-        filling = backfill(model.popular_items, np.concatenate([seeds, items]), depth)
+        filling = backfill(model.backfill_items, np.concatenate([seeds, items]), depth)
         complete = filling.size < depth
         items, scores = np.concatenate([items, filling]), np.concatenate([scores, np.zeros(filling.size)])
     items, scores = items.copy(), scores.copy()  # own arrays, not views that keep a larger one alive
@@ -221,8 +221,8 @@ def _backfill(model: SARModel, items: np.ndarray, count: int, item_filter: Optio
     if dense_scores is not None:
         skipped.append(np.flatnonzero(dense_scores < 0))  # the user's own signals speak against these
     if item_filter is None:
-        return backfill(model.popular_items, np.concatenate(skipped), count)
-    return backfill(model.popular_items, never[:0], count, allowed=item_filter.allowed_except(skipped))
+        return backfill(model.backfill_items, np.concatenate(skipped), count)
+    return backfill(model.backfill_items, never[:0], count, allowed=item_filter.allowed_except(skipped))
 
 
 def _recommendations(model: SARModel, items: np.ndarray, scores: np.ndarray) -> list:

@@ -3,29 +3,37 @@
 Layout: MAGIC, a 4-byte little-endian header length, a UTF-8 JSON header
 (padded with spaces so that the payload starts 64-byte aligned), then the
 payload: raw little-endian arrays, each 64-byte aligned. The header holds
-the format version, the parameters, the payload's SHA-256 and a table of the
-arrays (name, dtype, length, offset in the payload). Loading checks the
-checksum, accepts only plain numeric dtypes, and maps the arrays onto the
-blob without copying them, so a large model loads at the speed of hashing it.
-Arrays of optional parts (user affinity, item categories) are absent when a
-model has none, so a blob without a part added later still loads. Blobs of
-format 1 (an .npz payload) are refused: such models must be trained again.
+the format version, the model's id and what trained it, the parameters, the
+payload's SHA-256 and a table of the arrays (name, dtype, length, offset in
+the payload). Loading caps the header before parsing it, checks the
+checksum and the model id the caller expects, accepts only plain numeric
+dtypes, and maps the arrays onto the blob without copying them, so a large
+model loads at the speed of hashing it. Arrays of optional parts (user
+affinity, item categories, trending popularity) are absent when a model has
+none, so a blob without a part added later still loads: a blob stored before
+trending existed loads with none (nothing is computed; trending then falls
+back to all-time popularity). Blobs of formats 1 (an .npz payload) and 2 (no
+model id: another model's blob could pass for it) are refused: such models
+must be trained again.
 """
 import dataclasses
 import hashlib
 import json
 import struct
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .exceptions import ModelFormatError
+from .exceptions import ModelFormatError, ModelIdentityError
 from .model import SARModel
 from .parameters import SARParameters
 
 MAGIC = b"SARMODEL"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+MAX_HEADER_BYTES = 1_048_576
+"""Default cap on the JSON header, checked before parsing it (a real header holds a few kilobytes)."""
 ALIGNMENT = 64
 ALLOWED_DTYPES = {"<i4", "<i8", "<f8", "|u1"}
 """Plain numbers only: an object dtype (the way pickle gets into numpy files) is refused."""
@@ -33,8 +41,8 @@ INTEGER_SUFFIXES = ("_indptr", "_indices", "_offsets", "_codes", "_shape")
 """Arrays that index other arrays: a float there would fail mid-request instead of at load."""
 
 
-def to_bytes(model: SARModel) -> bytes:
-    """Serialize a model; see the module docstring for the layout."""
+def to_bytes(model: SARModel, model_id: str, trained_by: Optional[dict] = None) -> bytes:
+    """Serialize a model stored as `model_id`; `trained_by` (JSON values) says what trained it."""
     arrays = {
         "popularity": model.popularity,
         **_csr_arrays("similarity", model.similarity),
@@ -45,6 +53,8 @@ def to_bytes(model: SARModel) -> bytes:
         arrays.update(_string_arrays("user_ids", model.user_ids))
     if model.item_categories is not None:
         arrays.update(_category_arrays(model.item_categories))
+    if model.trending is not None:
+        arrays["trending"] = np.asarray(model.trending, dtype=np.float64)
     table, parts, offset = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
@@ -55,6 +65,8 @@ def to_bytes(model: SARModel) -> bytes:
     payload = b"".join(parts)
     header = json.dumps({
         "formatVersion": FORMAT_VERSION,
+        "modelId": model_id,
+        "trainedBy": trained_by or {},
         "sha256": hashlib.sha256(payload).hexdigest(),
         "parameters": {key: getattr(value, "value", value) for key, value in dataclasses.asdict(model.params).items()},
         "referenceTime": None if np.isnan(model.reference_time) else model.reference_time,
@@ -65,14 +77,17 @@ def to_bytes(model: SARModel) -> bytes:
     return b"".join([MAGIC, struct.pack("<I", len(header)), header, payload])
 
 
-def from_bytes(blob: bytes) -> SARModel:
-    """Load a model written by to_bytes; ModelFormatError for anything else.
+def from_bytes(blob: bytes, *, expected_model_id: Optional[str] = None,
+               max_header_bytes: int = MAX_HEADER_BYTES) -> SARModel:
+    """Load a model written by to_bytes; ModelFormatError for anything else, ModelIdentityError for the blob of
+    a model other than `expected_model_id` (when given).
 
     The model's arrays are read-only views of `blob`, which they keep alive.
     """
-    header, payload_start = _split(blob)
-    if header.get("formatVersion") != FORMAT_VERSION:
-        raise ModelFormatError(f"unknown model format version {header.get('formatVersion')!r} (this build reads {FORMAT_VERSION})")
+    header, payload_start = _split(blob, max_header_bytes)
+    _check_header(header)
+    if expected_model_id is not None and header["modelId"] != expected_model_id:
+        raise ModelIdentityError(f"the blob holds model {header['modelId'][:64]!r}, not {expected_model_id!r}")
     payload = memoryview(blob)[payload_start:]
     if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
         raise ModelFormatError("model payload does not match its checksum")
@@ -90,11 +105,29 @@ def from_bytes(blob: bytes) -> SARModel:
             user_affinity=_csr(arrays, "user_affinity") if has_users else None,
             statistics=header.get("statistics") or {},
             item_categories=_categories(arrays) if "item_category_codes" in arrays else None,
+            trending=arrays.get("trending"),
         )
         _check_shapes(model)
         return model
-    except (KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError) as error:
+    except (KeyError, ValueError, TypeError, IndexError, OverflowError, UnicodeDecodeError) as error:
         raise ModelFormatError(f"model payload is malformed: {error}") from error
+
+
+def _check_header(header: dict) -> None:
+    """The header's fields are of the types the loader reads, so a crafted one fails here as a format error."""
+    if header.get("formatVersion") != FORMAT_VERSION:
+        raise ModelFormatError(f"unknown model format version {header.get('formatVersion')!r} "
+                               f"(this build reads {FORMAT_VERSION}; train the model again)")
+    expected = {"modelId": str, "sha256": str, "parameters": dict, "trainedBy": dict, "arrays": list}
+    for key, kind in expected.items():
+        if not isinstance(header.get(key), kind):
+            raise ModelFormatError(f"model header field {key!r} is missing or not a {kind.__name__}")
+    if not isinstance(header.get("statistics", {}), dict):
+        raise ModelFormatError("model header field 'statistics' is not an object")
+    for entry in header["arrays"]:
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("dtype"), str)
+                and all(type(entry.get(key)) is int for key in ("length", "offset"))):
+            raise ModelFormatError(f"model array table entry {str(entry)[:100]} is malformed")
 
 
 def _check_shapes(model: SARModel):
@@ -106,19 +139,25 @@ def _check_shapes(model: SARModel):
     if model.user_affinity is not None and model.user_affinity.shape != (len(model.user_ids), n_items):
         raise ValueError(f"user affinity {model.user_affinity.shape} does not fit {len(model.user_ids)} users "
                          f"and {n_items} items")
-    if model.item_categories is not None and len(model.item_categories) != n_items:
-        raise ValueError(f"{len(model.item_categories)} item categories for {n_items} items")
+    for name in ("item_categories", "trending"):
+        values = getattr(model, name)
+        if values is not None and len(values) != n_items:
+            raise ValueError(f"{len(values)} values of {name} for {n_items} items")
 
 
-def _split(blob: bytes):
+def _split(blob: bytes, max_header_bytes: int):
     """(header dict, offset of the payload)."""
     if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
         raise ModelFormatError("not a serialized SAR model (bad magic bytes)")
     (header_length,) = struct.unpack_from("<I", blob, len(MAGIC))
+    if header_length > max_header_bytes:
+        raise ModelFormatError(f"model header of {header_length} bytes is over the limit of {max_header_bytes}")
     header_end = len(MAGIC) + 4 + header_length
+    if header_end > len(blob):
+        raise ModelFormatError(f"model header of {header_length} bytes runs past the end of the blob")
     try:
         header = json.loads(bytes(memoryview(blob)[len(MAGIC) + 4:header_end]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # RecursionError: "[[[[..." nested too deep
         raise ModelFormatError(f"model header is not valid JSON: {error}") from error
     if not isinstance(header, dict):
         raise ModelFormatError("model header is not a JSON object")
@@ -134,7 +173,7 @@ def _arrays(blob: bytes, payload_start: int, payload_length: int, table) -> dict
             raise ModelFormatError(f"array {name!r} has the dtype {dtype!r}; only plain numbers are allowed")
         if name.endswith(INTEGER_SUFFIXES) and np.dtype(dtype).kind != "i":
             raise ModelFormatError(f"array {name!r} holds positions and must be of integers, not {dtype!r}")
-        if not (isinstance(length, int) and isinstance(offset, int) and length >= 0 and offset >= 0):
+        if length < 0 or offset < 0:
             raise ModelFormatError(f"array {name!r} has a bad length or offset")
         if offset + length * np.dtype(dtype).itemsize > payload_length:
             raise ModelFormatError(f"array {name!r} runs past the end of the payload")

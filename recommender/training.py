@@ -12,7 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .affinity import affinity_matrix, event_affinities
-from .events import EVENT_COLUMNS, latest_timestamp
+from .events import EVENT_COLUMNS, decay_factors, latest_timestamp
 from .exceptions import NoValidEventsError
 from .indexing import first_appearance_codes
 from .model import SARModel
@@ -41,6 +41,8 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
     units = unit_items(user_items, user_codes, item_codes, timestamps, params.cooccurrence_unit)
     del user_items  # held by `units` only when users are the unit
     reference_time = latest_timestamp(timestamps)
+    trending = trending_popularity(user_codes, item_codes, timestamps, reference_time, len(item_ids),
+                                   params.trending_half_life_seconds)
     user_affinity = None
     if params.enable_user_to_item:
         report("Computing user affinity", 0.0)
@@ -60,6 +62,7 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
         similarity=similarity,
         popularity=popularity,
         reference_time=reference_time,
+        trending=trending,
         user_ids=np.asarray(user_ids, dtype=object) if user_affinity is not None else None,
         user_affinity=user_affinity,
     )
@@ -73,6 +76,18 @@ def binary_user_items(user_codes, item_codes, shape) -> sp.csr_matrix:
 def item_popularity(user_items: sp.csr_matrix) -> np.ndarray:
     """Distinct users per item, int64, from a binary (users x items) CSR matrix."""
     return np.bincount(user_items.indices, minlength=user_items.shape[1]).astype(np.int64, copy=False)
+
+
+def trending_popularity(user_codes, item_codes, timestamps, reference_time: float, n_items: int,
+                        half_life_seconds: float) -> np.ndarray:
+    """Time-decayed distinct users per item, float64: sum over an item's users of 2^(-(t_ref - t)/T), t the
+    user's latest event on it (none with a timestamp: no decay). Popularity is this without decay, and a sum
+    over disjoint groups of users, as popularity is."""
+    factors = decay_factors(timestamps, reference_time, half_life_seconds)
+    # A user's latest event on an item is its largest factor: the max per (user, item) pair, then a sum per item.
+    pairs = pd.DataFrame({"user": user_codes, "item": item_codes, "factor": factors})
+    latest = pairs.groupby(["user", "item"], sort=False)["factor"].max()
+    return np.bincount(latest.index.get_level_values("item"), weights=latest.to_numpy(), minlength=n_items)
 
 
 def unit_items(user_items: sp.csr_matrix, user_codes, item_codes, timestamps, unit: CooccurrenceUnit) -> sp.csr_matrix:

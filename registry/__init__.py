@@ -12,10 +12,13 @@ from .jobs import FINAL_JOB_STATUSES, JobRecord, JobRegistry, JobStatus
 from .memory import InMemoryModelRegistry
 from .memory_jobs import InMemoryJobRegistry
 from .records import ModelPage, ModelRecord, ModelStatus, ModelSummary
+from .schedule_table import TableScheduleStore
+from .schedules import InMemoryScheduleStore, ScheduleNotFoundError, ScheduleRecord
 from .table import TableModelRegistry
 from .table_jobs import TableJobRegistry
 
 __all__ = ["ConcurrentUpdateError", "FINAL_JOB_STATUSES", "InMemoryJobRegistry", "InMemoryModelRegistry",
            "JobNotFoundError", "JobRecord", "JobRegistry", "JobStatus", "TableJobRegistry", "InvalidContinuationTokenError", "ModelNotFoundError",
            "ModelPage", "ModelRecord", "ModelRegistry", "ModelStatus", "ModelSummary", "RegistryError",
-           "StorageUnavailableError", "TableModelRegistry"]
+           "StorageUnavailableError", "TableModelRegistry", "InMemoryScheduleStore", "ScheduleNotFoundError",
+           "ScheduleRecord", "TableScheduleStore"]

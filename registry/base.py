@@ -24,13 +24,23 @@ class ModelRegistry(Protocol):
         """
 
     def delete(self, model_id: str) -> None:
-        """Remove a record, clearing the default if it was the default. :raise ModelNotFoundError:"""
+        """Mark a record Deleting (hidden from get and listings from now on) and clear the default if it was
+        the default; a worker purges it once its blobs are gone. :raise ModelNotFoundError:"""
+
+    def purge(self, model_id: str) -> bool:
+        """Remove a Deleting record for good; False (and nothing done) when it is absent or not Deleting."""
+
+    def all_records(self) -> list:
+        """Every record, Deleting ones too, with updated_time (for the sweeper)."""
 
     def get_default_id(self) -> Optional[str]:
         """Id of the default model, or None."""
 
     def set_default_id(self, model_id: str) -> None:
-        """Make a model the default."""
+        """Make a model the default; if the model is deleted meanwhile, the default ends cleared.
+
+        :raise ModelNotFoundError: the model is gone (or being deleted)
+        """
 
     def set_default_if_none(self, model_id: str) -> bool:
-        """Make a model the default unless one is set (atomically); True if it became default."""
+        """Make a model the default unless an existing model is (atomically); True if it became default."""

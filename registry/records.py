@@ -6,12 +6,14 @@ from typing import Optional
 
 
 class ModelStatus(str, Enum):
-    """Lifecycle of a model: Created -> InProgress -> Completed | Failed."""
+    """Lifecycle of a model: Created -> InProgress -> Completed | Failed; any -> Deleting (hidden) -> gone."""
 
     CREATED = "Created"
     IN_PROGRESS = "InProgress"
     COMPLETED = "Completed"
     FAILED = "Failed"
+    DELETING = "Deleting"
+    """Deleted through the API: hidden from reads and listings until a worker has removed its blobs."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,13 @@ class ModelRecord:
     parameters: dict
     statistics: Optional[dict] = None
     etag: Optional[str] = None
+    updated_time: Optional[datetime] = None
+    """When the registry last wrote the record (set on reads; the sweeper ages records by it)."""
+    parent_model_id: Optional[str] = None
+    """The model this one retrains (POST /api/models/{id}/retrain or a schedule); None for a first model."""
+    promotion_policy: Optional[dict] = None
+    """{"metric", "tolerance"} (registry.promotion): when it completes, the model becomes the default only if
+    it is not worse than the default by more than the tolerance; None: the first-completed rule."""
 
     def with_status(self, status: ModelStatus, message: str, statistics: Optional[dict] = None) -> "ModelRecord":
         """A copy in a new status; statistics kept unless new ones are given."""

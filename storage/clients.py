@@ -1,6 +1,9 @@
-"""Builds the Azure Storage clients of both entry points from one connection string."""
+"""Builds the Azure Storage clients of both entry points: from a connection string (Azurite, an account key)
+or from the account's name and a token credential (a managed identity on Azure)."""
+import functools
 import logging
 from dataclasses import dataclass
+from typing import Optional
 
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableServiceClient
@@ -38,19 +41,34 @@ class StorageClients:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "StorageClients":
-        """Clients for the account of AZURE_STORAGE_CONNECTION_STRING."""
-        connection = str(settings.azure_storage_connection_string)
+        """The service's clients: SDK retries with short waits, large blob chunks."""
         options = {"connection_timeout": STORAGE_TIMEOUT_SECONDS, "read_timeout": STORAGE_TIMEOUT_SECONDS,
                    "retry_total": STORAGE_RETRIES}
         backoff = {"initial_backoff": RETRY_INITIAL_BACKOFF_SECONDS, "increment_base": RETRY_INCREMENT_BASE,
                    "retry_total": STORAGE_RETRIES}
-        return cls(
-            blobs=BlobServiceClient.from_connection_string(
-                connection, retry_policy=BlobRetry(**backoff), max_chunk_get_size=BLOB_CHUNK_BYTES,
-                max_single_get_size=BLOB_CHUNK_BYTES, **options),
-            tables=TableServiceClient.from_connection_string(connection, **options),
-            queues=QueueServiceClient.from_connection_string(connection, retry_policy=QueueRetry(**backoff), **options),
-        )
+        return cls.connect(settings, options,
+                           blob_options={"retry_policy": BlobRetry(**backoff), "max_chunk_get_size": BLOB_CHUNK_BYTES,
+                                         "max_single_get_size": BLOB_CHUNK_BYTES},
+                           queue_options={"retry_policy": QueueRetry(**backoff)})
+
+    @classmethod
+    def connect(cls, settings: Settings, options: dict, *, blob_options: Optional[dict] = None,
+                queue_options: Optional[dict] = None) -> "StorageClients":
+        """Clients of the settings' account, with the options given; the one place that chooses how to sign in.
+
+        AZURE_STORAGE_CONNECTION_STRING: its key (Azurite, local runs). AZURE_STORAGE_ACCOUNT_NAME: the account's
+        endpoints with DefaultAzureCredential, so no storage key lives in the service on Azure.
+        """
+        blob_options, queue_options = {**options, **(blob_options or {})}, {**options, **(queue_options or {})}
+        if settings.azure_storage_connection_string:
+            connection = str(settings.azure_storage_connection_string)
+            return cls(blobs=BlobServiceClient.from_connection_string(connection, **blob_options),
+                       tables=TableServiceClient.from_connection_string(connection, **options),
+                       queues=QueueServiceClient.from_connection_string(connection, **queue_options))
+        credential = default_credential(settings.azure_client_id)
+        return cls(blobs=BlobServiceClient(account_url(settings, "blob"), credential=credential, **blob_options),
+                   tables=TableServiceClient(account_url(settings, "table"), credential=credential, **options),
+                   queues=QueueServiceClient(account_url(settings, "queue"), credential=credential, **queue_options))
 
     def ensure_resources(self, settings: Settings):
         """Create the table, queues and container the service needs, if missing."""
@@ -58,6 +76,22 @@ class StorageClients:
         for queue in (settings.train_queue, settings.delete_queue, settings.batch_queue):
             _create_if_missing(self.queues.create_queue, queue)
         _create_if_missing(self.blobs.create_container, settings.models_container)
+
+
+def account_url(settings: Settings, service: str) -> str:
+    """The HTTPS endpoint of one service ("blob", "table", "queue") of AZURE_STORAGE_ACCOUNT_NAME."""
+    return f"https://{settings.azure_storage_account_name}.{service}.{settings.azure_storage_endpoint_suffix}"
+
+
+@functools.lru_cache(maxsize=None)
+def default_credential(managed_identity_client_id: Optional[str]):
+    """One DefaultAzureCredential per process and identity: its token cache is then shared by every client.
+
+    Building it calls nothing; the first storage call fetches a token (from the managed identity on Azure).
+    """
+    from azure.identity import DefaultAzureCredential  # its import is slow, and Azurite runs never need it
+
+    return DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id)
 
 
 def _create_if_missing(create, name):

@@ -1,5 +1,5 @@
 """Sending model messages to the worker's queues."""
-from azure.storage.queue import QueueServiceClient
+from azure.storage.queue import QueueClient, QueueServiceClient
 
 from config.settings import Settings
 
@@ -20,12 +20,17 @@ class ModelQueues:
 
     def send_train(self, model_id: str) -> None:
         """Ask a worker to train the model."""
-        self.train.send_message(TrainMessage(model_id).to_json(), time_to_live=NEVER_EXPIRES)
+        send(self.train, TrainMessage(model_id))
 
     def send_delete(self, model_id: str) -> None:
         """Ask a worker to delete the model's blob and cancel its training."""
-        self.delete.send_message(DeleteMessage(model_id).to_json(), time_to_live=NEVER_EXPIRES)
+        send(self.delete, DeleteMessage(model_id))
 
     def send_batch(self, job_id: str) -> None:
         """Ask a worker to run a batch scoring job."""
-        self.batch.send_message(BatchMessage(job_id).to_json(), time_to_live=NEVER_EXPIRES)
+        send(self.batch, BatchMessage(job_id))
+
+
+def send(queue: QueueClient, message) -> None:
+    """Put a model or batch message on a queue, never to expire."""
+    queue.send_message(message.to_json(), time_to_live=NEVER_EXPIRES)

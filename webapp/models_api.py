@@ -1,11 +1,13 @@
 """Admin routes: create, list, get and delete models; get and set the default model."""
+import logging
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
 from storage.exceptions import ContainerNotFoundError
+from storage.retries import describe_error, is_transient
 
 from . import batch_api, services
 from .auth import require_role
@@ -19,6 +21,8 @@ from .request_schemas import (
     no_query_schema,
     set_default_query_schema,
 )
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("models", __name__, url_prefix="/api/models")
 
@@ -34,20 +38,28 @@ summary row for any page (rows come in id order, not by time), so paging through
 def create_model():
     """Validate the parameters, check the usage data exists, register the model and queue its training."""
     parameters = model_parameters_schema.load(json_body())
-    _check_data_exists(parameters)
+    check_data_exists(parameters)
     description = parameters.pop("description")
     record = ModelRecord(
         id=str(uuid.uuid4()), description=description, creation_time=datetime.now(timezone.utc),
         status=ModelStatus.CREATED, status_message="Model created; waiting for a worker",
         parameters=model_parameters_schema.dump(parameters),
     )
+    record = register_and_queue(record)
+    return model_to_json(record), 201, {"Location": url_for("models.get_model", model_id=record.id)}
+
+
+def register_and_queue(record: ModelRecord) -> ModelRecord:
+    """Create the record and queue its training; no record stays behind when the message cannot be sent."""
     record = services.registry().create(record)
     try:
         services.queues().send_train(record.id)
     except Exception:
-        services.registry().delete(record.id)  # no message means no training: leave no orphan behind
+        # No message means no training: the record goes (a worker's sweeper purges it, or re-sends the
+        # message of a Created model if this delete fails too).
+        services.registry().delete(record.id)
         raise
-    return model_to_json(record), 201, {"Location": url_for("models.get_model", model_id=record.id)}
+    return record
 
 
 @bp.get("")
@@ -80,17 +92,24 @@ def get_model(model_id):
 @bp.delete("/<model_id:model_id>")
 @require_role("admin")
 def delete_model(model_id):
-    """Remove the model now; a worker deletes its blob and cancels its training."""
+    """Hide the model now (Deleting); a worker deletes its blobs, cancels its training, then its record."""
     no_query_schema.load(request.args.to_dict())
     model_id = services.parse_model_id(model_id)
     try:
         services.registry().delete(model_id)
     except ModelNotFoundError:
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
-    services.queues().send_delete(model_id)
-    batch_api.cancel_jobs_of_model(model_id)
     services.records().forget(model_id)
     services.provider().forget(model_id)
+    batch_api.cancel_jobs_of_model(model_id)
+    try:
+        services.queues().send_delete(model_id)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        # The deletion is recorded: a worker's sweeper re-sends the message of a model left Deleting.
+        logger.warning("model %s: delete message not sent (%s); the sweeper sends it later", model_id,
+                       describe_error(error))
     return "", 202
 
 
@@ -110,7 +129,10 @@ def set_default_model():
     record = get_record(model_id)
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {model_id} is {record.status.value}, not Completed")
-    services.registry().set_default_id(model_id)
+    try:
+        services.registry().set_default_id(model_id)  # ends cleared if a delete of the model races it
+    except ModelNotFoundError:
+        raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
     services.records().forget_default()  # this process serves the new default at once
     return model_to_json(record)
 
@@ -144,9 +166,25 @@ _DATA_PATHS = (("usage_relative_path", "usageRelativePath", "UsageFileNotFound")
                ("evaluation_usage_relative_path", "evaluationUsageRelativePath", "UsageFileNotFound"))
 
 
-def _check_data_exists(parameters: dict):
-    """:raise 400 ContainerNotFound: :raise 400 UsageFileNotFound: :raise 400 CatalogFileNotFound:"""
+def _check_container_allowed(container: str) -> None:
+    """:raise 400 ContainerNotAllowed: the service's own container, or one USAGE_CONTAINERS does not list"""
+    settings = current_app.config["SETTINGS"]
+    allowed = settings.allowed_usage_containers
+    if container in settings.service_containers:
+        reason = "is the service's own container (it holds the trained models), never a model's data"
+    elif allowed is not None and container not in allowed:
+        reason = f"is not one of the containers this service reads data from: {', '.join(sorted(allowed))}"
+    else:
+        return
+    raise ApiError(400, "ContainerNotAllowed", f"blob container {container!r} {reason}",
+                   [field_error("blobContainerName", "ContainerNotAllowed", reason)])
+
+
+def check_data_exists(parameters: dict):
+    """:raise 400 ContainerNotAllowed: :raise 400 ContainerNotFound: :raise 400 UsageFileNotFound:
+    :raise 400 CatalogFileNotFound:"""
     container = parameters["blob_container_name"]
+    _check_container_allowed(container)
     for name, field, code in _DATA_PATHS:
         path = parameters[name]
         if path is None:

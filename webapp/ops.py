@@ -15,9 +15,11 @@ import time
 from flask import Blueprint, Flask, current_app, g, request
 
 from observability import logs
-from observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, RECOMMENDATIONS_SERVED, CacheMetrics
+from observability.labels import method_label
+from observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, CacheMetrics
 from observability.probes import READY, StorageProbe
 
+from . import serving_metrics
 from .schema_fields import GUID
 
 logger = logging.getLogger(__name__)
@@ -26,7 +28,8 @@ bp = Blueprint("ops", __name__, url_prefix="/health")
 
 UNMATCHED_ROUTE = "unmatched"
 """The route label of a request no route matched (404, 405): its path would make a label per URL."""
-RECOMMEND_KINDS = {"GET": "item_to_item", "POST": "personalized"}
+RECOMMEND_METHODS = frozenset({"GET", "POST"})
+"""Recommend answers counted as served (HEAD, which werkzeug adds to every GET route, is not)."""
 REQUEST_ID_HEADER = "X-Request-Id"
 _CLIENT_REQUEST_ID_KEY = "HTTP_X_REQUEST_ID"  # the header in the WSGI environ
 # A request id a proxy sent is kept only when it cannot forge a log line.
@@ -53,6 +56,7 @@ def init_app(app: Flask, settings) -> None:
     """
     app.extensions["storage_probe"] = StorageProbe(settings)
     app.extensions["cache_metrics"] = CacheMetrics(app.extensions["provider"], settings.cache_metrics_seconds)
+    serving_metrics.init_app(app)
     app.register_blueprint(bp)
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -91,32 +95,27 @@ def _finish_request(response):
     current, request_globals = request, g
     duration = time.perf_counter() - request_globals.get("started", time.perf_counter())
     response.headers[REQUEST_ID_HEADER] = request_globals.get("request_id", "")
-    method, status = current.method, response.status_code
-    requests_counted, durations = _request_metrics(_route(current), method, str(status))
+    method, status, route = current.method, response.status_code, _route(current)
+    requests_counted, durations = _request_metrics(route, method_label(method), str(status))
     requests_counted.inc()
     durations.observe(duration)
     blueprint = current.blueprint
-    kind = RECOMMEND_KINDS.get(method)  # None for HEAD, which werkzeug adds to every GET route
-    if kind is not None and blueprint == "recommend" and status == 200:
-        _recommendations_served(kind).inc()
+    fields = {"status": status, "durationMs": round(duration * 1000, 3)}
+    if blueprint == "recommend" and status == 200 and method in RECOMMEND_METHODS:
+        fields.update(serving_metrics.count_answer(current, route))
     current_app.extensions["cache_metrics"].publish()
     # The path, never the query string or the body: no usage event and no user id reaches the log.
     level = logging.DEBUG if blueprint == bp.name else logging.INFO  # probes every few seconds: noise
     logger.log(level, '"%s %s %s" %s', method, current.path, current.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-               status, extra={"status": status, "durationMs": round(duration * 1000, 3)})
+               status, extra=fields)
     return response
 
 
 @functools.lru_cache(maxsize=1024)
 def _request_metrics(route: str, method: str, status: str) -> tuple:
     """The request counter and duration histogram of a (route, method, status): looked up once, not per request.
-    The method is the client's word, so the combinations are not bounded: the cache is (the metrics are not)."""
+    Every label is bounded: a route template or UNMATCHED_ROUTE, a known method or `other`, a status we set."""
     return HTTP_REQUESTS.labels(route, method, status), HTTP_REQUEST_DURATION.labels(route, method, status)
-
-
-@functools.lru_cache(maxsize=len(RECOMMEND_KINDS))
-def _recommendations_served(kind: str):
-    return RECOMMENDATIONS_SERVED.labels(kind)
 
 
 def _end_log_context(_error=None):

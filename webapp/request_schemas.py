@@ -1,12 +1,13 @@
 """The schemas of request bodies and query strings (camelCase on the wire, snake_case in Python), built once."""
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 
 from recommender import DEFAULT_EVENT_WEIGHTS, CooccurrenceUnit, SimilarityFunction
 from recommender.exceptions import ConflictingRulesError
-from recommender.parameters import SUPPORT_THRESHOLD_RANGE
+from recommender.parameters import SUPPORT_THRESHOLD_RANGE, TRENDING_HALF_LIFE_RANGE, BackfillStrategy, SARParameters
 from recommender.parsing import MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH
+from recommender.popular import PopularityKind
 from recommender.rules import MAX_LISTED_ITEM_IDS, Rules
 
 from .schema_fields import (
@@ -19,8 +20,9 @@ from .schema_fields import (
     FullMatch,
     JsonInteger,
     NullMeansDefault,
+    QueryBoolean,
     RelativePath,
-    Rfc3339DateTime,
+    EventTimestamp,
     StrictBoolean,
     StrictNumber,
     in_range,
@@ -36,8 +38,14 @@ CONTINUATION_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 """Tokens are unpadded base64url (registry.paging)."""
 RECOMMENDATION_COUNT_RANGE = (1, 100)
 DEFAULT_RECOMMENDATION_COUNT = 10
+MAX_EVENTS = 1000
+"""Usage events one request may carry (more: 400 TooManyEvents, checked before any is read)."""
+MAX_EVENT_WEIGHT = 1e6
+"""Largest |weight| of a request's event: a larger one would let one event outweigh any history (and overflow)."""
 CATEGORY_RULE_RANGE = (1, 100)
 """maxPerCategory and categoryWindow: a list holds at most 100 items, so a larger value would change nothing."""
+MAX_CATEGORY_LENGTH = 1024
+"""A catalog category is one CSV field; longer than any sensible one."""
 # The original's .NET enum codes (Recommendations.Core), which its JSON reader accepted for the names.
 COOCCURRENCE_UNIT_CODES = {0: CooccurrenceUnit.USER.value, 1: CooccurrenceUnit.TIMESTAMP.value}
 SIMILARITY_FUNCTION_CODES = {0: SimilarityFunction.JACCARD.value, 1: SimilarityFunction.COOCCURRENCE.value,
@@ -60,6 +68,28 @@ class CamelCaseSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._keys = frozenset(field.data_key for field in self.load_fields.values())
+        self._keys_by_folded = {key.casefold(): key for key in self._keys}
+
+    @pre_load(pass_collection=True)
+    def match_names_in_any_case(self, data, many, **kwargs):
+        """The original (ASP.NET binding, Json.NET) matched names in any case: `BlobContainerName` meant
+        `blobContainerName`. A name whose exact spelling is also given stays as it is (an UnknownField)."""
+        if many:
+            return [self._matched(item) for item in data] if isinstance(data, list) else data
+        return self._matched(data)
+
+    def _matched(self, data):
+        if not isinstance(data, dict) or data.keys() <= self._keys:
+            return data
+        matched = {}
+        for key, value in data.items():
+            exact = self._keys_by_folded.get(key.casefold(), key) if isinstance(key, str) else key
+            matched[key if exact in data or exact in matched else exact] = value
+        return matched
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.data_key = camel_case(field_obj.data_key or field_name)
@@ -108,6 +138,10 @@ class ModelParametersSchema(CamelCaseSchema):
     allow_seed_items_in_recommendations = OptionalBoolean(load_default=False, allow_none=True)
     enable_backfilling = OptionalBoolean(load_default=True, allow_none=True)
     decay_period_in_days = OptionalInteger(load_default=30, allow_none=True, validate=in_range(1, 2**31 - 1))
+    backfill_strategy = OptionalEnumName([strategy.value for strategy in BackfillStrategy],
+                                         load_default=SARParameters.backfill_strategy.value, allow_none=True)
+    trending_half_life_in_days = OptionalInteger(load_default=SARParameters.trending_half_life_days, allow_none=True,
+                                                 validate=in_range(*TRENDING_HALF_LIFE_RANGE))
 
     @validates_schema
     def check_combinations(self, data, **kwargs):
@@ -126,9 +160,10 @@ class UsageEventSchema(CamelCaseSchema):
     """One usage event in a recommend request body."""
 
     item_id = fields.String(required=True, validate=length(1, MAX_ITEM_ID_LENGTH))
-    timestamp = Rfc3339DateTime(load_default=None, allow_none=True)
+    timestamp = EventTimestamp(load_default=None, allow_none=True)
     event_type = EnumName(list(DEFAULT_EVENT_WEIGHTS), EVENT_TYPE_CODES, load_default=None, allow_none=True)
-    weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False)
+    weight = StrictNumber(load_default=None, allow_none=True, allow_nan=False,
+                          validate=in_range(-MAX_EVENT_WEIGHT, MAX_EVENT_WEIGHT))
 
 
 class UsageEventList(fields.List):
@@ -185,12 +220,50 @@ def conflict_message(error: ConflictingRulesError) -> CodedMessage:
     return CodedMessage("is required when categoryWindow is given", "MissingField")
 
 
+def recommendation_count() -> fields.Integer:
+    return fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT, validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+
+
+def user_id_field() -> fields.String:
+    return fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
+
+
 class ItemRecommendQuerySchema(RulesSchema):
-    """Query string of GET .../recommend: the seed item, the count and the rules."""
+    """Query string of GET .../recommend: the seed item or the user (not both), the count, the rules and the
+    explain flag."""
 
     item_id = fields.String(load_default=None, validate=length(1, MAX_ITEM_ID_LENGTH))
-    recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
-                                          validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+    user_id = user_id_field()
+    recommendation_count = recommendation_count()
+    explain = QueryBoolean(load_default=False)
+
+    @validates_schema
+    def check_one_seed(self, data, **kwargs):
+        """An item's neighbours or a user's items: asking both is ambiguous, so it is refused."""
+        if data.get("item_id") is not None and data.get("user_id") is not None:
+            raise ValidationError(CodedMessage("must not be given with itemId: ask for an item's similar items or "
+                                               "for a user's recommendations", "ConflictingParameters"), "userId")
+
+
+class UserRecommendQuerySchema(RulesSchema):
+    """Query string of GET .../users/{userId}/recommendations: the count, the rules and the explain flag."""
+
+    recommendation_count = recommendation_count()
+    explain = QueryBoolean(load_default=False)
+
+
+class UserPathSchema(CamelCaseSchema):
+    """The {userId} segment of GET .../users/{userId}/recommendations."""
+
+    user_id = fields.String(required=True, validate=length(1, MAX_USER_ID_LENGTH))
+
+
+class PopularQuerySchema(RulesSchema):
+    """Query string of GET .../popular: the kind of popularity, a catalog category, the count and the rules."""
+
+    kind = EnumName([kind.value for kind in PopularityKind], load_default=None)
+    category = fields.String(load_default=None, validate=length(1, MAX_CATEGORY_LENGTH))
+    recommendation_count = recommendation_count()
 
 
 class RecommendRequestSchema(RulesSchema):
@@ -229,15 +302,15 @@ class ScoreRequestSchema(CamelCaseSchema):
 class PersonalizedRecommendQuerySchema(CamelCaseSchema):
     """Query string of POST .../recommend."""
 
-    user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
-    recommendation_count = fields.Integer(load_default=DEFAULT_RECOMMENDATION_COUNT,
-                                          validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+    user_id = user_id_field()
+    recommendation_count = recommendation_count()
+    explain = QueryBoolean(load_default=False)
 
 
 class ScoreQuerySchema(CamelCaseSchema):
     """Query string of POST .../scores."""
 
-    user_id = fields.String(load_default=None, validate=length(1, MAX_USER_ID_LENGTH))
+    user_id = user_id_field()
 
 
 class ModelListQuerySchema(CamelCaseSchema):
@@ -260,6 +333,9 @@ no_query_schema = CamelCaseSchema()
 model_parameters_schema = ModelParametersSchema()
 usage_events_schema = UsageEventSchema(many=True)
 item_recommend_query_schema = ItemRecommendQuerySchema()
+user_recommend_query_schema = UserRecommendQuerySchema()
+user_path_schema = UserPathSchema()
+popular_query_schema = PopularQuerySchema()
 personalized_recommend_query_schema = PersonalizedRecommendQuerySchema()
 recommend_request_schema = RecommendRequestSchema()
 score_query_schema = ScoreQuerySchema()

@@ -4,12 +4,13 @@ Every validation message carries a code (see CodedMessage), so a 400's details t
 field broke, not only which field.
 """
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Optional
 
 from marshmallow import ValidationError, fields, validate
 
 from recommender.parsing import MAX_ITEM_ID_LENGTH
+from recommender.timestamps import parse_timestamp
 
 # Whole-value patterns (re.fullmatch; the spec anchors them with ^ and $).
 # Azure's container rule: 3-63 chars of lower-case letters, digits and single hyphens, not at either end.
@@ -19,6 +20,14 @@ GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 # RFC 3339 date-time (JSON Schema's format date-time): the offset is required.
 RFC3339_DATE_TIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+ISO_WITHOUT_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?)?")
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?: ?[AaPp][Mm])?"
+TIMESTAMP_SHAPE = re.compile(
+    rf"\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}(?:[Tt ]{_CLOCK}(?:[Zz]|[+-]\d{{2}}:?\d{{2}})?)?"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{4}}(?: {_CLOCK})?")
+"""The shape of every timestamp form the original read (openapi.yaml's pattern): a value of this shape that
+names no instant (2017-02-30) is InvalidValue, anything else InvalidType."""
+"""ISO 8601 forms without an offset that datetime.fromisoformat reads as the file parser does."""
 _PATH_SEGMENT = r"(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f]+"
 RELATIVE_PATH = re.compile(rf"{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*/*")
 MAX_BLOB_PATH_LENGTH = 1024
@@ -139,6 +148,13 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class QueryBoolean(fields.Boolean):
+    """A query-string flag: the words true or false only."""
+
+    def __init__(self, **options):
+        super().__init__(truthy={"true"}, falsy={"false"}, **options)
+
+
 class JsonInteger(fields.Integer):
     """A JSON integer: 6 or 6.0 (JSON Schema counts both as integers); not "6", 6.5 or true."""
 
@@ -158,20 +174,40 @@ class StrictNumber(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Rfc3339DateTime(fields.Field):
-    """An RFC 3339 date-time with its offset; a leap second counts as the second before it."""
+class EventTimestamp(fields.Field):
+    """A usage event's time as float seconds since the Unix epoch (UTC), in every form the original read.
 
-    default_error_messages = {"invalid": "must be an RFC 3339 date-time with an offset, e.g. 2017-03-30T13:34:12Z"}
+    RFC 3339 with an offset (what clients of this service send) and ISO 8601 without one (what the original's
+    documentation sends; no offset means UTC) are read here directly; any other form goes to
+    recommender.timestamps, the parser of usage files, so a request and a file mean the same instant.
+    """
+
+    default_error_messages = {"invalid": "must be a date and time, e.g. 2017-03-30T13:34:12Z or 3/30/2017 1:34:12 PM"}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        match = RFC3339_DATE_TIME.fullmatch(value) if isinstance(value, str) else None
-        if match is None:
+        if not isinstance(value, str):
             raise self.make_error("invalid")
-        date, hours_minutes, seconds, fraction, offset = match.groups()
+        match = RFC3339_DATE_TIME.fullmatch(value)
+        if match is not None:
+            return self._from_rfc3339(*match.groups())
+        if ISO_WITHOUT_OFFSET.fullmatch(value):
+            try:
+                return datetime.fromisoformat(value).replace(tzinfo=timezone.utc).timestamp()
+            except ValueError:
+                raise ValidationError(CodedMessage("is not a date and time of the calendar", "InvalidValue")) from None
+        if not TIMESTAMP_SHAPE.fullmatch(value):
+            raise self.make_error("invalid")
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            raise ValidationError(CodedMessage("is not a date and time of the calendar", "InvalidValue")) from None
+
+    @staticmethod
+    def _from_rfc3339(date, hours_minutes, seconds, fraction, offset) -> float:
         fraction = (fraction or "")[:7]  # Python keeps microseconds
         offset = "+00:00" if offset in ("Z", "z") else offset
-        try:
-            return datetime.fromisoformat(f"{date}T{hours_minutes}:{min(seconds, '59')}{fraction}{offset}")
+        try:  # a leap second counts as the second before it
+            return datetime.fromisoformat(f"{date}T{hours_minutes}:{min(seconds, '59')}{fraction}{offset}").timestamp()
         except ValueError:
             raise ValidationError(CodedMessage("is not a date and time of the calendar", "InvalidValue")) from None
 

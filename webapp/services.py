@@ -26,6 +26,11 @@ def queues():
     return current_app.extensions["queues"]
 
 
+def schedules():
+    """The retrain ScheduleStore (registry.schedules)."""
+    return current_app.extensions["schedules"]
+
+
 def usage_locator():
     """A callable (container, path) -> blob names; ContainerNotFoundError when the container is missing."""
     return current_app.extensions["usage_locator"]

@@ -4,7 +4,7 @@ import logging
 
 import numpy as np
 
-from recommender import from_bytes
+from recommender import ModelFormatError, ModelIdentityError, from_bytes
 from recommender.batch import recommend_block
 from recommender.exceptions import CategoriesUnavailableError, TooManyParsingErrorsError
 from recommender.rules import Rules
@@ -82,7 +82,8 @@ class BatchJob:
                 self._score_all(claim, cancellation)
         except TrainingCancelledError as cancelled:
             return self._cancelled(claim, cancelled.reason)
-        except (ModelNotFoundError, CategoriesUnavailableError, TooManyParsingErrorsError, BatchInputError) as error:
+        except (ModelNotFoundError, CategoriesUnavailableError, TooManyParsingErrorsError, BatchInputError,
+                ModelFormatError, ModelIdentityError) as error:
             claim.write(JobStatus.FAILED, f"Failed: {error}")
             return FINISH
         return FINISH
@@ -124,7 +125,7 @@ class BatchJob:
 
     def _load_model(self, model_id: str):
         self._models.get(model_id)  # :raise ModelNotFoundError:
-        model = from_bytes(self._store.load(model_id))
+        model = from_bytes(self._store.load(model_id).data, expected_model_id=model_id)
         if model.user_affinity is None:
             raise BatchInputError("the model keeps no user histories (enableUserToItemRecommendations)")
         return model

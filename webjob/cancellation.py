@@ -12,6 +12,7 @@ class CancelReason(str, Enum):
     MODEL_DELETED = "the model was deleted"
     WORKER_STOPPING = "the worker is shutting down"
     OWNERSHIP_LOST = "another worker took over the model's message or lease"
+    DEADLINE_PASSED = "the training ran past its deadline"
 
 
 class Cancellation:

@@ -58,6 +58,17 @@ class Delivery:
                 self._delete()
                 self._settled = True
 
+    def replace_with(self, content: str) -> None:
+        """Send a new message (visible at once) in place of this one, then delete this one: the queue's delivery
+        count starts again. Sent first, so a failure in between leaves a duplicate (which the lease drops), never
+        no message."""
+        with self._lock:
+            if self._settled:
+                return
+            self._queue.send_message(content, time_to_live=NEVER_EXPIRES, **NO_SDK_RETRIES)
+            self._delete()
+            self._settled = True
+
     def move_to(self, poison_queue: QueueClient) -> None:
         """Put a copy in the poison queue (created if missing), then delete this one."""
         with self._lock:

@@ -32,5 +32,9 @@ class TrainingFailedError(Exception):
         self.statistics = statistics
 
 
+class TrainingDeadlineError(Exception):
+    """A training attempt ran past TRAINING_DEADLINE_SECONDS: the model fails with this reason."""
+
+
 class UnusableInputError(Exception):
     """A set of input files cannot be used: missing, unreadable, past the tolerance, or with no valid line."""

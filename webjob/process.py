@@ -2,11 +2,9 @@
 import logging
 import os
 import sys
-import time
 
-from azure.core.exceptions import AzureError
-
-from composition import build_backends
+from composition import build_backends, build_storage_gauges
+from composition.resources import ensure_until_done
 from config.settings import Settings, SettingsError
 from observability import logs
 from observability.ops_server import start_ops_server
@@ -28,10 +26,11 @@ def main() -> int:
         print(f"webjob: {error}", file=sys.stderr)
         return 2
     logs.configure(settings)  # JSON lines, secrets redacted
-    start_ops_server(settings)  # METRICS_PORT: /metrics and /health/*, answering while we wait
+    # METRICS_PORT: /metrics (with the queues' depths and oldest ages) and /health/*, answering while we wait
+    start_ops_server(settings, build_storage_gauges(settings, count_models=False))
     backends = build_backends(settings)
     worker = Worker.from_storage(settings, backends.clients, registry=TrainingMetricsRegistry(backends.registry),
-                                 store=backends.store)
+                                 store=backends.store, schedules=backends.schedules)
     worker.take_stop_signals(STOP_SIGNALS)
     _ensure_resources(backends, settings, worker)
     logger.info("worker started (pid %d)", os.getpid())
@@ -42,13 +41,7 @@ def main() -> int:
 
 def _ensure_resources(backends, settings, worker):
     """Create the table, queues (poison queues too) and container, waiting for storage if it is down."""
-    delay = settings.retry_backoff_seconds
-    while True:
-        try:
-            backends.ensure_resources(settings)
-            worker.ensure_poison_queues()
-            return
-        except AzureError as error:
-            logger.warning("storage not reachable (%s); retrying in %.1f s", error, delay)
-            time.sleep(delay)
-            delay = min(settings.max_retry_backoff_seconds, delay * 2)
+    def ensure():
+        backends.ensure_resources(settings)
+        worker.ensure_poison_queues()
+    ensure_until_done(ensure, settings.retry_backoff_seconds, settings.max_retry_backoff_seconds)

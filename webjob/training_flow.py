@@ -6,8 +6,11 @@ process, each stage is timed and announced, and bad input becomes a TrainingFail
 names the file and line.
 """
 import contextlib
+import hashlib
+import json
 import logging
 import time
+from importlib.metadata import PackageNotFoundError, version
 from typing import Callable, Optional
 
 import pandas as pd
@@ -38,6 +41,9 @@ def sar_parameters(parameters: dict) -> SARParameters:
         allow_seed_items=parameters["allowSeedItemsInRecommendations"],
         enable_backfilling=parameters["enableBackfilling"],
         decay_period_days=parameters["decayPeriodInDays"],
+        # Models created before these parameters existed have their defaults.
+        backfill_strategy=parameters.get("backfillStrategy", SARParameters.backfill_strategy),
+        trending_half_life_days=parameters.get("trendingHalfLifeInDays", SARParameters.trending_half_life_days),
     )
 
 
@@ -50,6 +56,16 @@ def known_items_of(parameters: dict, catalog: Optional[Catalog]) -> Optional[pd.
     if catalog is None or not parameters.get("enableColdItemPlacement"):
         return None
     return pd.Index(catalog.item_ids)
+
+
+def trained_by(parameters: dict) -> dict:
+    """What trained a model, for its blob's header: this service's version and the digest of the parameters."""
+    try:
+        service_version = version("product-recommendations")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        service_version = "unknown"
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    return {"serviceVersion": service_version, "parametersSha256": digest}
 
 
 @contextlib.contextmanager
@@ -102,7 +118,7 @@ class ModelTrainer:
                 usage.release()  # the evaluation was the last user; free the events before serializing
         self._report_progress("Storing the model")
         storing_started = time.perf_counter()
-        self._store.save(model_id, to_bytes(model))
+        self._store.save(model_id, to_bytes(model, model_id, trained_by(parameters)))
         statistics.update(storingDuration=time.perf_counter() - storing_started,
                           totalDuration=time.perf_counter() - started)
         return statistics
@@ -195,6 +211,6 @@ class ModelTrainer:
 
 def trainer_factory_for(settings, blobs, store) -> Callable:
     """The worker's trainer_factory: report_progress -> a ModelTrainer on the engine the settings choose."""
-    engine = engine_for(settings)
+    engine = engine_for(settings, blobs)
     return lambda report_progress: ModelTrainer(blobs, store, report_progress, settings.max_parsing_errors,
                                                 engine=engine)

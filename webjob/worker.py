@@ -5,15 +5,18 @@ import signal
 import threading
 
 from registry import ModelNotFoundError, TableJobRegistry
-from storage.messages import BadMessageError, BatchMessage, ModelMessage
+from storage.messages import BadMessageError, BatchMessage, DeleteMessage, ModelMessage, TrainMessage
+from storage.queues import ModelQueues, send
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
 from .batch_job import BatchJob
 from .cancellation import Cancellation, CancelReason
-from .deletion import remove_model_blobs
+from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
+from .sweeper import Sweeper
+from .scheduler import Scheduler
 from .train_job import Action, Outcome, TrainJob
 from .training_flow import trainer_factory_for
 
@@ -25,36 +28,43 @@ STOP_GRACE_SECONDS = 7.0
 
 
 class Worker:
-    """Consumes the delete queue, then the train queue, then the batch queue (with `jobs`, a JobRegistry). Signal handlers only set state (then a watchdog).
+    """Consumes the delete queue, then the train queue, then (with `jobs`, a JobRegistry) the batch queue.
 
-    `queues` maps "train", "delete", "train_poison" and "delete_poison" to QueueClients; `models_container`
+    Signal handlers only set state (then a watchdog). `queues` maps "train", "delete", "train_poison" and
+    "delete_poison" (and "batch", "batch_poison" with `jobs`) to QueueClients; `models_container`
     is the ContainerClient of the model blobs (and the training leases).
     """
 
     def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None,
-                 jobs=None):
+                 scheduler=None, jobs=None):
         self._settings, self._registry, self._store = settings, registry, store
+        self._scheduler = scheduler  # retrain schedules (webjob.scheduler), checked between messages
         self._queues, self._container = queues, models_container
         trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
         self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
         self._batch = BatchJob(settings, jobs, registry, store, blobs, models_container) if jobs is not None else None
         self._roles = (("delete", self._delete), ("train", self._train)) + \
             ((("batch", self._run_batch),) if self._batch is not None else ())
+        self._sweeper = Sweeper(settings, registry, store, models_container, {
+            "train": lambda model_id: send(queues["train"], TrainMessage(model_id)),
+            "delete": lambda model_id: send(queues["delete"], DeleteMessage(model_id))})
         self._stopping = threading.Event()
         self._cancellation = Cancellation()
         self._delivery = None
         self._watchdog = None
 
     @classmethod
-    def from_storage(cls, settings, storage, registry, store, trainer_factory=None) -> "Worker":
-        """A worker on the queues and models container named by the settings."""
+    def from_storage(cls, settings, storage, registry, store, trainer_factory=None, schedules=None) -> "Worker":
+        """A worker on the queues and models container named by the settings; with `schedules`, it runs them."""
         names = {"train": settings.train_queue, "delete": settings.delete_queue,
                  "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue,
                  "batch": settings.batch_queue, "batch_poison": settings.batch_poison_queue}
         queues = {role: storage.queues.get_queue_client(name) for role, name in names.items()}
+        scheduler = None if schedules is None else \
+            Scheduler(registry, schedules, ModelQueues(storage.queues, settings).send_train)
         return cls(settings, registry=registry, store=store, blobs=storage.blobs, queues=queues,
                    models_container=storage.blobs.get_container_client(settings.models_container),
-                   trainer_factory=trainer_factory,
+                   trainer_factory=trainer_factory, scheduler=scheduler,
                    jobs=TableJobRegistry(storage.tables.get_table_client(settings.models_table)))
 
     def work(self, burst: bool = False, max_messages: int = None) -> bool:
@@ -66,6 +76,9 @@ class Worker:
         backoff = Backoff(self._settings.retry_backoff_seconds, self._settings.max_retry_backoff_seconds)
         while not self._stopping.is_set() and (max_messages is None or handled < max_messages):
             try:
+                self._sweeper.sweep_if_due()
+                if self._scheduler is not None:
+                    self._scheduler.check()
                 if self._handle_next():
                     handled += 1
                 elif burst and self._queues_empty():
@@ -133,40 +146,42 @@ class Worker:
 
     def _dispatch(self, delivery: Delivery, role: str, handle) -> Outcome:
         try:
-            model_id = BatchMessage.from_json(delivery.content).job_id if role == "batch" \
-                else ModelMessage.from_json(delivery.content).model_id
+            message = BatchMessage.from_json(delivery.content) if role == "batch" \
+                else ModelMessage.from_json(delivery.content)
         except BadMessageError as error:
             logger.error("moving a message that is not ours to the poison queue: %s", error)
             return Outcome(Action.POISON)
         if self._stopping.is_set():
             return Outcome(Action.RELEASE)
+        model_id = message.job_id if role == "batch" else message.model_id
         if delivery.dequeue_count > self._settings.max_dequeue_count:
             logger.error("model %s: %s message delivered %d times; giving up", model_id, role, delivery.dequeue_count)
             if role == "batch":
                 return self._batch.give_up(model_id)
             return self._job.give_up(delivery, model_id) if role == "train" else Outcome(Action.POISON)
-        return handle(delivery, model_id)
+        return handle(delivery, message)
 
-    def _train(self, delivery: Delivery, model_id: str) -> Outcome:
+    def _train(self, delivery: Delivery, message: ModelMessage) -> Outcome:
         self._cancellation = Cancellation()
         if self._stopping.is_set():  # a stop request between receiving and here
             return Outcome(Action.RELEASE)
-        return self._job.run(delivery, model_id, self._cancellation)
+        return self._job.run(delivery, message, self._cancellation)
 
-    def _run_batch(self, delivery: Delivery, job_id: str) -> Outcome:
+    def _run_batch(self, delivery: Delivery, message: BatchMessage) -> Outcome:
         self._cancellation = Cancellation()
         if self._stopping.is_set():
             return Outcome(Action.RELEASE)
-        return self._batch.run(delivery, job_id, self._cancellation)
+        return self._batch.run(delivery, message.job_id, self._cancellation)
 
-    def _delete(self, delivery: Delivery, model_id: str) -> Outcome:
+    def _delete(self, delivery: Delivery, message: ModelMessage) -> Outcome:
+        model_id = message.model_id
         try:
             self._registry.get(model_id)
             logger.warning("model %s: ignoring a delete message for a model that still exists", model_id)
             return Outcome(Action.FINISH)
         except ModelNotFoundError:
             pass
-        remove_model_blobs(self._store, self._container, model_id)
+        remove_deleted_model(self._registry, self._store, self._container, model_id)
         return Outcome(Action.FINISH)
 
     def _settle(self, delivery: Delivery, role: str, outcome: Outcome):
@@ -177,6 +192,8 @@ class Worker:
                 delivery.release(outcome.delay)
             elif outcome.action == Action.RELEASE:
                 delivery.release(0)
+            elif outcome.action == Action.HAND_BACK:
+                delivery.replace_with(outcome.message)
             elif outcome.action == Action.POISON:
                 delivery.move_to(self._queues[f"{role}_poison"])
         except MessageLostError as error:

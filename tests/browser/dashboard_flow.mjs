@@ -208,6 +208,39 @@ async function checkTryIt(page) {
   await screenshot(page, "try-it");
 }
 
+// Traffic from another client while the operations view reads the metrics: item-to-item answers of five items,
+// two scored (the item's cluster) and three backfilled from the other cluster.
+async function sendRecommendRequests(count) {
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${BASE_URL}/api/models/${LIVE_MODEL_ID}/recommend?itemId=b2&recommendationCount=5`,
+      { headers: { "x-api-key": RECOMMEND_KEY } });
+    assert.equal(response.status, 200);
+  }
+}
+
+async function checkOperations(page) {
+  step("operations: live plots of the service's own metrics");
+  await page.click("#view-operations");
+  await page.waitForSelector("#operations:not([hidden])");
+  assert.equal(await page.isVisible("#models-table"), false, "the models view is hidden meanwhile");
+  await page.waitForFunction(() => Number(document.querySelector("#operations").dataset.points || 0) >= 1);
+  await sendRecommendRequests(20);
+  await page.waitForFunction(() => Number(document.querySelector("#operations").dataset.points || 0) >= 3);
+  await sendRecommendRequests(10);
+  await page.waitForFunction(() => Number(document.querySelector("#operations").dataset.points || 0) >= 4);
+  const requests = Number((await page.textContent("#ops-total-requests")).replace(/,/g, ""));
+  assert.ok(requests >= 30, `requests answered: ${requests}`);
+  assert.match(await page.textContent("#ops-last-p99"), /^\d+\.\d\d ms$/);
+  // Each answer had 3 of its 5 slots backfilled; the Try-it answers before them move the share a little.
+  const backfill = parseFloat(await page.textContent("#ops-backfill-share"));
+  assert.ok(backfill > 40 && backfill < 70, `backfill share: ${backfill}`);
+  const plotted = await page.evaluate(() => window.Chart.getChart("ops-rate").data.datasets[0].data.filter((v) => v > 0).length);
+  assert.ok(plotted >= 1, "the request rate was plotted");
+  await screenshot(page, "operations");
+  await page.click("#view-models");
+  await page.waitForSelector("#models-table", { state: "visible" });
+}
+
 async function checkDefaultAndDelete(page) {
   step("set the default model, then delete the live model");
   await row(page, FIXTURE_MODEL_ID).click();
@@ -261,6 +294,7 @@ try {
   await checkCharts(page);
   await checkRankingShapes(page);
   await checkTryIt(page);
+  await checkOperations(page);
   await checkCreateForm(page);
   await checkFailedModel(page);
   await checkDefaultAndDelete(page);

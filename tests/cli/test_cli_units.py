@@ -238,6 +238,22 @@ def test_personalized_recommend_sends_rules_in_an_object_body(tmp_path):
     assert plain["json"] == [] and plain["params"] == {"recommendationCount": 10, "userId": "u1"}
 
 
+EXPLAINED = [{"recommendedItemId": "a2", "score": 0.5, "explanation": {
+    "strategy": "SAR", "seedItems": [{"itemId": "a1", "share": 0.75}, {"itemId": "b1", "share": 0.25}]}},
+    {"recommendedItemId": "c9", "score": 0.0, "explanation": {"strategy": "Backfill", "seedItems": []}}]
+
+
+def test_recommend_explain_asks_for_explanations_and_shows_why():
+    code, out, [request] = run_command(["recommend", "--item", "a1", "--explain"], EXPLAINED)
+    assert code == 0 and request["params"] == {"recommendationCount": 10, "itemId": "a1", "explain": "true"}
+    lines = out.splitlines()
+    assert lines[0].split() == ["RANK", "ITEM", "SCORE", "WHY"]
+    assert lines[1].split() == ["1", "a2", "0.5000", "SAR:", "a1", "75%,", "b1", "25%"]
+    assert lines[2].split() == ["2", "c9", "0.0000", "Backfill"]
+    _, _, [personalized] = run_command(["recommend", "--user", "u1", "--explain"], EXPLAINED)
+    assert personalized["params"] == {"recommendationCount": 10, "userId": "u1", "explain": "true"}
+
+
 def test_category_window_needs_a_cap():
     with pytest.raises(UsageError, match="--category-window needs --max-per-category"):
         run_command(["recommend", "--category-window", "3"], RECOMMENDED)

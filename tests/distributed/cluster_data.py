@@ -1,12 +1,16 @@
 """Usage data for the cluster tests (seeded, skewed, with ties, a few bad lines, spread over several blobs),
 and the comparison of a cluster-trained model with a single-process one."""
+from datetime import timedelta
+
 import numpy as np
+from azure.storage.blob import BlobServiceClient
 
 from config.secret import Secret
 from distributed_sar import BlobFiles
 from recommender import SARModel
 from recommender.parsing import parse_usage_files
 from recommender.scoring import recommend_for_users, similar_items
+from storage.sas import ReadOnlyContainerUrls, account_key_of
 
 SCORE_TOLERANCE = 1e-9
 
@@ -42,9 +46,16 @@ def upload(container, files: list) -> list:
     return sorted(name for name, _ in files)
 
 
+def read_only_urls(azurite) -> ReadOnlyContainerUrls:
+    """Read-only SAS URLs of the session Azurite's containers, signed with its account key."""
+    connection = Secret(azurite.connection_string)
+    return ReadOnlyContainerUrls(BlobServiceClient.from_connection_string(str(connection)),
+                                 account_key_of(connection), timedelta(hours=1))
+
+
 def blob_files(azurite, container, names) -> BlobFiles:
-    """BlobFiles the Dask workers read with the session Azurite's connection string."""
-    return BlobFiles.of(Secret(azurite.connection_string), container, names)
+    """BlobFiles the Dask workers read with a read-only SAS URL of the container."""
+    return BlobFiles.of(read_only_urls(azurite).url_of(container.container_name), container, names)
 
 
 def parse_locally(files: list, max_errors: int = 100):
@@ -68,6 +79,7 @@ def assert_same_model(ours: SARModel, single: SARModel):
     """Same ids in the same order, the same matrices, and the same answers to every question."""
     assert list(ours.item_ids) == list(single.item_ids)
     np.testing.assert_array_equal(ours.popularity, single.popularity)
+    np.testing.assert_allclose(ours.trending, single.trending, rtol=1e-12)  # sums over groups: another order
     assert ours.reference_time == single.reference_time or np.isnan([ours.reference_time, single.reference_time]).all()
     for name in ("similarity", "user_affinity"):
         mine, theirs = getattr(ours, name), getattr(single, name)

@@ -65,7 +65,7 @@ def test_a_task_that_keeps_killing_workers_fails_with_a_clear_reason(azurite, us
     # The poison file alone: a task merely queued on a worker that dies is blamed for its death too.
     names = upload(usage_container, usage_files(seed=2, n_files=2, lines_per_file=200) + [("poison.csv", b"u,i\n")])
     regular = blob_files(azurite, usage_container, names)
-    poisoned = PoisonedBlobFiles(regular.connection_string, regular.container, ("poison.csv",), (4,))
+    poisoned = PoisonedBlobFiles(regular.container_url, ("poison.csv",), (4,))
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}), local_cluster() as cluster, \
             distributed.Client(cluster, set_as_default=False) as client:
         started = time.monotonic()

@@ -16,7 +16,10 @@ SPEC = yaml.safe_load(SPEC_PATH.read_text())
 OPERATIONS = sorted((path, method) for path, item in SPEC["paths"].items() for method in item if method != "parameters")
 RECOMMEND_OPERATIONS = {("/api/models/{modelId}/recommend", "get"), ("/api/models/{modelId}/recommend", "post"),
                         ("/api/models/default/recommend", "get"), ("/api/models/default/recommend", "post"),
-                        ("/api/models/{modelId}/scores", "post"), ("/api/models/default/scores", "post")}
+                        ("/api/models/{modelId}/scores", "post"), ("/api/models/default/scores", "post"),
+                        ("/api/models/{modelId}/users/{userId}/recommendations", "get"),
+                        ("/api/models/default/users/{userId}/recommendations", "get"),
+                        ("/api/models/{modelId}/popular", "get"), ("/api/models/default/popular", "get")}
 CALLERS = {
     "no key": None,
     "unknown key": "not-a-configured-key",
@@ -50,8 +53,11 @@ def expected_status(caller: str, path: str, method: str) -> int:
 @pytest.fixture(scope="module")
 def stack(azurite, tmp_path_factory):
     with live_stack(azurite, tmp_path_factory.mktemp("auth")) as running:
-        running.model_id = running.train_model()  # Completed, and the default model
+        running.model_id = running.train_model(enableUserToItemRecommendations=True)  # Completed, the default
         yield running
+
+
+SCHEDULE = {"cron": "0 3 * * *"}
 
 
 def send(stack, caller: str, path: str, method: str) -> requests.Response:
@@ -61,18 +67,25 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
     if method == "delete":  # each successful delete needs a model of its own
         model_id = requests.post(f"{stack.base_url}/api/models", headers=admin, timeout=10, json={
             "blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH}).json()["id"]
+    if path.endswith("/schedule") and method in ("get", "delete"):  # a schedule to read or remove
+        requests.put(f"{stack.base_url}/api/models/{model_id}/schedule", headers=admin, timeout=10,
+                     json=SCHEDULE).raise_for_status()
     body = {"/api/models": {"blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH},
-            "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]}
+            "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]},
+            "/api/models/{modelId}/retrain": {}, "/api/models/{modelId}/schedule": SCHEDULE,
             }.get(path, [{"itemId": "a1"}] if method == "post" else None)
     query = {"modelId": stack.model_id} if (path, method) == ("/api/models/default", "put") else {}
     headers = {} if CALLERS[caller] is None else {"x-api-key": CALLERS[caller]}
-    return requests.request(method.upper(), stack.base_url + path.replace("{modelId}", model_id), params=query,
+    url = stack.base_url + path.replace("{modelId}", model_id).replace("{userId}", "u1").replace("{asset}", "swagger-init.js")
+    return requests.request(method.upper(), url, params=query,
                             json=body, headers=headers, timeout=10)
 
 
 def test_the_spec_gives_the_recommend_role_exactly_the_recommend_operations():
     assert {operation for operation in OPERATIONS if required_role(*operation) == "recommend"} == RECOMMEND_OPERATIONS
-    assert [operation for operation in OPERATIONS if required_role(*operation) is None] == [("/api/openapi.yaml", "get")]
+    assert {operation for operation in OPERATIONS if required_role(*operation) is None} == {
+        ("/api/openapi.yaml", "get"), ("/api/docs", "get"), ("/api/docs/{asset}", "get"), ("/health/live", "get"),
+        ("/health/ready", "get")}
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
@@ -85,7 +98,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 13
+    assert len(outcomes) == len(OPERATIONS) == 25
 
 
 def test_no_key_reaches_the_log(stack):

@@ -1,9 +1,6 @@
 """The original service's documented requests (its doc/api-reference.md), sent unchanged to the live stack
 (gunicorn and the worker on Azurite): a client of the original works here (issue 18).
-
-The documented personalized bodies hold a timestamp without an offset ("2017-01-31T23:59:59"), which the
-request-event parser does not read yet: those two tests are marked NEEDS_TIMESTAMP_FORMS, a strict xfail, so
-they fail loudly once timestamps are wired and the mark must go.
+The documented personalized bodies hold a timestamp without an offset ("2017-01-31T23:59:59"): read as UTC.
 """
 import pytest
 import requests
@@ -16,8 +13,6 @@ from usage_data import CLUSTERED_USAGE
 
 ADMIN = {"x-api-key": ADMIN_KEY, "Content-Type": "application/json"}
 RECOMMEND = {"x-api-key": RECOMMEND_KEY}
-NEEDS_TIMESTAMP_FORMS = pytest.mark.xfail(
-    strict=True, reason="request-event timestamps without an offset (recommender/timestamps.py) are not wired yet")
 
 # "Train a New Model", verbatim but for the container, which each run names for itself.
 DOCUMENTED_CREATE_BODY = {
@@ -117,7 +112,6 @@ def test_documented_events_without_their_timestamp(stack):
         assert ids and set(ids) <= USAGE_ITEMS | {"a4"}  # unknown items and user: the popular items
 
 
-@NEEDS_TIMESTAMP_FORMS
 def test_documented_personalized_request_with_a_user_id(stack):
     url = f"{stack.base_url}/api/models/{stack.user_model_id}/recommend"
     response = requests.post(url, params={"userId": "user032669023"}, json=DOCUMENTED_EVENTS, headers=RECOMMEND,
@@ -125,7 +119,6 @@ def test_documented_personalized_request_with_a_user_id(stack):
     assert set(recommended(response)) <= USAGE_ITEMS | {"a4"}
 
 
-@NEEDS_TIMESTAMP_FORMS
 def test_documented_personalized_request_on_the_default_model(stack):
     response = requests.post(f"{stack.base_url}/api/models/default/recommend", json=DOCUMENTED_EVENTS,
                              headers=RECOMMEND, timeout=10)

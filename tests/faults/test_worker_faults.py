@@ -75,7 +75,7 @@ def test_kill_9_during_training_repeated_loses_no_model_and_trains_none_twice(fl
     store = BlobModelStore(storage.blobs.get_container_client(settings.models_container))
     for model_id in models:
         assert model_blobs(storage, settings, model_id) == [f"{model_id}/model.sar"]
-        assert from_bytes(store.load(model_id)).n_items == records[model_id].statistics["numberOfUsageItems"]
+        assert from_bytes(store.load(model_id).data, expected_model_id=model_id).n_items == records[model_id].statistics["numberOfUsageItems"]
     completions = fleet.completions()  # a worker killed just after writing Completed never logs it
     assert len(completions) == len(set(completions)) and set(completions) <= set(models), completions
     time.sleep(4)  # longer than the visibility: a message left behind would be trained again by now
@@ -163,6 +163,26 @@ def test_sigterm_abandons_the_training_makes_its_message_visible_and_exits_withi
         fleet.start("worker-2")
         assert wait_for_statuses(registry, [model_id], timeout=30, fleet=fleet)[model_id].status == \
             ModelStatus.COMPLETED
-        assert fleet.trainings_started() == [(model_id, 1), (model_id, 2)]
+        # The stop handed the message back as a new one: no delivery used up (issue 19).
+        assert fleet.trainings_started() == [(model_id, 1), (model_id, 1)]
+        assert f"model {model_id}: training started (delivery 1 of 5, after 1 interruptions)" in fleet.logs()
     finally:
         fleet.stop_all()
+
+
+def test_five_rolling_restarts_during_one_training_do_not_fail_it(fleet, registry, queues, data):
+    # Issue 19: each SIGTERM used to cost a delivery, and the sixth delivery gave up on the model.
+    model_id = create_model(registry, queues, data, "big")
+    fleet.start("worker-0")
+    for restart in range(1, 6):
+        name, training = fleet.wait_for_a_training(timeout=60)
+        assert training == model_id
+        time.sleep(0.3)
+        assert fleet.processes[name].stop(grace_seconds=15) == 0
+        fleet.start(f"worker-{restart}", wait=False)
+
+    record = wait_for_statuses(registry, [model_id], timeout=120, fleet=fleet)[model_id]
+
+    assert record.status == ModelStatus.COMPLETED, record.status_message
+    assert fleet.trainings_started() == [(model_id, 1)] * 6
+    assert f"model {model_id}: training started (delivery 1 of 5, after 5 interruptions)" in fleet.logs()

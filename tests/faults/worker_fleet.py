@@ -20,7 +20,7 @@ FAST_SETTINGS = {
 PARAMETERS = {"supportThreshold": 2, "cooccurrenceUnit": "User", "similarityFunction": "Jaccard",
               "enableUserAffinity": True, "enableUserToItemRecommendations": False,
               "allowSeedItemsInRecommendations": False, "enableBackfilling": True, "decayPeriodInDays": 30}
-STARTED = re.compile(r"model (\S+): training started \(delivery (\d+) of \d+\)")
+STARTED = re.compile(r"model (\S+): training started \(delivery (\d+) of \d+")
 ENDED = re.compile(r"model (\S+?):? (?:completed in|failed|was deleted|training cancelled|training abandoned)")
 
 

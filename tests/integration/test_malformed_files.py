@@ -211,7 +211,7 @@ def outcomes(azurite):
     suffix = uuid.uuid4().hex[:10]
     settings = Settings.from_environ({
         "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string, "QUEUE_POLL_SECONDS": "0.05",
-        "ADMIN_PRIMARY_KEY": "unused", "MODELS_TABLE": f"malformed{suffix}", "MODELS_CONTAINER": f"models-{suffix}",
+        "ADMIN_PRIMARY_KEY": "unused-admin-key-0001", "MODELS_TABLE": f"malformed{suffix}", "MODELS_CONTAINER": f"models-{suffix}",
         "TRAIN_QUEUE": f"train-{suffix}", "DELETE_QUEUE": f"delete-{suffix}"})
     storage = StorageClients.from_settings(settings)
     storage.ensure_resources(settings)

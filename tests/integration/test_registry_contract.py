@@ -1,5 +1,6 @@
 """One contract, two registries: the in-memory fake must behave like the Azure Table adapter."""
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -48,6 +49,16 @@ class RegistryContract:
             (record.id, "a model", ModelStatus.CREATED, record.parameters)
         assert loaded.creation_time == record.creation_time
         assert loaded.etag
+
+    def test_lineage_and_promotion_policy_read_back(self, registry):
+        parent = registry.create(make_record())
+        child = registry.create(replace(make_record(), parent_model_id=parent.id,
+                                        promotion_policy={"metric": "ndcgAt10", "tolerance": 0.01}))
+        loaded = registry.get(child.id)
+        assert (loaded.parent_model_id, loaded.promotion_policy) == (parent.id, {"metric": "ndcgAt10", "tolerance": 0.01})
+        assert (registry.get(parent.id).parent_model_id, registry.get(parent.id).promotion_policy) == (None, None)
+        updated = registry.update(loaded.with_status(ModelStatus.COMPLETED, "done"))
+        assert registry.get(updated.id).parent_model_id == parent.id
 
     def test_unknown_model_is_not_found(self, registry):
         with pytest.raises(ModelNotFoundError):
@@ -122,6 +133,29 @@ class RegistryContract:
         assert registry.get_default_id() is None
         registry.set_default_id(second.id)
         assert registry.get_default_id() == second.id
+
+    def test_a_deleted_model_is_hidden_until_purged(self, registry):
+        kept, deleted = registry.create(make_record(minutes_ago=1)), registry.create(make_record())
+        assert registry.purge(deleted.id) is False  # only a Deleting record is purged
+        registry.delete(deleted.id)
+        with pytest.raises(ModelNotFoundError):
+            registry.get(deleted.id)
+        with pytest.raises(ModelNotFoundError):
+            registry.delete(deleted.id)
+        assert all_pages(registry, 10) == [[kept.id]]
+        statuses = {record.id: record.status for record in registry.all_records()}
+        assert statuses == {kept.id: ModelStatus.CREATED, deleted.id: ModelStatus.DELETING}
+        assert all(record.updated_time is not None for record in registry.all_records())
+        assert registry.purge(deleted.id) is True
+        assert [record.id for record in registry.all_records()] == [kept.id]
+
+    def test_a_deleted_model_cannot_become_the_default(self, registry):
+        record = registry.create(make_record())
+        registry.delete(record.id)
+        with pytest.raises(ModelNotFoundError):
+            registry.set_default_id(record.id)
+        assert registry.set_default_if_none(record.id) is False
+        assert registry.get_default_id() is None
 
 
 class TestInMemoryRegistry(RegistryContract):

@@ -79,7 +79,7 @@ def test_evaluation_block_measures_the_stored_model(trainer, full_inputs, store)
     assert [entry["k"] for entry in metrics["rankingMetrics"]] == [1, 2, 3, 4, 5, 10]
     assert metrics["rankingMetrics"][0]["recall"] == pytest.approx((1 + 1 / 2) / 2)
     assert metrics["diversityMetrics"]["uniqueItemsInTrainSet"] == 6
-    model = from_bytes(store.load(full_inputs.id))
+    model = from_bytes(store.load(full_inputs.id).data, expected_model_id=full_inputs.id)
     assert similar_items(model, "a1", k=3)[2].item_id == "a4"
     assert model.item_categories[model.item_index["a4"]] == "category"  # the catalog's, cold items' too
 
@@ -105,9 +105,9 @@ def test_a_failed_parse_keeps_its_report_in_the_statistics(trainer, usage_contai
     assert raised.value.statistics["catalogParsing"]["errors"][0]["count"] == 101
 
 
-def test_a_worker_without_a_scheduler_needs_no_distributed_extra(settings):
+def test_a_worker_without_a_scheduler_needs_no_distributed_extra(settings, storage):
     """The `distributed` extra is optional: only the Dask engine imports it, and only when a scheduler is set."""
-    assert isinstance(engine_for(settings), LocalEngine)
+    assert isinstance(engine_for(settings, storage.blobs), LocalEngine)
     script = ("import sys; sys.modules['distributed'] = None\n"  # `import distributed` now fails
               "import webjob.worker, webjob.training_flow, webjob.engines\n"
               "assert 'distributed_sar' not in sys.modules")

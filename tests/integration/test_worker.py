@@ -31,7 +31,7 @@ def test_trains_a_model_from_a_folder_and_makes_it_the_default(worker, registry,
     assert record.statistics["numberOfUsageItems"] == 6
     assert record.statistics["usageEventsParsing"]["errors"] == []
     assert registry.get_default_id() == model_id
-    model = from_bytes(store.load(model_id))
+    model = from_bytes(store.load(model_id).data, expected_model_id=model_id)
     assert [item for item, _ in similar_items(model, "a1", k=2)] == ["a2", "a3"]
 
 

@@ -71,5 +71,5 @@ def test_a_delete_message_for_a_model_that_exists_is_not_acted_on(fast_settings,
     worker.work(burst=True)
     queues.send_delete(model_id)
     worker.work(burst=True)
-    assert store.load(model_id) == b"a model"
+    assert store.load(model_id).data == b"a model"
     assert registry.get(model_id).status == ModelStatus.COMPLETED

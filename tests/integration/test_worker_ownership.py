@@ -1,4 +1,5 @@
 """One training per model however messages arrive: renewed visibility, duplicates, redelivery, shutdown."""
+import json
 import logging
 import time
 from dataclasses import replace
@@ -88,3 +89,31 @@ def test_a_stop_request_abandons_the_training_and_makes_its_message_visible_at_o
     successor = ScriptedTrainers(store)
     make_worker(settings, storage, registry, store, successor).work(burst=True)
     assert registry.get(model_id).status == ModelStatus.COMPLETED and successor.finished == 1
+
+
+def stop_during_training(settings, storage, registry, store):
+    """One worker trains until stopped; returns the message the queue then holds."""
+    trainers = ScriptedTrainers(store, steps=200, step_seconds=0.05)
+    worker = make_worker(settings, storage, registry, store, trainers)
+    thread = in_thread(worker.work)
+    wait_until(lambda: trainers.started == 1, what="the training")
+    worker.request_stop()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_a_stop_hands_the_message_back_up_to_max_interruptions_then_uses_a_delivery(settings, storage, registry,
+                                                                                     store, queues):
+    settings = replace(settings, message_visibility_seconds=60, heartbeat_seconds=0.1, max_interruptions=1)
+    create_model(registry, queues)
+    first = queues.train.peek_messages()[0]
+
+    stop_during_training(settings, storage, registry, store)
+    handed_back = queues.train.peek_messages()
+    assert len(handed_back) == 1 and handed_back[0].id != first.id  # a new message: deliveries start again
+    assert json.loads(handed_back[0].content)["interruptions"] == 1
+
+    stop_during_training(settings, storage, registry, store)  # at the bound: released, not re-sent
+    released = queues.train.peek_messages()
+    assert [(message.id, message.dequeue_count) for message in released] == [(handed_back[0].id, 1)]
+    assert json.loads(released[0].content)["interruptions"] == 1

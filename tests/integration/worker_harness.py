@@ -39,8 +39,9 @@ def fast_settings(settings):
                    max_retry_backoff_seconds=0.2)
 
 
-def make_worker(settings, storage, registry, store, trainer_factory=None) -> Worker:
-    return Worker.from_storage(settings, storage, registry=registry, store=store, trainer_factory=trainer_factory)
+def make_worker(settings, storage, registry, store, trainer_factory=None, schedules=None) -> Worker:
+    return Worker.from_storage(settings, storage, registry=registry, store=store, trainer_factory=trainer_factory,
+                               schedules=schedules)
 
 
 def create_model(registry, queues, container="data", usage_path="usage.csv", **parameters) -> str:

@@ -51,7 +51,7 @@ def test_the_forms_the_storage_sdks_accept_pass(value):
     [sys.executable, "-m", "webjob"],
 ], ids=["webapp", "worker"])
 def test_both_processes_stop_at_start_with_one_line_naming_the_setting(command):
-    environ = {SETTING: MALFORMED[0], "ADMIN_PRIMARY_KEY": "k", "PATH": "/usr/bin:/bin"}
+    environ = {SETTING: MALFORMED[0], "ADMIN_PRIMARY_KEY": "a-long-enough-admin-key", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60, env=environ)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()

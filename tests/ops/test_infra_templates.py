@@ -15,6 +15,11 @@ DOCKERFILE = TEMPLATE.parents[1] / "Dockerfile"
 DEFAULTS = {spec.name: spec.default for spec in fields(Settings)}
 SETTING_NAMES = {spec.name.upper() for spec in fields(Settings)}
 KEY_PARAMETERS = ("adminPrimaryKey", "adminSecondaryKey", "recommendPrimaryKey", "recommendSecondaryKey")
+STORAGE_DATA_ROLES = {  # Azure's built-in role ids
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +62,54 @@ def test_keys_are_secure_parameters_and_the_primary_ones_have_no_default(bicep):
     assert "listKeys" not in outputs and not any(name in outputs for name in KEY_PARAMETERS)
 
 
-def test_storage_is_https_only_and_private(bicep):
+def test_storage_is_https_only_and_private_and_refuses_shared_keys(bicep):
     properties = resource(bicep, "storage")["properties"]
     assert properties["supportsHttpsTrafficOnly"] is True
     assert properties["minimumTlsVersion"] == "TLS1_2"
     assert properties["allowBlobPublicAccess"] is False
-    assert "DefaultEndpointsProtocol=https" in variable(bicep, "connectionString")
+    assert properties["allowSharedKeyAccess"] is False
+    # No key is read from the account anywhere (the log workspace's own key feeds the app environment).
+    assert "listKeys" not in TEMPLATE.read_text().replace("logs.listKeys()", "")
+    assert "connectionString" not in bicep["variables"]
+
+
+def accessor(value) -> str:
+    """`a.b.c` of a pycep property accessor tree."""
+    if isinstance(value, str):
+        return value
+    operands = value["operator"]["operands"]
+    assert value["operator"]["type"] == "property_accessor"
+    return f"{accessor(operands['operand_1'])}.{accessor(operands['operand_2'])}"
+
+
+def test_both_apps_run_as_one_user_assigned_identity_with_the_three_data_roles_on_the_account(bicep):
+    assert bicep["resources"]["identity"]["type"] == "Microsoft.ManagedIdentity/userAssignedIdentities"
+    app_identity = variable(bicep, "appIdentity")
+    assert app_identity["type"] == "UserAssigned"
+    assert list(app_identity["userAssignedIdentities"]) == ["'${identity.id}'"]
+    for app in ("webapp", "worker"):
+        assert resource(bicep, app)["identity"] == "appIdentity", app  # the web app has no more than the worker
+        assert "storageRoleAssignments" in resource(bicep, app)["dependsOn"], app  # roles before the first start
+    assignments = resource(bicep, "storageRoleAssignments")
+    assert assignments["loop_type"]["detail"] == {"item_name": "role", "array_name": "storageDataRoles"}
+    assert sorted(variable(bicep, "storageDataRoles")) == sorted(STORAGE_DATA_ROLES)
+    assignment = assignments["config"]
+    assert assignment["scope"] == "storage"  # this account only, not the resource group
+    role_id = assignment["properties"]["roleDefinitionId"]["function"]
+    assert (role_id["type"], role_id["parameters"]["resource_name_1"]) == ("subscription_resource_id", "role")
+    assert accessor(assignment["properties"]["principalId"]) == "identity.properties.principalId"
+    assert assignment["properties"]["principalType"] == "ServicePrincipal"
+    env = {entry["name"]: entry.get("value") for entry in concatenated(bicep, "commonEnv")}
+    assert accessor(env["AZURE_STORAGE_ACCOUNT_NAME"]) == "storage.name"
+    assert accessor(env["AZURE_CLIENT_ID"]) == "identity.properties.clientId"
+    assert "AZURE_STORAGE_CONNECTION_STRING" not in env
+
+
+def test_the_worker_scales_on_its_queue_as_the_identity_without_a_key(bicep):
+    [rule] = resource(bicep, "worker")["properties"]["template"]["scale"]["rules"]
+    queue = rule["azureQueue"]
+    assert accessor(queue["identity"]) == "identity.id" and accessor(queue["accountName"]) == "storage.name"
+    assert "auth" not in queue
 
 
 def test_the_storage_names_are_the_settings_defaults(bicep):
@@ -88,8 +135,7 @@ def test_only_the_web_app_is_public_and_only_over_https(bicep):
 
 
 def test_every_environment_variable_is_a_setting_and_every_secret_reference_exists(bicep):
-    for app, secret_vars in (("webapp", ("storageSecrets", "registrySecrets", "keySecrets")),
-                             ("worker", ("storageSecrets", "registrySecrets"))):
+    for app, secret_vars in (("webapp", ("registrySecrets", "keySecrets")), ("worker", ("registrySecrets",))):
         properties = resource(bicep, app)["properties"]
         secrets = {secret["name"] for secret in concatenated(bicep, properties["configuration"]["secrets"])}
         assert secrets == {secret["name"] for name in secret_vars for secret in concatenated(bicep, name)}
@@ -102,7 +148,7 @@ def test_every_environment_variable_is_a_setting_and_every_secret_reference_exis
         assert references <= secrets, app
     web_env = {entry["name"] for entry in concatenated(bicep, resource(bicep, "webapp")["properties"]["template"]
                                                        ["containers"][0]["env"])}
-    assert {"AZURE_STORAGE_CONNECTION_STRING", "ADMIN_PRIMARY_KEY", "RECOMMEND_PRIMARY_KEY", "METRICS_PORT"} <= web_env
+    assert {"AZURE_STORAGE_ACCOUNT_NAME", "ADMIN_PRIMARY_KEY", "RECOMMEND_PRIMARY_KEY", "METRICS_PORT"} <= web_env
 
 
 def test_probes_call_the_service_s_health_routes_on_the_ports_the_image_exposes(bicep):

@@ -1,11 +1,14 @@
 """The running service, watched as an operator would (issue 9): gunicorn with 2 processes and a worker on
 Azurite, each with its ops port; the metrics a scrape finds, the JSON logs, and no key in any log line."""
 import json
+import random
+import string
 import time
 import uuid
 
 import pytest
 import requests
+from monitoring_files import named_metrics
 from prometheus_client.parser import text_string_to_metric_families
 from usage_data import CLUSTERED_USAGE
 
@@ -22,6 +25,8 @@ WRONG_KEYS = ("wrong-key-5d1e7a", KEYS["admin_primary_key"] + "-not-quite")
 PAYLOAD_MARKER = "payload-item-3c9b41"
 """An item id sent only in a request body: it must not reach a log line."""
 ITEM_REQUESTS = 6
+BAD_LINE = b"u-without-an-item\n"
+"""One bad usage line: the training completes and counts it (MissingFields)."""
 RECOMMEND_ROUTE = "/api/models/<model_id:model_id>/recommend"
 
 
@@ -37,11 +42,11 @@ def ops_stack(azurite, tmp_path_factory):
     web_ops, worker_ops = free_port(), free_port()
     storage = StorageClients.from_settings(Settings.from_environ(environ))
     usage = storage.blobs.create_container(f"usage-{suffix}")
-    usage.upload_blob("events.csv", CLUSTERED_USAGE)
+    usage.upload_blob("events.csv", CLUSTERED_USAGE + BAD_LINE)
     webapp, base_url = start_webapp({**environ, "METRICS_PORT": str(web_ops)}, log_dir)
     worker = start_worker({**environ, "METRICS_PORT": str(worker_ops)}, log_dir)
     try:
-        stack = {"base_url": base_url, "webapp": webapp, "worker": worker,
+        stack = {"base_url": base_url, "webapp": webapp, "worker": worker, "train_queue": names["train_queue"],
                  "web_ops": f"http://127.0.0.1:{web_ops}", "worker_ops": f"http://127.0.0.1:{worker_ops}"}
         stack["model_id"] = _train(base_url, usage.container_name)
         stack["request_ids"] = _traffic(base_url, stack["model_id"])
@@ -77,13 +82,15 @@ def _traffic(base_url: str, model_id: str) -> list:
                               headers=RECOMMEND, timeout=10) for _ in range(ITEM_REQUESTS)]
     responses.append(requests.post(f"{base_url}/api/models/{model_id}/recommend", headers=RECOMMEND, timeout=10,
                                    json=[{"itemId": "a1"}, {"itemId": PAYLOAD_MARKER, "eventType": "Purchase"}]))
+    responses.append(requests.get(f"{base_url}/api/models/default/recommend", params={"itemId": "no-such-item"},
+                                  headers=RECOMMEND, timeout=10))  # all backfill
     for key in KEYS.values():
         responses.append(requests.get(f"{base_url}/api/models", headers={"x-api-key": key}, timeout=10))
     for key in WRONG_KEYS:
         responses.append(requests.get(f"{base_url}/api/models", headers={"x-api-key": key}, timeout=10))
     # A client that pasted its key into the URL: the path is logged, the key must not be.
     responses.append(requests.get(f"{base_url}/api/models/{KEYS['admin_primary_key']}", headers=ADMIN, timeout=10))
-    assert [r.status_code for r in responses] == [200] * (ITEM_REQUESTS + 1) + [200, 200, 403, 403, 401, 401, 400]
+    assert [r.status_code for r in responses] == [200] * (ITEM_REQUESTS + 2) + [200, 200, 403, 403, 401, 401, 400]
     return [r.headers["X-Request-Id"] for r in responses]
 
 
@@ -98,6 +105,13 @@ def value(samples: dict, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+def total(samples: dict, name: str, **labels) -> float:
+    """The sum of a metric's samples whose labels include `labels` (whatever their other labels)."""
+    wanted = set(labels.items())
+    return sum(count for (sample, sample_labels), count in samples.items()
+               if sample == name and wanted <= set(sample_labels))
+
+
 def test_the_web_ops_port_adds_up_every_gunicorn_process(ops_stack):
     samples = scrape(ops_stack["web_ops"])
     names = {name for name, _ in samples}
@@ -110,8 +124,12 @@ def test_the_web_ops_port_adds_up_every_gunicorn_process(ops_stack):
     assert value(samples, "recsvc_http_requests_total", **get_recommend) == ITEM_REQUESTS
     assert value(samples, "recsvc_http_request_duration_seconds_count", **get_recommend) == ITEM_REQUESTS
     assert value(samples, "recsvc_http_requests_total", route="/api/models", method="GET", status="401") >= 2
-    assert value(samples, "recsvc_recommendations_served_total", kind="item_to_item") == ITEM_REQUESTS
-    assert value(samples, "recsvc_recommendations_served_total", kind="personalized") == 1
+    assert total(samples, "recsvc_recommendations_served_total", kind="item_to_item") == ITEM_REQUESTS + 1
+    assert total(samples, "recsvc_recommendations_served_total", kind="item_to_item", model="default") == 1
+    assert total(samples, "recsvc_recommendations_served_total", kind="personalized") == 1
+    assert value(samples, "recsvc_unknown_ids_total", subject="item") == 1
+    assert value(samples, "recsvc_recommended_items_total", source="backfill") >= 1  # the unknown item's answer
+    assert value(samples, "recsvc_model_load_seconds_count") >= 1  # each process that served loaded the model
     # Each process answers its first item-to-item request from a miss, every later one from its caches.
     assert value(samples, "recsvc_cache_hits_total", level="answers") >= ITEM_REQUESTS - 2
     assert value(samples, "recsvc_cache_hits_total", level="models") >= ITEM_REQUESTS - 1
@@ -127,8 +145,18 @@ def test_the_worker_ops_port_counts_the_training(ops_stack):
     assert value(samples, "recsvc_trainings_total", outcome="completed") == 1
     assert value(samples, "recsvc_trainings_total", outcome="failed") == 0
     assert value(samples, "recsvc_training_duration_seconds_count", stage="total") == 1
+    assert value(samples, "recsvc_training_events_parsed_total") == CLUSTERED_USAGE.count(b"\n")
+    assert value(samples, "recsvc_training_bad_lines_total", reason="MissingFields") == 1
+    assert value(samples, "recsvc_queue_oldest_message_age_seconds", queue=ops_stack["train_queue"]) == 0
     assert requests.get(f"{ops_stack['worker_ops']}/health/live", timeout=5).json() == {"status": "live"}
     assert requests.get(f"{ops_stack['worker_ops']}/health/ready", timeout=5).json()["status"] == "ready"
+
+
+def test_every_metric_a_grafana_panel_or_an_alert_rule_reads_is_exported(ops_stack):
+    exported = {name for url in (ops_stack["web_ops"], ops_stack["worker_ops"]) for name, _ in scrape(url)}
+    # A histogram's series are name_bucket, _count and _sum; a counter's name_total.
+    missing = {name for name in named_metrics() if name not in exported and f"{name}_count" not in exported}
+    assert not missing, f"panels or rules read metrics the service does not export: {sorted(missing)}"
 
 
 def test_metrics_need_no_key_but_are_not_on_the_api_port(ops_stack):
@@ -149,9 +177,51 @@ def test_every_log_line_is_json_with_the_request_fields_and_no_key_or_payload(op
     recommend = requests_logged[ops_stack["request_ids"][0]]
     assert (recommend["route"], recommend["status"], recommend["modelId"]) == \
         (RECOMMEND_ROUTE, 200, ops_stack["model_id"])
+    assert (recommend["kind"], recommend["unknownItem"]) == ("item_to_item", False)
+    assert recommend["items"] > 0 and 0 <= recommend["backfilled"] <= recommend["items"]
     assert any("[REDACTED]" in record["message"] for record in records)  # the key pasted into a URL
     assert any(record.get("modelId") == ops_stack["model_id"] and record["logger"].startswith("webjob")
                for record in records)
     text = "\n".join(lines)
     for secret in (*KEYS.values(), *WRONG_KEYS, PAYLOAD_MARKER):
         assert secret not in text, secret
+
+
+RANDOM_REQUESTS = 1000
+STANDARD_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"}
+PATH_SHAPES = ("/{word}", "/api/models/{word}", "/api/models/{word}/recommend", "/api/{word}/{word}", "/api/models")
+
+
+def random_request(rng: random.Random) -> tuple:
+    """A made-up method (an upper-case token no standard names) and a path of one of PATH_SHAPES."""
+    while True:
+        method = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 12)))
+        if method not in STANDARD_METHODS:
+            break
+    word = "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=rng.randint(1, 40)))
+    return method, rng.choice(PATH_SHAPES).format(word=word)
+
+
+def series(url: str) -> set:
+    """The (name, labels) of every sample on a /metrics page."""
+    return set(scrape(url))
+
+
+def test_made_up_methods_and_paths_add_no_series(ops_stack):
+    """Issue 19: each made-up method was a label of its own (300 requests took /metrics from 53 KB to 647 KB)."""
+    session, rng = requests.Session(), random.Random(19)
+    base_url = ops_stack["base_url"]
+
+    def send(method, path):
+        return session.request(method, base_url + path, timeout=10).status_code
+
+    warm_up = [send(method, shape.format(word="warm-up")) for shape in PATH_SHAPES for method in ("FOO", "BAR")]
+    before = scrape(ops_stack["web_ops"])
+    statuses = [send(*random_request(rng)) for _ in range(RANDOM_REQUESTS)]
+    after = scrape(ops_stack["web_ops"])
+
+    assert set(statuses) <= set(warm_up) <= {404, 405}  # every one reached the app, none was served
+    assert set(after) == set(before), set(after) ^ set(before)
+    counted = [total(samples, "recsvc_http_requests_total", route="unmatched", method="other")
+               for samples in (before, after)]
+    assert counted[1] - counted[0] == RANDOM_REQUESTS

@@ -11,7 +11,7 @@ from observability import logs
 ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5LW9mLXRoZS10ZXN0"
 SETTINGS = Settings.from_environ({
     "AZURE_STORAGE_CONNECTION_STRING": f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={ACCOUNT_KEY};",
-    "ADMIN_PRIMARY_KEY": "admin-key-0123", "ADMIN_SECONDARY_KEY": "admin-key-0123-longer",
+    "ADMIN_PRIMARY_KEY": "admin-key-0123456", "ADMIN_SECONDARY_KEY": "admin-key-0123456-longer",
     "RECOMMEND_PRIMARY_KEY": "recommend-key-4567"})
 
 
@@ -89,14 +89,14 @@ def test_a_model_named_in_the_message_becomes_the_model_id_field(log_lines):
 
 def test_configured_secrets_are_redacted_in_messages_and_tracebacks(log_lines):
     logger, lines = log_lines
-    logger.info("keys %s and %s", "admin-key-0123-longer", "recommend-key-4567")
+    logger.info("keys %s and %s", "admin-key-0123456-longer", "recommend-key-4567")
     logger.info("storage: %s", SETTINGS.azure_storage_connection_string)
     try:
-        raise ValueError("bad header admin-key-0123")
+        raise ValueError("bad header admin-key-0123456")
     except ValueError:
         logger.exception("failed with account key %s", ACCOUNT_KEY)
     text = "\n".join(json.dumps(line) for line in lines())
-    for secret in ("admin-key-0123", "recommend-key-4567", ACCOUNT_KEY, "acct;AccountKey"):
+    for secret in ("admin-key-0123456", "recommend-key-4567", ACCOUNT_KEY, "acct;AccountKey"):
         assert secret not in text
     first = lines()[0]
     assert first["message"] == "keys [REDACTED] and [REDACTED]"  # the longer key whole, not its prefix

@@ -3,8 +3,9 @@ from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from model_provider import CacheLimits, ModelProvider
-from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges
+from model_provider import CacheLimits, ModelBlob, ModelProvider
+from observability.labels import OTHER, BoundedLabel, method_label, model_label
+from observability.metrics import ANSWER_CACHE, MODEL_CACHE, CacheMetrics, StorageGauges, observe_model_load
 from recommender import SARParameters, fit, make_events, to_bytes
 from registry import InMemoryModelRegistry, ModelRecord, ModelStatus
 from webjob.metered_registry import TrainingMetricsRegistry
@@ -14,8 +15,8 @@ class BytesStore:
     def __init__(self, blobs: dict):
         self.blobs = blobs
 
-    def load(self, model_id):
-        return self.blobs[model_id]
+    def load(self, model_id, max_bytes=None):
+        return ModelBlob(self.blobs[model_id], None)
 
 
 def sample(name, **labels) -> float:
@@ -28,8 +29,9 @@ def cache_samples() -> dict:
 
 
 def test_cache_counts_of_both_levels_reach_the_counters_once():
-    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
-    provider = ModelProvider(BytesStore({"m1": model, "m2": model}), CacheLimits(max_models=1))
+    model = fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1))
+    provider = ModelProvider(BytesStore({"m1": to_bytes(model, "m1"), "m2": to_bytes(model, "m2")}),
+                             CacheLimits(max_models=1))
     metrics = CacheMetrics(provider)
     before = cache_samples()
 
@@ -73,10 +75,13 @@ def test_storage_gauges_are_read_at_most_once_per_ttl_and_say_when_storage_is_do
             raise ConnectionError("storage down")
         return {"Completed": 2, "Failed": 1}
 
-    gauges = StorageGauges(count_models, lambda: {"train-models": 4}, ttl_seconds=10, clock=lambda: now[0])
+    queues = {"train-models": (4, 90.5), "delete-models": (0, None)}
+    gauges = StorageGauges(count_models, lambda: queues, ttl_seconds=10, clock=lambda: now[0])
     first = collect(gauges)
     assert first[("recsvc_models", (("status", "Completed"),))] == 2
     assert first[("recsvc_queue_messages", (("queue", "train-models"),))] == 4
+    assert first[("recsvc_queue_oldest_message_age_seconds", (("queue", "train-models"),))] == 90.5
+    assert first[("recsvc_queue_oldest_message_age_seconds", (("queue", "delete-models"),))] == 0
     assert first[("recsvc_storage_up", ())] == 1
     now[0] = 5.0
     collect(gauges)
@@ -84,6 +89,12 @@ def test_storage_gauges_are_read_at_most_once_per_ttl_and_say_when_storage_is_do
     now[0], broken[0] = 11.0, True
     down = collect(gauges)
     assert down == {("recsvc_storage_up", ()): 0}
+
+
+def test_storage_gauges_without_a_model_count_export_the_queues_only():
+    gauges = collect(StorageGauges(None, lambda: {"train-models": (1, 3.0)}))
+    assert not any(name == "recsvc_models" for name, _ in gauges)
+    assert gauges[("recsvc_queue_oldest_message_age_seconds", (("queue", "train-models"),))] == 3.0
 
 
 def record(status) -> ModelRecord:
@@ -108,8 +119,27 @@ def test_the_worker_counts_completed_and_failed_trainings_from_its_registry_writ
     assert registry.get(created.id).status == ModelStatus.FAILED
 
 
+def test_the_worker_counts_events_parsed_bad_lines_by_reason_and_stage_durations():
+    registry = TrainingMetricsRegistry(InMemoryModelRegistry())
+    created = registry.create(record(ModelStatus.CREATED))
+    reasons = ("MissingFields", "BadWeightFormat")
+    before = {"events": sample("recsvc_training_events_parsed_total"),
+              "parsing": sample("recsvc_training_duration_seconds_count", stage="usage_parsing"),
+              **{reason: sample("recsvc_training_bad_lines_total", reason=reason) for reason in reasons}}
+    usage = {"duration": 0.25, "successfulLinesCount": 40, "totalLinesCount": 45,
+             "errors": [{"error": "MissingFields", "count": 3}, {"error": "BadWeightFormat", "count": 2}]}
+    catalog = {"duration": 0.1, "successfulLinesCount": 9, "errors": [{"error": "MissingFields", "count": 1}]}
+    registry.update(created.with_status(ModelStatus.COMPLETED, "done", {
+        "totalDuration": 1.0, "usageEventsParsing": usage, "catalogParsing": catalog}))
+
+    assert sample("recsvc_training_events_parsed_total") - before["events"] == 40  # usage lines, not catalog ones
+    assert sample("recsvc_training_bad_lines_total", reason="MissingFields") - before["MissingFields"] == 4
+    assert sample("recsvc_training_bad_lines_total", reason="BadWeightFormat") - before["BadWeightFormat"] == 2
+    assert sample("recsvc_training_duration_seconds_count", stage="usage_parsing") - before["parsing"] == 1
+
+
 def test_publishing_waits_out_its_interval_then_adds_everything_since():
-    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)))
+    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)), "m1")
     provider = ModelProvider(BytesStore({"m1": model}), CacheLimits(max_models=1))
     now = [100.0]
     metrics = CacheMetrics(provider, min_interval=1.0, clock=lambda: now[0])
@@ -128,3 +158,25 @@ def test_publishing_waits_out_its_interval_then_adds_everything_since():
     recommender.similar_items("x", 5)  # another hit, then the worker exits within the interval
     metrics.publish(force=True)
     assert cache_samples()[("hits", ANSWER_CACHE)] == before[("hits", ANSWER_CACHE)] + 2
+
+
+def test_a_model_load_is_timed_and_its_size_observed():
+    model = to_bytes(fit(make_events(["u1", "u1", "u2"], ["x", "y", "x"]), SARParameters(support_threshold=1)), "m1")
+    provider = ModelProvider(BytesStore({"m1": model}), on_load=observe_model_load)
+    before = (sample("recsvc_model_load_seconds_count"), sample("recsvc_model_load_bytes_sum"))
+    provider.get("m1")
+    provider.get("m1")  # from the cache: no load
+    assert sample("recsvc_model_load_seconds_count") - before[0] == 1
+    assert sample("recsvc_model_load_bytes_sum") - before[1] == len(model)
+
+
+def test_label_values_from_outside_fold_into_other():
+    assert [method_label(m) for m in ("GET", "DELETE", "FOO", "get", "X" * 500)] == \
+        ["GET", "DELETE", OTHER, OTHER, OTHER]
+    listed = frozenset({"0b9d3c1e-57a4-4b8e-9a41-000000000001"})
+    assert model_label(None, listed) == "default"
+    assert model_label("0b9d3c1e-57a4-4b8e-9a41-000000000001", listed) == "0b9d3c1e-57a4-4b8e-9a41-000000000001"
+    assert model_label("1b9d3c1e-57a4-4b8e-9a41-000000000001", listed) == OTHER
+    bounded = BoundedLabel(2, known=("sar",))
+    assert [bounded(v) for v in ("sar", "popular", "trending", "popular", "cold")] == \
+        ["sar", "popular", OTHER, "popular", OTHER]

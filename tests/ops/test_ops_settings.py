@@ -15,7 +15,7 @@ from observability import healthcheck
 from observability.ops_server import OpsServer, ops_app
 
 REPO = Path(__file__).resolve().parents[2]
-BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "k"}
+BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "a-test-admin-key-0001"}
 
 
 @pytest.mark.parametrize("name, value, expected", [
@@ -25,10 +25,34 @@ BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_
     ("WEB_CONCURRENCY", "-1", "WEB_CONCURRENCY must be >= 0"),
     ("GUNICORN_THREADS", "0", "GUNICORN_THREADS must be positive"),
     ("MODEL_CACHE_SECONDS", "-5", "MODEL_CACHE_SECONDS must be positive"),
+    ("MODEL_MAX_HEADER_BYTES", "0", "MODEL_MAX_HEADER_BYTES must be positive"),
+    ("MODEL_FAILURE_SECONDS", "-1", "MODEL_FAILURE_SECONDS must be positive"),
+    ("ADMIN_PRIMARY_KEY", "demo-admin-key", "ADMIN_PRIMARY_KEY must be at least 16 characters, got 14"),
+    ("ADMIN_SECONDARY_KEY", "short", "ADMIN_SECONDARY_KEY must be at least 16 characters, got 5"),
+    ("RECOMMEND_PRIMARY_KEY", "fifteen-chars-x", "RECOMMEND_PRIMARY_KEY must be at least 16 characters, got 15"),
+    ("RECOMMEND_SECONDARY_KEY", "r" * 15, "RECOMMEND_SECONDARY_KEY must be at least 16 characters"),
+    ("USAGE_CONTAINERS", "data,models", "USAGE_CONTAINERS must not name the service's own container 'models'"),
+    ("METRICS_MODEL_IDS", "not-a-guid", "METRICS_MODEL_IDS must list model ids (GUIDs), got 'not-a-guid'"),
+    ("METRICS_MODEL_IDS", ",".join(f"00000000-0000-4000-8000-0000000000{n:02d}" for n in range(11)),
+     "METRICS_MODEL_IDS lists 11 models; at most 10"),
 ])
 def test_a_bad_value_is_refused_with_the_variable_named(name, value, expected):
     with pytest.raises(SettingsError, match=re.escape(expected)):
         Settings.from_environ({**BASE, name: value})
+
+
+def test_a_short_key_is_refused_without_being_written_out():
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_environ({**BASE, "ADMIN_PRIMARY_KEY": "guessable-key"})
+    assert "guessable-key" not in str(refused.value)
+    assert Settings.from_environ({**BASE, "ADMIN_PRIMARY_KEY": "x" * 16}).api_keys("admin") == ["x" * 16]
+
+
+def test_usage_containers_are_a_comma_separated_allow_list():
+    assert Settings.from_environ(BASE).allowed_usage_containers is None
+    settings = Settings.from_environ({**BASE, "USAGE_CONTAINERS": "shop-a, shop-b,", "MODELS_CONTAINER": "trained"})
+    assert settings.allowed_usage_containers == {"shop-a", "shop-b"}
+    assert settings.service_containers == {"trained"}
 
 
 def test_configuration_md_lists_every_setting():

@@ -9,10 +9,10 @@ from .local import LocalEngine, LocalUsage, parse_blobs
 __all__ = ["LocalEngine", "LocalUsage", "engine_for", "parse_blobs"]
 
 
-def engine_for(settings):
+def engine_for(settings, blob_service):
     """The engine the settings choose: DaskEngine when DASK_SCHEDULER_ADDRESS is set, else LocalEngine."""
     if not settings.dask_scheduler_address:
         return LocalEngine()
     from .dask_cluster import DaskEngine  # issue 12; needs the optional `distributed` extra, so imported here
 
-    return DaskEngine(settings.dask_scheduler_address, settings.azure_storage_connection_string)
+    return DaskEngine.for_settings(settings, blob_service)

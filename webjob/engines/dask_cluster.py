@@ -7,13 +7,16 @@ fails the attempt, and the train message is retried like any failed attempt. Imp
 settings name a scheduler: it needs the optional `distributed` extra.
 """
 import contextlib
-from typing import Optional
+from typing import Callable, Optional
 
 import pandas as pd
 from distributed import Client
+from distributed.security import Security
 
+from config.secret import Secret
 from distributed_sar import BlobFiles, ClusterUsage, WorkerLostError, load_usage_blobs
 from recommender import SARModel, SARParameters
+from storage.sas import ReadOnlyContainerUrls
 
 from ..exceptions import TrainingFailedError, UnusableInputError
 from ..input_blobs import InputBlobs
@@ -23,28 +26,44 @@ CONNECT_TIMEOUT_SECONDS = 30.0
 
 
 class DaskEngine:
-    """Trains on the Dask cluster at `scheduler_address`; its workers read the blobs with `connection_string`."""
+    """Trains on the Dask cluster at `scheduler_address`; its workers read a container's blobs with the URL
+    `container_url(name)` gives (a short-lived read-only SAS: no account credential leaves this process)."""
 
-    def __init__(self, scheduler_address: str, connection_string):
-        self._scheduler_address = scheduler_address
-        self._connection_string = connection_string  # a Secret, handed to the Dask workers
+    def __init__(self, scheduler_address: str, container_url: Callable[[str], Secret],
+                 security: Optional[Security] = None):
+        self._scheduler_address, self._container_url, self._security = scheduler_address, container_url, security
+
+    @classmethod
+    def for_settings(cls, settings, blob_service) -> "DaskEngine":
+        """The engine of DASK_SCHEDULER_ADDRESS, with DASK_SAS_SECONDS and the DASK_TLS_* files."""
+        urls = ReadOnlyContainerUrls.for_settings(settings, blob_service)
+        return cls(settings.dask_scheduler_address, urls.url_of, security_for(settings))
 
     @contextlib.contextmanager
     def connect(self, report_progress):
         """A loader on a client of the scheduler, closed at the end. :raise OSError: unreachable scheduler"""
         report_progress(f"Connecting to the Dask scheduler at {self._scheduler_address}")
-        with Client(self._scheduler_address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False) as client:
-            yield _ClusterLoader(client, self._connection_string)
+        with Client(self._scheduler_address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False,
+                    security=self._security) as client:
+            yield _ClusterLoader(client, self._container_url)
+
+
+def security_for(settings) -> Optional[Security]:
+    """Mutual TLS with the scheduler when DASK_TLS_CA_FILE, DASK_TLS_CERT and DASK_TLS_KEY are set, else None."""
+    if not settings.dask_tls_ca_file:
+        return None
+    return Security(tls_ca_file=settings.dask_tls_ca_file, tls_client_cert=settings.dask_tls_cert,
+                    tls_client_key=settings.dask_tls_key, require_encryption=True)
 
 
 class _ClusterLoader:
-    def __init__(self, client, connection_string):
-        self._client, self._connection_string = client, connection_string
+    def __init__(self, client, container_url):
+        self._client, self._container_url = client, container_url
 
     def load(self, blobs: InputBlobs, known_items: Optional[pd.Index], max_errors: int,
              report_progress) -> "ClusterTrainingUsage":
         """Parse usage blobs on the cluster. :raise TooManyParsingErrorsError: :raise UnreadableFileError:"""
-        files = BlobFiles.of(self._connection_string, blobs.container, blobs.names)
+        files = BlobFiles.of(self._container_url(blobs.container.container_name), blobs.container, blobs.names)
         try:
             usage = load_usage_blobs(
                 self._client, files, max_errors, known_items=known_items, what=blobs.what,

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from model_provider import CacheLimits, ModelBlobNotFoundError, ModelCorruptError, ModelProvider, SlidingCache
+from model_provider import (CacheLimits, LoadLimits, ModelBlob, ModelBlobNotFoundError, ModelCorruptError,
+                            ModelIntegrityError, ModelProvider, SlidingCache)
 from model_provider.recommender import count_bucket
 from recommender import SARModel, SARParameters, fit, make_events, to_bytes
 from recommender.scoring import recommend, similar_items
@@ -28,19 +29,29 @@ def small_model(items="ABCDE") -> SARModel:
 
 
 class CountingStore:
-    """A model store in memory that counts loads and can be slowed down."""
+    """A model store in memory that counts loads and can be slowed down; a blob's ETag changes when it is written."""
 
     def __init__(self, blobs: dict, delay: float = 0.0):
-        self.blobs, self.delay, self.loads = blobs, delay, 0
+        self.blobs, self.delay, self.loads = dict(blobs), delay, 0
+        self.etags = {model_id: "v1" for model_id in blobs}
         self._lock = threading.Lock()
 
-    def load(self, model_id: str) -> bytes:
+    def load(self, model_id: str, max_bytes=None) -> ModelBlob:
         with self._lock:
             self.loads += 1
         time.sleep(self.delay)
         if model_id not in self.blobs:
             raise ModelBlobNotFoundError(model_id)
-        return self.blobs[model_id]
+        if max_bytes is not None and len(self.blobs[model_id]) > max_bytes:
+            raise ModelCorruptError(f"{model_id} is too large", self.etags[model_id])
+        return ModelBlob(self.blobs[model_id], self.etags[model_id])
+
+    def etag(self, model_id: str):
+        return self.etags.get(model_id)
+
+    def write(self, model_id: str, blob: bytes):
+        self.blobs[model_id] = blob
+        self.etags[model_id] = f"v{int(self.etags.get(model_id, 'v0')[1:]) + 1}"
 
 
 def sliding(clock, max_entries=10, max_bytes=1000, idle=10.0):
@@ -75,7 +86,7 @@ def test_entry_and_byte_bounds_evict_the_least_recently_used():
 
 
 def test_provider_loads_a_model_once_under_concurrent_first_requests():
-    store = CountingStore({"m": to_bytes(small_model())}, delay=0.2)
+    store = CountingStore({"m": to_bytes(small_model(), "m")}, delay=0.2)
     provider = ModelProvider(store)
     results = []
     threads = [threading.Thread(target=lambda: results.append(provider.get("m"))) for _ in range(8)]
@@ -89,7 +100,7 @@ def test_provider_loads_a_model_once_under_concurrent_first_requests():
 
 def test_provider_slides_and_reloads_after_idle_expiry_and_after_forget():
     clock = Clock()
-    store = CountingStore({"m": to_bytes(small_model())})
+    store = CountingStore({"m": to_bytes(small_model(), "m")})
     provider = ModelProvider(store, CacheLimits(model_idle_seconds=100.0), clock=clock)
     first = provider.get("m")
     clock.now = 90.0
@@ -104,7 +115,7 @@ def test_provider_slides_and_reloads_after_idle_expiry_and_after_forget():
 
 
 def test_provider_keeps_at_most_max_models_and_serves_a_model_too_large_to_cache():
-    store = CountingStore({name: to_bytes(small_model()) for name in "abc"})
+    store = CountingStore({name: to_bytes(small_model(), name) for name in "abc"})
     provider = ModelProvider(store, CacheLimits(max_models=2))
     for name in "abc":
         provider.get(name)
@@ -122,9 +133,48 @@ def test_provider_refuses_a_corrupt_blob_and_a_missing_one_with_clear_errors():
         provider.get("gone")
 
 
+def test_provider_refuses_another_models_blob_as_an_integrity_error(caplog):
+    provider = ModelProvider(CountingStore({"b": to_bytes(small_model(), "a")}))  # model a's blob, stored as b
+    with pytest.raises(ModelIntegrityError, match="another model's"):
+        provider.get("b")
+    assert "integrity error" in caplog.text and len(provider.cache) == 0
+
+
+def test_provider_remembers_a_failed_load_by_etag_until_the_blob_changes_or_the_memory_expires():
+    clock = Clock()
+    store = CountingStore({"m": b"SARMODEL\x00\x00\x00\x05{....}"})
+    provider = ModelProvider(store, clock=clock, load_limits=LoadLimits(model_failure_seconds=30.0))
+    for _ in range(3):
+        with pytest.raises(ModelCorruptError, match="cannot be read"):
+            provider.get("m")
+    assert store.loads == 1  # parsed once: the next requests got the remembered error
+    clock.now = 31.0
+    with pytest.raises(ModelCorruptError):
+        provider.get("m")
+    assert store.loads == 2  # forgotten after 30 s, so read again
+    store.write("m", to_bytes(small_model(), "m"))  # an operator restores the blob: a new ETag
+    assert provider.get("m").similar_items("A", 2) and store.loads == 3
+
+
+def test_provider_refuses_a_blob_over_the_size_limit_and_remembers_it():
+    store = CountingStore({"m": to_bytes(small_model(), "m")})
+    provider = ModelProvider(store, load_limits=LoadLimits(model_max_blob_bytes=100))
+    for _ in range(2):
+        with pytest.raises(ModelCorruptError, match="too large"):
+            provider.get("m")
+    assert store.loads == 1
+
+
+def test_provider_caps_the_header_it_parses():
+    store = CountingStore({"m": to_bytes(small_model(), "m")})
+    provider = ModelProvider(store, load_limits=LoadLimits(model_max_header_bytes=64))
+    with pytest.raises(ModelCorruptError, match="over the limit"):
+        provider.get("m")
+
+
 def test_item_to_item_answers_are_cached_per_count_bucket_and_equal_direct_scoring():
     model = small_model()
-    recommender = ModelProvider(CountingStore({"m": to_bytes(model)})).get("m")
+    recommender = ModelProvider(CountingStore({"m": to_bytes(model, "m")})).get("m")
     assert [count_bucket(c) for c in (1, 5, 6, 10, 11, 100)] == [5, 5, 10, 10, 20, 100]
     for count in (1, 2, 3, 5):
         assert recommender.similar_items("A", count) == similar_items(model, "A", count)
@@ -136,7 +186,7 @@ def test_item_to_item_answers_are_cached_per_count_bucket_and_equal_direct_scori
 
 def test_answer_cache_slides_on_its_own_clock():
     clock = Clock()
-    store = CountingStore({"m": to_bytes(small_model())})
+    store = CountingStore({"m": to_bytes(small_model(), "m")})
     recommender = ModelProvider(store, CacheLimits(answer_idle_seconds=5.0), clock=clock).get("m")
     recommender.similar_items("A", 3)
     clock.now = 4.0

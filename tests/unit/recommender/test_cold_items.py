@@ -90,7 +90,7 @@ def test_each_cold_item_keeps_at_most_the_best_neighbours(model, catalog):
 
 def test_a_placed_model_survives_serialization(model, catalog):
     placed = place_cold_items(model, catalog).model
-    loaded = from_bytes(to_bytes(placed))
+    loaded = from_bytes(to_bytes(placed, "m"))
     assert similar_items(loaded, "a4", 5) == similar_items(placed, "a4", 5)
 
 

@@ -17,6 +17,8 @@ from recommender.scoring import CAP_DEPTH, recommend, score_items, seed_candidat
 from rules_data import CATEGORIES, CO_USERS, usage_pairs
 from test_serialization import join, split  # the blob layout, read and written by hand
 
+MODEL_ID = "a-model-with-categories"
+
 
 def constructed_model(**parameters) -> SARModel:
     model = fit(make_events(*usage_pairs()),
@@ -168,14 +170,14 @@ def test_id_prefixes_find_exactly_the_ids_that_start_with_them(prefix, expected)
 def test_categories_survive_serialization_and_blank_or_missing_ones_are_none(model):
     assert model.item_categories[model.item_index["n1"]] is None
     assert model.item_categories[model.item_index["s"]] is None  # not in the catalog
-    loaded = from_bytes(to_bytes(model))
+    loaded = from_bytes(to_bytes(model, MODEL_ID))
     assert loaded.item_categories.tolist() == model.item_categories.tolist()
     assert ids(similar_items(loaded, "s", 6, Rules(max_per_category=2))) == ["a1", "a2", "b1", "b2", "n1", "np"]
 
 
 @pytest.mark.parametrize("code", [99, -2])
 def test_category_codes_outside_the_names_are_refused(model, code):
-    header, payload = split(to_bytes(model))
+    header, payload = split(to_bytes(model, MODEL_ID))
     entry = next(entry for entry in header["arrays"] if entry["name"] == "item_category_codes")
     payload = bytearray(payload)
     struct.pack_into("<i", payload, entry["offset"], code)
@@ -185,8 +187,8 @@ def test_category_codes_outside_the_names_are_refused(model, code):
 
 def test_a_model_without_categories_serializes_as_before():
     model = fit(make_events(["u1", "u1"], ["x", "y"]), SARParameters(support_threshold=1))
-    assert from_bytes(to_bytes(model)).item_categories is None
-    assert b"item_category" not in to_bytes(model)
+    assert from_bytes(to_bytes(model, MODEL_ID)).item_categories is None
+    assert b"item_category" not in to_bytes(model, MODEL_ID)
 
 
 # A plain-Python statement of the rules, against which the vectorised selection is checked on random models.

@@ -1,4 +1,8 @@
 """In-memory collaborators of the web app (the registry's own fake and small fakes with the same interfaces)."""
+import json
+
+from flask.testing import FlaskClient
+
 from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
 from recommender import SARParameters, fit, make_events
@@ -6,8 +10,8 @@ from registry import InMemoryJobRegistry, InMemoryModelRegistry, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 from webapp import create_app
 
-ADMIN, ADMIN_2 = {"x-api-key": "admin-1"}, {"x-api-key": "admin-2"}
-RECOMMEND, RECOMMEND_2 = {"x-api-key": "recommend-1"}, {"x-api-key": "recommend-2"}
+ADMIN, ADMIN_2 = {"x-api-key": "unit-admin-key-1"}, {"x-api-key": "unit-admin-key-2"}
+RECOMMEND, RECOMMEND_2 = {"x-api-key": "unit-recommend-key-1"}, {"x-api-key": "unit-recommend-key-2"}
 VALID_BODY = {"blobContainerName": "data", "usageRelativePath": "usage/"}
 MAX_REQUEST_BYTES = 2000
 
@@ -54,12 +58,28 @@ def make_parts() -> dict:
             "usage_locator": blobs_in_container_data, "jobs": InMemoryJobRegistry()}
 
 
-def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES):
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "admin-1",
-                                      "ADMIN_SECONDARY_KEY": "admin-2", "RECOMMEND_PRIMARY_KEY": "recommend-1",
-                                      "RECOMMEND_SECONDARY_KEY": "recommend-2",
-                                      "MAX_REQUEST_BYTES": str(max_request_bytes)})
-    return create_app(settings, **parts).test_client()
+def refuse_constant(name: str):
+    raise AssertionError(f"the answer holds {name}, which is not JSON")
+
+
+class StrictJsonClient(FlaskClient):
+    """The test client, which parses every JSON answer strictly: NaN or Infinity in one fails the test."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.is_json and response.get_data():  # a HEAD answer has no body
+            json.loads(response.get_data(), parse_constant=refuse_constant)
+        return response
+
+
+def make_client(parts: dict, max_request_bytes: int = MAX_REQUEST_BYTES, **environ):
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "unit-admin-key-1",
+                                      "ADMIN_SECONDARY_KEY": "unit-admin-key-2", "RECOMMEND_PRIMARY_KEY": "unit-recommend-key-1",
+                                      "RECOMMEND_SECONDARY_KEY": "unit-recommend-key-2",
+                                      "MAX_REQUEST_BYTES": str(max_request_bytes), **environ})
+    app = create_app(settings, **parts)
+    app.test_client_class = StrictJsonClient
+    return app.test_client()
 
 
 def completed_model(client, parts, **parameters) -> str:

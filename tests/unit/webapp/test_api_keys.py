@@ -16,9 +16,9 @@ from webapp import auth
     ({}, 401, "Unauthorized"),
     ({"x-api-key": ""}, 401, "Unauthorized"),
     ({"x-api-key": "wrong"}, 401, "Unauthorized"),
-    ({"x-api-key": "admin-1 "}, 401, "Unauthorized"),
+    ({"x-api-key": "unit-admin-key-1 "}, 401, "Unauthorized"),
     ({"x-api-key": "ADMIN-1"}, 401, "Unauthorized"),
-    ({"Authorization": "Bearer admin-1"}, 401, "Unauthorized"),
+    ({"Authorization": "Bearer unit-admin-key-1"}, 401, "Unauthorized"),
     (RECOMMEND, 403, "Forbidden"),
     (RECOMMEND_2, 403, "Forbidden"),
 ])
@@ -54,8 +54,8 @@ def test_only_valid_keys_are_remembered_and_a_wrong_key_is_compared_every_time(c
     monkeypatch.setattr(auth, "_compared_role", lambda key: compared.append(key) or real(key))
     for headers in (ADMIN, ADMIN, {"x-api-key": "wrong"}, {"x-api-key": "wrong"}, RECOMMEND, RECOMMEND):
         client.get("/api/models", headers=headers)
-    assert compared == ["admin-1", "wrong", "wrong", "recommend-1"]
-    assert client.application.extensions["api_key_roles"] == {"admin-1": "admin", "recommend-1": "recommend"}
+    assert compared == ["unit-admin-key-1", "wrong", "wrong", "unit-recommend-key-1"]
+    assert client.application.extensions["api_key_roles"] == {"unit-admin-key-1": "admin", "unit-recommend-key-1": "recommend"}
     assert client.get("/api/models", headers=RECOMMEND).status_code == 403  # a remembered key keeps its role
 
 
@@ -66,5 +66,5 @@ def test_keys_are_never_echoed_nor_logged(client, caplog):
                      client.get("/api/models/x", headers=ADMIN)]
     for response in responses:
         text = response.get_data(as_text=True) + str(response.headers)
-        assert not any(key in text for key in ("a-guessed-key-1234", "recommend-1", "admin-1"))
-    assert not any(key in caplog.text for key in ("a-guessed-key-1234", "recommend-1", "admin-1"))
+        assert not any(key in text for key in ("a-guessed-key-1234", "unit-recommend-key-1", "unit-admin-key-1"))
+    assert not any(key in caplog.text for key in ("a-guessed-key-1234", "unit-recommend-key-1", "unit-admin-key-1"))

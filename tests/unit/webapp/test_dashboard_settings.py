@@ -4,7 +4,7 @@ from api_fakes import ADMIN, RECOMMEND, make_parts
 from config.settings import Settings
 from webapp import create_app
 
-KEYS = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "admin-1", "RECOMMEND_PRIMARY_KEY": "recommend-1"}
+KEYS = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "unit-admin-key-1", "RECOMMEND_PRIMARY_KEY": "unit-recommend-key-1"}
 
 
 def client_with(**environ):

@@ -7,7 +7,7 @@ import pytest
 from api_fakes import ADMIN, MAX_REQUEST_BYTES, RECOMMEND, VALID_BODY, completed_model, make_client
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
-from model_provider import ModelCorruptError
+from model_provider import ModelCorruptError, ModelIntegrityError
 from registry import StorageUnavailableError
 
 MODEL = "6f1c2a4e-1111-4111-8111-111111111111"
@@ -69,15 +69,19 @@ def test_an_unexpected_error_is_500_without_internals_and_logged_with_its_reques
     assert request_id in caplog.text and "secret internals" in caplog.text  # the operator sees what the client does not
 
 
-def test_a_model_stored_in_an_unreadable_form_is_a_logged_500(client, parts, caplog):
+@pytest.mark.parametrize("error, status, code", [
+    (ModelCorruptError, 500, "ModelCorrupt"),
+    (ModelIntegrityError, 503, "ModelIntegrityError"),  # another model's blob: logged, never served as this one
+])
+def test_a_model_blob_that_cannot_be_served_is_a_logged_error(client, parts, caplog, error, status, code):
     model_id = completed_model(client, parts)
 
-    def corrupt(model_id):
-        raise ModelCorruptError(f"{model_id}: not a model file")
-    parts["provider"].get = corrupt
+    def refused(model_id):
+        raise error(f"{model_id}: not this model's blob")
+    parts["provider"].get = refused
     with caplog.at_level(logging.ERROR, logger="webapp.errors"):
         response = client.get(f"/api/models/{model_id}/recommend", headers=RECOMMEND)
-    assert_error(response, 500, "ModelCorrupt")
+    assert_error(response, status, code)
     assert response.headers["X-Request-Id"] in caplog.text and model_id in caplog.text
 
 

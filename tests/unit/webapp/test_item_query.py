@@ -27,7 +27,12 @@ QUERIES = ["", "itemId=a", "itemId=a&recommendationCount=5", "recommendationCoun
            "categoryWindow=3", "maxPerCategory=0", "maxPerCategory=101", "maxPerCategory=-1", "maxPerCategory=",
            "categoryWindow=2&maxPerCategory=x", "excludeItemIds=", "excludeItemIds=a&excludeItemIds=",
            "itemIdPrefix=", f"itemIdPrefix={'x' * (MAX_ITEM_ID_LENGTH + 1)}",
-           f"excludeItemIds={'x' * (MAX_ITEM_ID_LENGTH + 1)}"]
+           f"excludeItemIds={'x' * (MAX_ITEM_ID_LENGTH + 1)}",
+           # a user's recommendations (issue 21): never with itemId
+           "userId=u", "userId=u&recommendationCount=5&excludeItemIds=a", "userId=u&itemId=a", "itemId=a&userId=",
+           "userId=", "userId=" + "u" * 255, "userId=" + "u" * 256, "userId=u&userId=v",
+           # the explain flag: only the schema reads it
+           "itemId=a&explain=true", "explain=false", "itemId=a&explain=yes", "explain=1", "explain="]
 
 
 def schema_load(args: MultiDict):
@@ -41,7 +46,7 @@ def test_the_same_query_or_the_same_error_as_the_schema(query):
 
 def test_random_queries_load_as_the_schema_loads_them():
     rng = random.Random(11)
-    names = ["itemId", "recommendationCount", "includeItemIds", "excludeItemIds", "itemIdPrefix", "maxPerCategory",
+    names = ["itemId", "userId", "recommendationCount", "includeItemIds", "excludeItemIds", "itemIdPrefix", "maxPerCategory",
              "categoryWindow", "other"]
     values = ["", "a", "b", "c", "0", "1", "2", "7", "100", "101", "-1", "x" * (MAX_ITEM_ID_LENGTH + 1), "%20"]
     for _ in range(3000):

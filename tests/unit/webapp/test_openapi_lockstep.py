@@ -13,7 +13,7 @@ from marshmallow import fields, missing, validate
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from config.settings import Settings
-from webapp import create_app, schema_fields
+from webapp import create_app, lineage_schemas, schema_fields
 from webapp import request_schemas as schemas
 from webapp.spec_api import SPEC_PATH
 
@@ -34,7 +34,15 @@ QUERY_SCHEMAS = {
     ("/api/models/default/recommend", "get"): schemas.item_recommend_query_schema,
     ("/api/models/default/recommend", "post"): schemas.personalized_recommend_query_schema,
     ("/api/models/{modelId}/scores", "post"): schemas.score_query_schema,
+    ("/api/models/{modelId}/retrain", "post"): schemas.no_query_schema,
+    ("/api/models/{modelId}/schedule", "put"): schemas.no_query_schema,
+    ("/api/models/{modelId}/schedule", "get"): schemas.no_query_schema,
+    ("/api/models/{modelId}/schedule", "delete"): schemas.no_query_schema,
     ("/api/models/default/scores", "post"): schemas.score_query_schema,
+    ("/api/models/{modelId}/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
+    ("/api/models/default/users/{userId}/recommendations", "get"): schemas.user_recommend_query_schema,
+    ("/api/models/{modelId}/popular", "get"): schemas.popular_query_schema,
+    ("/api/models/default/popular", "get"): schemas.popular_query_schema,
     ("/api/models/{modelId}/batch", "post"): schemas.no_query_schema,
     ("/api/models/default/batch", "post"): schemas.no_query_schema,
     ("/api/batches/{jobId}", "get"): schemas.no_query_schema,
@@ -47,6 +55,9 @@ QUERY_SCHEMAS = {
 }
 BODY_SCHEMAS = {"ModelParameters": schemas.model_parameters_schema, "UsageEvent": schemas.UsageEventSchema(),
                 "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema,
+                "PromotionPolicy": lineage_schemas.promotion_policy_schema,
+                "RetrainRequest": lineage_schemas.retrain_request_schema,
+                "ScheduleRequest": lineage_schemas.schedule_request_schema,
                 "BatchRequest": schemas.batch_request_schema}
 
 
@@ -88,8 +99,8 @@ def spec_rules(node: dict) -> dict:
 def field_rules(field: fields.Field) -> dict:
     """The same facts, as a marshmallow field enforces them."""
     facts = {"types": {_json_type(field)} | ({"null"} if field.allow_none else set())}
-    if isinstance(field, schema_fields.Rfc3339DateTime):
-        facts["format"] = "date-time"
+    if isinstance(field, schema_fields.EventTimestamp):
+        facts["pattern"] = f"^(?:{schema_fields.TIMESTAMP_SHAPE.pattern})$"
     if isinstance(field, schema_fields.EnumName):
         facts["types"] |= {"integer"} if field.codes else set()
         facts.update(enum=set(field.names) | set(field.codes), pattern=f"^{field.pattern}$")
@@ -120,8 +131,8 @@ def field_rules(field: fields.Field) -> dict:
 
 def _json_type(field: fields.Field) -> str:
     for kind, name in ((fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Float, "number"),
-                       (fields.String, "string"), (schema_fields.Rfc3339DateTime, "string"), (fields.List, "array"),
-                       (schema_fields.EnumName, "string")):
+                       (fields.String, "string"), (schema_fields.EventTimestamp, "string"), (fields.List, "array"),
+                       (schema_fields.EnumName, "string"), (fields.Nested, "object")):
         if isinstance(field, kind):
             return name
     raise AssertionError(f"no JSON type known for {field!r}")
@@ -133,7 +144,8 @@ def test_the_spec_is_valid_openapi_3_1():
 
 
 def test_the_spec_lists_exactly_the_served_routes_and_methods():
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "k"})
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+                                      "ADMIN_PRIMARY_KEY": "a-test-admin-key-0001"})
     app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object(),
                      jobs=object())
     served = set()

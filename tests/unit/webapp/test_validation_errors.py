@@ -154,8 +154,9 @@ def test_creation_with_catalog_and_evaluation_data(client):
     ("recommendationCount=2.0", "recommendationCount", "InvalidType"),
     ("itemId=", "itemId", "InvalidLength"),
     ("itemId=" + "i" * 451, "itemId", "InvalidLength"),
-    ("userId=u1", "userId", "UnknownField"),  # userId belongs to the POST route
-    ("recommendationcount=5", "recommendationcount", "UnknownField"),  # a typo is not ignored
+    ("itemId=a&userId=u1", "userId", "ConflictingParameters"),  # an item's neighbours or a user's items (issue 21)
+    ("userId=" + "u" * 256, "userId", "InvalidLength"),
+    ("recommendationCont=5", "recommendationCont", "UnknownField"),  # a typo is not ignored
 ])
 def test_item_recommend_query_rules(client, parts, query, field, code):
     model_id = completed_model(client, parts)
@@ -175,7 +176,9 @@ def test_item_recommend_query_rules(client, parts, query, field, code):
     ("", [{"itemId": "x", "weight": "2"}], "[0].weight", "InvalidType"),
     ("", [{"itemId": "x", "weight": True}], "[0].weight", "InvalidType"),
     ("", [{"itemId": "x", "eventType": "Buy"}], "[0].eventType", "InvalidValue"),
-    ("", [{"itemId": "x", "timestamp": "2024-01-01T10:00:00"}], "[0].timestamp", "InvalidType"),  # no offset
+    ("", [{"itemId": "x", "timestamp": "yesterday"}], "[0].timestamp", "InvalidType"),
+    ("", [{"itemId": "x", "timestamp": "31/31/2017"}], "[0].timestamp", "InvalidValue"),  # the shape, no day
+    ("", [{"itemId": "x", "timestamp": 1490880852}], "[0].timestamp", "InvalidType"),
     ("", [{"itemId": "x", "timestamp": "2024-02-30T10:00:00Z"}], "[0].timestamp", "InvalidValue"),
 ])
 def test_personalized_request_rules(client, parts, query, body, field, code):
@@ -230,3 +233,25 @@ def test_event_types_in_any_case_and_as_the_originals_codes_weigh_as_their_names
     purchase = score_of_y("Purchase")
     assert score_of_y("purchase") == score_of_y("PURCHASE") == score_of_y(5) == purchase
     assert score_of_y("click") == score_of_y(1) == purchase / 4 != 0
+
+
+def test_names_match_in_any_case_as_the_original_matched_them(client):
+    """ASP.NET and Json.NET matched names in any case (issue 18): `BlobContainerName` is `blobContainerName`."""
+    response = client.post("/api/models", headers=ADMIN, json={
+        "BlobContainerName": "data", "USAGERELATIVEPATH": "usage/", "SupportThreshold": 3})
+    assert response.status_code == 201, response.json
+    assert response.json["parameters"]["supportThreshold"] == 3
+    assert response.json["parameters"]["blobContainerName"] == "data"
+
+
+def test_a_name_given_twice_in_two_cases_is_an_unknown_field(client):
+    response = client.post("/api/models", headers=ADMIN, json={
+        "blobContainerName": "data", "BlobContainerName": "data", "usageRelativePath": "usage/"})
+    assert details_of(response) == {("BlobContainerName", "UnknownField")}
+
+
+def test_query_names_match_in_any_case_as_the_original_bound_them(client, parts):
+    model_id = completed_model(client, parts)
+    exact = client.get(f"/api/models/{model_id}/recommend?itemId=x&recommendationCount=1", headers=RECOMMEND)
+    any_case = client.get(f"/api/models/{model_id}/recommend?ITEMID=x&recommendationcount=1", headers=RECOMMEND)
+    assert any_case.status_code == 200 and any_case.json == exact.json and len(exact.json) == 1

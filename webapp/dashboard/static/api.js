@@ -79,6 +79,13 @@ export async function getSettings() {
   return response.json();
 }
 
+// The dashboard's operations summary: running totals of the service's metrics and the models by status.
+export async function getOperations() {
+  const response = await fetch(new URL("operations", document.baseURI), { headers: { "x-api-key": session.key() || "" } });
+  if (!response.ok) throw new ApiError(response.status, `HTTP${response.status}`, response.statusText);
+  return response.json();
+}
+
 export const setDefaultModel = async (id) => (await call("PUT", "models/default", { params: { modelId: id } })).data;
 
 export const deleteModel = (id) => call("DELETE", `models/${encodeURIComponent(id)}`);

@@ -17,6 +17,8 @@ const FIELDS = [
   ["enableUserAffinity", "Use timestamps and event weights", "checkbox", true],
   ["enableUserToItemRecommendations", "Keep user histories (recommend by user id)", "checkbox", false],
   ["enableBackfilling", "Pad short lists with popular items", "checkbox", true],
+  ["backfillStrategy", "Backfill with", ["Popular", "Trending"], "Popular", "all-time popular, or popular lately"],
+  ["trendingHalfLifeInDays", "Trending half-life (days)", "number", 7, "1..365"],
   ["allowSeedItemsInRecommendations", "Let a user's own items come back", "checkbox", false],
   ["enableColdItemPlacement", "Place items without usage (needs a catalog)", "checkbox", false],
   ["enableColdToColdRecommendations", "Recommend items without usage for each other", "checkbox", false],

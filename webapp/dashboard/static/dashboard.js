@@ -4,6 +4,7 @@ import { clearCharts, renderEvaluation } from "./charts.js";
 import { setUpCreateForm } from "./create.js";
 import { $, el, fillPairs, formatTime, formatValue, show } from "./dom.js";
 import { statisticLabel } from "./labels.js";
+import { startOperations, stopOperations } from "./operations.js";
 
 const REFRESH_MS = 2000;
 const ACTIVE = new Set(["Created", "InProgress"]);
@@ -16,8 +17,10 @@ const state = { models: [], details: new Map(), defaultId: null, selected: null,
 
 function showLogin(message = "") {
   clearTimeout(state.timer);
+  stopOperations();
   show($("#app"), false);
   show($("#logout"), false);
+  show($("#views"), false);
   show($("#login"), true);
   $("#login-error").textContent = message;
   $("#admin-key").value = "";
@@ -28,7 +31,20 @@ function enterApp() {
   show($("#login"), false);
   show($("#app"), true);
   show($("#logout"), true);
+  show($("#views"), true);
+  showView("models");
   showDefaultPolicy().catch((error) => report(error, "#models-error"));
+}
+
+// Models (the list and one model) or operations (the service's own metrics, read only while shown).
+function showView(view) {
+  const operations = view === "operations";
+  show($("#models-view"), !operations);
+  show($("#operations"), operations);
+  $("#view-models").setAttribute("aria-pressed", String(!operations));
+  $("#view-operations").setAttribute("aria-pressed", String(operations));
+  if (operations) startOperations((error) => report(error, "#ops-error"));
+  else stopOperations();
 }
 
 // AUTO_DEFAULT_MODEL is an environment setting of the web app and the worker: shown here, changed there.
@@ -120,11 +136,21 @@ async function selectModel(id) {
   show($("#model"), true);
 }
 
+// A retrain names its parent and its promotion policy; whether it was promoted is in its status message.
+function renderLineage(model) {
+  const policy = model.promotionPolicy;
+  const parts = [model.parentModelId && `Retrain of ${model.parentModelId}`,
+    policy && `promotion policy: ${policy.metric}, tolerance ${policy.tolerance}`].filter(Boolean);
+  $("#model-lineage").textContent = parts.join("; ");
+  show($("#model-lineage"), parts.length > 0);
+}
+
 function renderModelHeader(model) {
   $("#model-title").textContent = model.description || model.id;
   $("#model-status").textContent = model.modelStatus;
   $("#model-status").className = `status ${model.modelStatus}`;
   $("#model-message").textContent = statusMessage(model);
+  renderLineage(model);
   const percent = ACTIVE.has(model.modelStatus) && STAGE_PERCENT.exec(model.modelStatusMessage || "");
   show($("#model-progress"), Boolean(percent));
   if (percent) $("#model-progress").value = Number(percent[1]);
@@ -231,6 +257,8 @@ function start() {
   $("#logout").addEventListener("click", () => { api.session.signOut(); state.selected = null; show($("#model"), false); showLogin(); });
   $("#refresh").addEventListener("click", () => refreshModels().catch((error) => report(error, "#models-error")));
   $("#set-default").addEventListener("click", setDefault);
+  $("#view-models").addEventListener("click", () => showView("models"));
+  $("#view-operations").addEventListener("click", () => showView("operations"));
   $("#delete-model").addEventListener("click", deleteSelected);
   setUpCreateForm(async (model) => {
     await refreshModels();
