@@ -20,12 +20,13 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "bench")]
 
-from recommender import SARParameters, fit, from_bytes, make_events, scoring, to_bytes  # noqa: E402
+from recommender import ModelFormatError, SARParameters, fit, from_bytes, make_events, scoring, to_bytes  # noqa: E402
 from recommender.batch import recommend_block  # noqa: E402
 from webjob.batch_format import format_block  # noqa: E402
 
 CACHE = REPO_ROOT / ".cache" / "batch"
 SEED = 7
+MODEL_ID = "batch-bench"
 TARGET_SPEEDUP = 20.0
 FULL_SIZE_GB = 12
 """Available memory the full size needs (data, fit peak, the model and a block); below it, say so and shrink."""
@@ -50,10 +51,13 @@ def available_gb() -> float:
 
 
 def load_model(args):
-    """The trained model from the cache, or trained now (and cached)."""
+    """The trained model from the cache, or trained now (and cached; a cached blob of an older format too)."""
     path = CACHE / f"model_u{args.users}_i{args.items}_e{args.events}_t{args.threshold}_seed{SEED}.sar"
     if path.exists():
-        return from_bytes(path.read_bytes())
+        try:
+            return from_bytes(path.read_bytes(), expected_model_id=MODEL_ID)
+        except ModelFormatError as error:
+            print(f"retraining: the cached model is not readable ({error})", flush=True)
     from synth import generate
 
     started = time.perf_counter()
@@ -65,7 +69,7 @@ def load_model(args):
     print(f"trained in {time.perf_counter() - started:.0f} s: {model.n_items} items, {len(model.user_ids)} users, "
           f"similarity nnz {model.similarity.nnz:,}", flush=True)
     CACHE.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(to_bytes(model))
+    path.write_bytes(to_bytes(model, MODEL_ID))
     return model
 
 

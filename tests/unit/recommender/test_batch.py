@@ -78,3 +78,12 @@ def test_a_model_without_histories_is_refused():
     model = random_model(0, enable_user_to_item=False)
     with pytest.raises(ValueError, match="user histories"):
         recommend_block(model, np.array([0]), 3)
+
+
+@pytest.mark.parametrize("params", [{}, {"enable_backfilling": False}, {"allow_seed_items": True}])
+@pytest.mark.parametrize("rules", [None, Rules(exclude_item_ids=("i0", "i1", "i2", "i3")), Rules(item_id_prefix="i1")])
+def test_long_rows_and_heavy_users_agree_under_rules_without_backfill(params, rules):
+    """Rows long enough for the sampled floors, users with many seeds (the floor must sit below k + seeds),
+    exclusions among the best items, and no backfill to hide a row that came out short."""
+    model = random_model(5, users=200, items=1200, events=8000, categories=False, **params)
+    assert_block_equals_recommend(model, 8, rules)
