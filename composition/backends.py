@@ -14,7 +14,7 @@ from config.settings import Settings
 from model_provider import BlobModelStore
 from observability.metrics import StorageGauges
 from observability.probes import quick_clients
-from registry import ModelStatus, TableModelRegistry, TableScheduleStore
+from registry import ModelStatus, TableJobRegistry, TableModelRegistry, TableScheduleStore
 from storage.clients import StorageClients
 from storage.queues import ModelQueues
 from storage.usage_blobs import list_usage_blobs
@@ -33,6 +33,7 @@ class Backends:
     queues: ModelQueues
     usage_locator: Callable[[str, str], list]
     schedules: TableScheduleStore
+    jobs: TableJobRegistry
 
     def ensure_resources(self, settings: Settings) -> None:
         """Create the table, queues and models container if missing."""
@@ -54,6 +55,7 @@ def build_backends(settings: Settings) -> Backends:
         queues=ModelQueues(clients.queues, settings),
         usage_locator=usage_locator,
         schedules=TableScheduleStore(models_table),
+        jobs=TableJobRegistry(models_table),
     )
 
 

@@ -31,7 +31,7 @@ POSITIVE_SETTINGS = (
     "queue_poll_seconds", "message_visibility_seconds", "model_cache_seconds", "model_cache_entries",
     "model_cache_bytes", "model_max_blob_bytes", "model_max_header_bytes", "model_failure_seconds",
     "answer_cache_seconds", "answer_cache_entries", "answer_cache_bytes", "registry_cache_seconds",
-    "max_request_bytes", "heartbeat_seconds", "max_dequeue_count", "retry_backoff_seconds",
+    "max_request_bytes", "heartbeat_seconds", "max_dequeue_count", "batch_rows_per_part", "retry_backoff_seconds",
     "max_retry_backoff_seconds", "gunicorn_threads", "training_deadline_seconds", "sweep_interval_seconds",
     "stale_message_seconds")
 NON_NEGATIVE_SETTINGS = {"readiness_cache_seconds": "", "cache_metrics_seconds": "", "max_interruptions": "",
@@ -63,6 +63,10 @@ class Settings:
     but the service's own (MODELS_CONTAINER), which is always refused."""
     train_queue: str = "train-models"
     delete_queue: str = "delete-models"
+    batch_queue: str = "batch-jobs"
+    """Batch scoring jobs (issue 23), consumed by the same workers after deletions and trainings."""
+    batch_rows_per_part: int = 50_000
+    """Users scored into one output part blob (and held in memory at once) by a batch job."""
     queue_poll_seconds: float = 1.0
     """How long the worker sleeps when both queues are empty."""
     message_visibility_seconds: int = 60
@@ -197,7 +201,7 @@ class Settings:
         self._validate_storage_access()
         self._validate_dask()
         self._validate_metrics_model_ids()
-        for name in ("train_queue", "delete_queue"):
+        for name in ("train_queue", "delete_queue", "batch_queue"):
             if len(getattr(self, name)) > MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX):
                 raise SettingsError(f"setting {name.upper()} leaves no room for its poison queue's "
                                     f"{POISON_SUFFIX!r} suffix: at most {MAX_QUEUE_NAME_LENGTH - len(POISON_SUFFIX)} "
@@ -264,6 +268,11 @@ class Settings:
     def delete_poison_queue(self) -> str:
         """Where delete messages go after MAX_DEQUEUE_COUNT deliveries."""
         return self.delete_queue + POISON_SUFFIX
+
+    @property
+    def batch_poison_queue(self) -> str:
+        """Where batch messages go after MAX_DEQUEUE_COUNT deliveries (their job is marked Failed)."""
+        return self.batch_queue + POISON_SUFFIX
 
     def api_keys(self, role: str) -> list:
         """The configured keys (as str) of a role: 'admin' or 'recommend'."""

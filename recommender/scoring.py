@@ -82,7 +82,20 @@ def recommend(model: SARModel, user_id: Optional[str] = None, events: Optional[E
     seeds, affinities = _seed_affinities(model, user_id, events)
     if seeds.size == 0:
         return _pick(model, None, k, item_filter, never=seeds)
-    scores = _score(model, seeds, affinities)
+    return rank_user_scores(model, _score(model, seeds, affinities), seeds, k, item_filter)
+
+
+def rank_user_scores(model: SARModel, scores: np.ndarray, seeds: np.ndarray, k: int,
+                     item_filter: Optional[ItemFilter]) -> list:
+    """recommend's answer from a user's dense scores (changed in place) and seed items (recommender.batch).
+
+    Parameters
+    ----------
+    scores : float64 array, shape (n_items,), sum_j a_j * S[j, :] over the seeds
+    seeds : int array, the user's distinct seed items (empty: popular items only)
+    """
+    if seeds.size == 0:
+        return _pick(model, None, k, item_filter, never=seeds)
     if not model.params.allow_seed_items:
         scores[seeds] = 0.0  # not positive, so never ranked
     if item_filter is not None:

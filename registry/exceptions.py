@@ -10,6 +10,10 @@ class ModelNotFoundError(RegistryError, LookupError):
     """No model has this id (never created, or deleted)."""
 
 
+class JobNotFoundError(RegistryError, LookupError):
+    """No batch job has this id."""
+
+
 class ConcurrentUpdateError(RegistryError):
     """Someone else changed the model since it was read (its ETag no longer matches)."""
 

@@ -9,7 +9,7 @@ from azure.data.tables import TableClient, UpdateMode
 
 from .exceptions import ConcurrentUpdateError
 from .schedules import ScheduleNotFoundError, ScheduleRecord
-from .table import _storage_errors
+from .table import storage_errors
 
 SCHEDULES_PARTITION = "schedule"
 
@@ -20,23 +20,23 @@ class TableScheduleStore:
     def __init__(self, table: TableClient):
         self._table = table
 
-    @_storage_errors
+    @storage_errors
     def put(self, schedule: ScheduleRecord) -> ScheduleRecord:
         metadata = self._table.upsert_entity(_to_entity(schedule), mode=UpdateMode.REPLACE)
         return replace(schedule, etag=metadata.get("etag"))
 
-    @_storage_errors
+    @storage_errors
     def get(self, model_id: str) -> ScheduleRecord:
         try:
             return _from_entity(self._table.get_entity(SCHEDULES_PARTITION, model_id))
         except ResourceNotFoundError:
             raise ScheduleNotFoundError(f"model {model_id} has no schedule") from None
 
-    @_storage_errors
+    @storage_errors
     def list_all(self) -> list:
         return [_from_entity(entity) for entity in self._table.query_entities(f"PartitionKey eq '{SCHEDULES_PARTITION}'")]
 
-    @_storage_errors
+    @storage_errors
     def update(self, schedule: ScheduleRecord) -> ScheduleRecord:
         try:
             metadata = self._table.update_entity(_to_entity(schedule), mode=UpdateMode.REPLACE, etag=schedule.etag,
@@ -49,7 +49,7 @@ class TableScheduleStore:
                 from None
         return replace(schedule, etag=metadata.get("etag"))
 
-    @_storage_errors
+    @storage_errors
     def delete(self, model_id: str) -> None:
         self.get(model_id)
         self._table.delete_entity(SCHEDULES_PARTITION, model_id)

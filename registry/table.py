@@ -31,7 +31,7 @@ writes its progress every few seconds)."""
 DELETING_MESSAGE = "Deleting: a worker removes its blobs"
 
 
-def _storage_errors(method):
+def storage_errors(method):
     """Turn the SDK's transport and server errors into StorageUnavailableError at the boundary."""
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
@@ -52,26 +52,26 @@ class TableModelRegistry:
     def __init__(self, table: TableClient):
         self._table = table
 
-    @_storage_errors
+    @storage_errors
     def create(self, record: ModelRecord) -> ModelRecord:
         metadata = self._table.create_entity(_to_entity(record))
         return _with_etag(record, metadata)
 
-    @_storage_errors
+    @storage_errors
     def get(self, model_id: str) -> ModelRecord:
         record = self._get_any(model_id)
         if record is None or record.status == ModelStatus.DELETING:
             raise ModelNotFoundError(f"model {model_id} does not exist")
         return record
 
-    @_storage_errors
+    @storage_errors
     def list_page(self, page_size: int, continuation_token: Optional[str] = None) -> ModelPage:
         # A table returns rows in RowKey (model id) order, never by time: read the summary columns of
         # every model and page them here. A model is a training run, so a table holds few of them.
         entities = self._table.query_entities(LISTED_ROWS, select=SUMMARY_COLUMNS)
         return newest_first_page(map(_summary_from_entity, entities), page_size, continuation_token)
 
-    @_storage_errors
+    @storage_errors
     def update(self, record: ModelRecord, *, if_unchanged: bool = False) -> ModelRecord:
         if if_unchanged:
             return self._replace(record, record.etag)
@@ -94,7 +94,7 @@ class TableModelRegistry:
             raise ConcurrentUpdateError(f"model {record.id} changed since it was read") from None
         return _with_etag(record, metadata)
 
-    @_storage_errors
+    @storage_errors
     def delete(self, model_id: str) -> None:
         for _ in range(DELETE_ATTEMPTS):
             record = self.get(model_id)
@@ -111,7 +111,7 @@ class TableModelRegistry:
         if default is not None and default.get("ModelId") == model_id:
             self._delete_default_if_unchanged(default.metadata["etag"])
 
-    @_storage_errors
+    @storage_errors
     def purge(self, model_id: str) -> bool:
         record = self._get_any(model_id)
         if record is None or record.status != ModelStatus.DELETING:
@@ -123,21 +123,21 @@ class TableModelRegistry:
             return False
         return True
 
-    @_storage_errors
+    @storage_errors
     def all_records(self) -> list:
         return [_from_entity(entity) for entity in self._table.query_entities(f"PartitionKey eq '{MODELS_PARTITION}'")]
 
-    @_storage_errors
+    @storage_errors
     def get_default_id(self) -> Optional[str]:
         default = self._default_entity()
         return None if default is None else default.get("ModelId")
 
-    @_storage_errors
+    @storage_errors
     def set_default_id(self, model_id: str) -> None:
         metadata = self._table.upsert_entity({**DEFAULT_KEY, "ModelId": model_id}, mode=UpdateMode.REPLACE)
         self._check_default(model_id, metadata["etag"])
 
-    @_storage_errors
+    @storage_errors
     def set_default_if_none(self, model_id: str) -> bool:
         for _ in range(DELETE_ATTEMPTS):
             default = self._default_entity()

@@ -73,7 +73,7 @@ class StorageClients:
     def ensure_resources(self, settings: Settings):
         """Create the table, queues and container the service needs, if missing."""
         self.tables.create_table_if_not_exists(settings.models_table)
-        for queue in (settings.train_queue, settings.delete_queue):
+        for queue in (settings.train_queue, settings.delete_queue, settings.batch_queue):
             _create_if_missing(self.queues.create_queue, queue)
         _create_if_missing(self.blobs.create_container, settings.models_container)
 

@@ -31,17 +31,27 @@ class ModelMessage:
     @classmethod
     def from_json(cls, text: str) -> "ModelMessage":
         """Parse queue text; BadMessageError when it is not ours."""
-        try:
-            body = json.loads(text)
-            version, model_id = body["version"], str(uuid.UUID(body["modelId"]))
-            interruptions = body.get("interruptions", 0)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            raise BadMessageError(f"not a model message: {text[:200]!r}") from error
-        if version != MESSAGE_VERSION:
-            raise BadMessageError(f"unknown message version {version!r}")
+        model_id, body = _guid_of(text, "modelId", "model")
+        interruptions = body.get("interruptions", 0)
         if type(interruptions) is not int or interruptions < 0:
             raise BadMessageError(f"interruptions must be a count, got {interruptions!r}")
         return cls(model_id, interruptions)
+
+
+@dataclass(frozen=True)
+class BatchMessage:
+    """Run one batch scoring job (sent once, when it is created)."""
+
+    job_id: str
+
+    def to_json(self) -> str:
+        """The message as queue text."""
+        return json.dumps({"version": MESSAGE_VERSION, "jobId": self.job_id})
+
+    @classmethod
+    def from_json(cls, text: str) -> "BatchMessage":
+        """Parse queue text; BadMessageError when it is not a batch message."""
+        return cls(_guid_of(text, "jobId", "batch")[0])
 
 
 class TrainMessage(ModelMessage):
@@ -50,3 +60,15 @@ class TrainMessage(ModelMessage):
 
 class DeleteMessage(ModelMessage):
     """Delete the model's blob and cancel a training in progress."""
+
+
+def _guid_of(text: str, key: str, kind: str) -> tuple:
+    """(the GUID under `key`, the whole body) of a message of this contract's version. :raise BadMessageError:"""
+    try:
+        body = json.loads(text)
+        version, guid = body["version"], str(uuid.UUID(body[key]))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise BadMessageError(f"not a {kind} message: {text[:200]!r}") from error
+    if version != MESSAGE_VERSION:
+        raise BadMessageError(f"unknown message version {version!r}")
+    return guid, body

@@ -22,7 +22,7 @@ def storage_names():
     """Table, queue and container names no other test uses."""
     suffix = uuid.uuid4().hex[:10]
     return {"models_table": f"models{suffix}", "models_container": f"models-{suffix}",
-            "train_queue": f"train-{suffix}", "delete_queue": f"delete-{suffix}"}
+            "train_queue": f"train-{suffix}", "delete_queue": f"delete-{suffix}", "batch_queue": f"batch-{suffix}"}
 
 
 @pytest.fixture
@@ -53,9 +53,10 @@ def usage_container(storage):
 def _remove_resources(settings):
     storage = StorageClients.from_settings(settings)
     storage.tables.delete_table(settings.models_table)
-    for queue in (settings.train_queue, settings.delete_queue):
+    for queue in (settings.train_queue, settings.delete_queue, settings.batch_queue):
         storage.queues.delete_queue(queue)
-    for queue in (settings.train_poison_queue, settings.delete_poison_queue):  # made by workers, if any
+    for queue in (settings.train_poison_queue, settings.delete_poison_queue,
+                  settings.batch_poison_queue):  # made by workers, if any
         try:
             storage.queues.delete_queue(queue)
         except ResourceNotFoundError:

@@ -10,17 +10,17 @@ from config.settings import Settings
 from model_provider import CacheLimits, LoadLimits, ModelProvider
 from observability import logs
 from observability.metrics import observe_model_load
-from registry import InMemoryScheduleStore
+from registry import InMemoryJobRegistry, InMemoryScheduleStore
 from registry.cached import CachedRecordReader
 
-from . import dashboard, errors, items_api, models_api, ops, recommend_api, retrain_api, spec_api
+from . import batch_api, dashboard, errors, items_api, models_api, ops, recommend_api, retrain_api, spec_api
 from .api_request import ApiRequest
 from .json_provider import CompactJSONProvider
 from .services import ModelIdConverter
 
 
 def create_app(settings: Optional[Settings] = None, *, registry=None, provider=None, queues=None, usage_locator=None,
-               schedules=None):
+               schedules=None, jobs=None):
     """Build the app. Settings come from the environment unless given; collaborators from storage unless given."""
     settings = settings or Settings.from_environ(os.environ)
     logs.configure(settings)  # JSON lines, secrets redacted (observability/logs.py)
@@ -43,16 +43,19 @@ def create_app(settings: Optional[Settings] = None, *, registry=None, provider=N
         queues = queues or backends.queues
         usage_locator = usage_locator or backends.usage_locator
         schedules = schedules or backends.schedules
+        jobs = jobs or backends.jobs
     records = CachedRecordReader(registry, settings.registry_cache_seconds)
     app.extensions.update(registry=registry, records=records, provider=provider, queues=queues,
-                          # injected collaborators without a schedule store (unit tests): one in memory
-                          usage_locator=usage_locator, schedules=schedules or InMemoryScheduleStore())
+                          # injected collaborators without a schedule or job store (unit tests): ones in memory
+                          usage_locator=usage_locator, schedules=schedules or InMemoryScheduleStore(),
+                          jobs=jobs or InMemoryJobRegistry())
     errors.init_app(app)
     ops.init_app(app, settings)  # probes, and request ids, log lines and metrics
     app.register_blueprint(models_api.bp)
     app.register_blueprint(recommend_api.bp)
     app.register_blueprint(items_api.bp)
     app.register_blueprint(retrain_api.bp)
+    app.register_blueprint(batch_api.bp)
     app.register_blueprint(spec_api.bp)
     app.register_blueprint(dashboard.bp)
     return app

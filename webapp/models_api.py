@@ -9,7 +9,7 @@ from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRec
 from storage.exceptions import ContainerNotFoundError
 from storage.retries import describe_error, is_transient
 
-from . import services
+from . import batch_api, services
 from .auth import require_role
 from .errors import ApiError, field_error
 from .lineage_schemas import model_creation_schema
@@ -104,6 +104,7 @@ def delete_model(model_id):
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
     services.records().forget(model_id)
     services.provider().forget(model_id)
+    batch_api.cancel_jobs_of_model(model_id)
     try:
         services.queues().send_delete(model_id)
     except Exception as error:

@@ -276,6 +276,24 @@ class RecommendRequestSchema(RulesSchema):
     category_window = rule_integer(JsonInteger)
 
 
+class BatchRequestSchema(RulesSchema):
+    """POST .../batch body: where the output goes, how many items per user, the rules (the recommend POST body's
+    fields), and which users (every user the model knows unless a user list, one id per line, in the output
+    container is named)."""
+
+    output_container_name = fields.String(required=True, validate=[
+        length(*CONTAINER_NAME_LENGTH),
+        FullMatch(CONTAINER_NAME, CodedMessage(
+            "must be lower-case letters, digits and single hyphens, not at either end", "InvalidContainerName"))])
+    output_relative_path = RelativePath(required=True)
+    recommendation_count = JsonInteger(load_default=DEFAULT_RECOMMENDATION_COUNT,
+                                       validate=in_range(*RECOMMENDATION_COUNT_RANGE))
+    max_per_category = rule_integer(JsonInteger)
+    category_window = rule_integer(JsonInteger)
+    user_list_relative_path = RelativePath(load_default=None, allow_none=True)
+    format = EnumName(["csv", "jsonl"], {}, load_default="csv")
+
+
 class ScoreRequestSchema(CamelCaseSchema):
     """POST .../scores body: the items to score, and usage events (with or instead of userId)."""
 
@@ -331,6 +349,7 @@ recommend_request_schema = RecommendRequestSchema()
 score_query_schema = ScoreQuerySchema()
 score_request_schema = ScoreRequestSchema()
 item_lookup_query_schema = ItemLookupQuerySchema()
+batch_request_schema = BatchRequestSchema()
 model_list_query_schema = ModelListQuerySchema()
 set_default_query_schema = SetDefaultQuerySchema()
 

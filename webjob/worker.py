@@ -4,12 +4,13 @@ import os
 import signal
 import threading
 
-from registry import ModelNotFoundError
-from storage.messages import BadMessageError, DeleteMessage, ModelMessage, TrainMessage
+from registry import ModelNotFoundError, TableJobRegistry
+from storage.messages import BadMessageError, BatchMessage, DeleteMessage, ModelMessage, TrainMessage
 from storage.queues import ModelQueues, send
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
 
 from .backoff import Backoff
+from .batch_job import BatchJob
 from .cancellation import Cancellation, CancelReason
 from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
@@ -27,19 +28,23 @@ STOP_GRACE_SECONDS = 7.0
 
 
 class Worker:
-    """Consumes the delete queue, then the train queue. Signal handlers only set state (then a watchdog).
+    """Consumes the delete queue, then the train queue, then (with `jobs`, a JobRegistry) the batch queue.
 
-    `queues` maps "train", "delete", "train_poison" and "delete_poison" to QueueClients; `models_container`
+    Signal handlers only set state (then a watchdog). `queues` maps "train", "delete", "train_poison" and
+    "delete_poison" (and "batch", "batch_poison" with `jobs`) to QueueClients; `models_container`
     is the ContainerClient of the model blobs (and the training leases).
     """
 
     def __init__(self, settings, *, registry, store, blobs, queues: dict, models_container, trainer_factory=None,
-                 scheduler=None):
+                 scheduler=None, jobs=None):
         self._settings, self._registry, self._store = settings, registry, store
         self._scheduler = scheduler  # retrain schedules (webjob.scheduler), checked between messages
         self._queues, self._container = queues, models_container
         trainer_factory = trainer_factory or trainer_factory_for(settings, blobs, store)  # local, or on Dask
         self._job = TrainJob(settings, registry, store, models_container, trainer_factory)
+        self._batch = BatchJob(settings, jobs, registry, store, blobs, models_container) if jobs is not None else None
+        self._roles = (("delete", self._delete), ("train", self._train)) + \
+            ((("batch", self._run_batch),) if self._batch is not None else ())
         self._sweeper = Sweeper(settings, registry, store, models_container, {
             "train": lambda model_id: send(queues["train"], TrainMessage(model_id)),
             "delete": lambda model_id: send(queues["delete"], DeleteMessage(model_id))})
@@ -52,13 +57,15 @@ class Worker:
     def from_storage(cls, settings, storage, registry, store, trainer_factory=None, schedules=None) -> "Worker":
         """A worker on the queues and models container named by the settings; with `schedules`, it runs them."""
         names = {"train": settings.train_queue, "delete": settings.delete_queue,
-                 "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue}
+                 "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue,
+                 "batch": settings.batch_queue, "batch_poison": settings.batch_poison_queue}
         queues = {role: storage.queues.get_queue_client(name) for role, name in names.items()}
         scheduler = None if schedules is None else \
             Scheduler(registry, schedules, ModelQueues(storage.queues, settings).send_train)
         return cls(settings, registry=registry, store=store, blobs=storage.blobs, queues=queues,
                    models_container=storage.blobs.get_container_client(settings.models_container),
-                   trainer_factory=trainer_factory, scheduler=scheduler)
+                   trainer_factory=trainer_factory, scheduler=scheduler,
+                   jobs=TableJobRegistry(storage.tables.get_table_client(settings.models_table)))
 
     def work(self, burst: bool = False, max_messages: int = None) -> bool:
         """Handle messages until stopped; with burst, until both queues hold no message. True if any was handled.
@@ -124,11 +131,11 @@ class Worker:
 
     def ensure_poison_queues(self):
         """Create the poison queues if missing (startup)."""
-        for role in ("train_poison", "delete_poison"):
+        for role in [f"{role}_poison" for role, _ in self._roles]:
             create_queue_if_missing(self._queues[role])
 
     def _handle_next(self) -> bool:
-        for role, handle in (("delete", self._delete), ("train", self._train)):
+        for role, handle in self._roles:
             message = self._queues[role].receive_message(
                 visibility_timeout=self._settings.message_visibility_seconds, **NO_SDK_RETRIES)
             if message is not None:
@@ -139,15 +146,18 @@ class Worker:
 
     def _dispatch(self, delivery: Delivery, role: str, handle) -> Outcome:
         try:
-            message = ModelMessage.from_json(delivery.content)
+            message = BatchMessage.from_json(delivery.content) if role == "batch" \
+                else ModelMessage.from_json(delivery.content)
         except BadMessageError as error:
             logger.error("moving a message that is not ours to the poison queue: %s", error)
             return Outcome(Action.POISON)
         if self._stopping.is_set():
             return Outcome(Action.RELEASE)
-        model_id = message.model_id
+        model_id = message.job_id if role == "batch" else message.model_id
         if delivery.dequeue_count > self._settings.max_dequeue_count:
             logger.error("model %s: %s message delivered %d times; giving up", model_id, role, delivery.dequeue_count)
+            if role == "batch":
+                return self._batch.give_up(model_id)
             return self._job.give_up(delivery, model_id) if role == "train" else Outcome(Action.POISON)
         return handle(delivery, message)
 
@@ -156,6 +166,12 @@ class Worker:
         if self._stopping.is_set():  # a stop request between receiving and here
             return Outcome(Action.RELEASE)
         return self._job.run(delivery, message, self._cancellation)
+
+    def _run_batch(self, delivery: Delivery, message: BatchMessage) -> Outcome:
+        self._cancellation = Cancellation()
+        if self._stopping.is_set():
+            return Outcome(Action.RELEASE)
+        return self._batch.run(delivery, message.job_id, self._cancellation)
 
     def _delete(self, delivery: Delivery, message: ModelMessage) -> Outcome:
         model_id = message.model_id
@@ -185,7 +201,7 @@ class Worker:
 
     def _queues_empty(self) -> bool:
         return all(self._queues[role].get_queue_properties(**NO_SDK_RETRIES).approximate_message_count == 0
-                   for role in ("delete", "train"))
+                   for role, _ in self._roles)
 
     def _exit_now(self, why: str):
         """Make the current message visible again (if storage answers within a moment) and end the process."""

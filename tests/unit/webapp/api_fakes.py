@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from config.settings import Settings
 from model_provider import ModelBlobNotFoundError, Recommender
 from recommender import SARParameters, fit, make_events
-from registry import InMemoryModelRegistry, ModelStatus
+from registry import InMemoryJobRegistry, InMemoryModelRegistry, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 from webapp import create_app
 
@@ -25,6 +25,9 @@ class FakeQueues:
 
     def send_delete(self, model_id):
         self.sent.append(("delete", model_id))
+
+    def send_batch(self, job_id):
+        self.sent.append(("batch", job_id))
 
 
 class FakeProvider:
@@ -52,7 +55,7 @@ def blobs_in_container_data(container, path):
 
 def make_parts() -> dict:
     return {"registry": InMemoryModelRegistry(), "provider": FakeProvider(), "queues": FakeQueues(),
-            "usage_locator": blobs_in_container_data}
+            "usage_locator": blobs_in_container_data, "jobs": InMemoryJobRegistry()}
 
 
 def refuse_constant(name: str):

@@ -45,6 +45,10 @@ QUERY_SCHEMAS = {
     ("/api/models/default/popular", "get"): schemas.popular_query_schema,
     ("/api/models/{modelId}/items", "get"): schemas.item_lookup_query_schema,
     ("/api/models/default/items", "get"): schemas.item_lookup_query_schema,
+    ("/api/models/{modelId}/batch", "post"): schemas.no_query_schema,
+    ("/api/models/default/batch", "post"): schemas.no_query_schema,
+    ("/api/batches/{jobId}", "get"): schemas.no_query_schema,
+    ("/api/batches/{jobId}", "delete"): schemas.no_query_schema,
     ("/api/openapi.yaml", "get"): schemas.no_query_schema,
     ("/api/docs", "get"): schemas.no_query_schema,
     ("/api/docs/{asset}", "get"): schemas.no_query_schema,
@@ -55,7 +59,8 @@ BODY_SCHEMAS = {"ModelParameters": lineage_schemas.model_creation_schema, "Usage
                 "RecommendRequest": schemas.recommend_request_schema, "ScoreRequest": schemas.score_request_schema,
                 "PromotionPolicy": lineage_schemas.promotion_policy_schema,
                 "RetrainRequest": lineage_schemas.retrain_request_schema,
-                "ScheduleRequest": lineage_schemas.schedule_request_schema}
+                "ScheduleRequest": lineage_schemas.schedule_request_schema,
+                "BatchRequest": schemas.batch_request_schema}
 
 
 def resolve(node: dict) -> dict:
@@ -141,8 +146,10 @@ def test_the_spec_is_valid_openapi_3_1():
 
 
 def test_the_spec_lists_exactly_the_served_routes_and_methods():
-    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_PRIMARY_KEY": "a-test-admin-key-0001"})
-    app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object())
+    settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+                                      "ADMIN_PRIMARY_KEY": "a-test-admin-key-0001"})
+    app = create_app(settings, registry=object(), provider=object(), queues=object(), usage_locator=object(),
+                     jobs=object())
     served = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/api/", "/health/")):

@@ -1,0 +1,89 @@
+"""recommend_block answers, user for user and bit for bit, what scoring.recommend answers (issue 23)."""
+import numpy as np
+import pytest
+
+from recommender import SARParameters, fit, make_events, scoring
+from recommender.batch import recommend_block
+from recommender.rules import Rules
+
+
+def random_model(seed: int, users=60, items=40, events=400, categories=True, **params):
+    """A model on random usage with ties (integer weights, few timestamps), negative weights and categories."""
+    rng = np.random.default_rng(seed)
+    user_ids = [f"u{u}" for u in rng.integers(0, users, events)]
+    item_ids = [f"i{i}" for i in (rng.zipf(1.5, events) % items)]
+    timestamps = 1.7e9 + rng.integers(0, 5, events) * 86400.0
+    weights = rng.choice([1.0, 2.0, 4.0, -1.0], events, p=[0.6, 0.2, 0.15, 0.05])
+    params = {"support_threshold": 1, "enable_user_to_item": True, **params}
+    model = fit(make_events(user_ids, item_ids, timestamps, weights), SARParameters(**params))
+    if categories:
+        model = model.with_item_categories(model.item_ids, [f"c{hash(i) % 4}" if i.endswith(("1", "3", "7")) else ""
+                                                             for i in model.item_ids])
+    return model
+
+
+def assert_block_equals_recommend(model, k, rules=None, rows=None):
+    rows = np.arange(len(model.user_ids)) if rows is None else rows
+    block = recommend_block(model, rows, k, rules)
+    assert block.counts.sum() == block.item_indices.size
+    at = 0
+    for row, count in zip(block.user_rows.tolist(), block.counts.tolist()):
+        expected = scoring.recommend(model, user_id=model.user_ids[row], k=k, rules=rules)
+        got = list(zip(model.item_ids[block.item_indices[at:at + count]].tolist(),
+                       block.scores[at:at + count].tolist()))
+        assert got == [tuple(answer) for answer in expected], f"user {model.user_ids[row]}"
+        at += count
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_unfiltered_block_equals_recommend(seed, k):
+    assert_block_equals_recommend(random_model(seed), k)
+
+
+@pytest.mark.parametrize("params", [
+    {"allow_seed_items": True}, {"enable_backfilling": False}, {"enable_user_affinity": False},
+    {"similarity_function": "Lift"}, {"similarity_function": "Cooccurrence", "support_threshold": 2},
+])
+def test_parameters_keep_block_equal_to_recommend(params):
+    for seed in range(3):
+        assert_block_equals_recommend(random_model(seed, **params), 5)
+
+
+@pytest.mark.parametrize("rules", [
+    Rules(include_item_ids=("i1", "i2", "i3", "i5", "i8", "i13", "nope")),
+    Rules(item_id_prefix="i1"),
+    Rules(exclude_item_ids=("i0", "i1", "i2")),
+    Rules(max_per_category=1),
+    Rules(max_per_category=1, category_window=3, exclude_item_ids=("i4",)),
+    Rules(include_item_ids=()),
+])
+def test_rules_keep_block_equal_to_recommend(rules):
+    for seed in range(3):
+        assert_block_equals_recommend(random_model(seed), 6, rules)
+
+
+def test_long_rows_use_the_sampled_floor_and_still_agree():
+    """Enough items that the strided sample sets a positive floor (more than 4k samples per row)."""
+    model = random_model(11, users=80, items=900, events=6000, categories=False)
+    assert_block_equals_recommend(model, 5)
+
+
+def test_a_block_in_any_order_and_with_repeats():
+    model = random_model(3)
+    assert_block_equals_recommend(model, 4, rows=np.array([5, 0, 5, 17]))
+
+
+def test_a_model_without_histories_is_refused():
+    model = random_model(0, enable_user_to_item=False)
+    with pytest.raises(ValueError, match="user histories"):
+        recommend_block(model, np.array([0]), 3)
+
+
+@pytest.mark.parametrize("params", [{}, {"enable_backfilling": False}, {"allow_seed_items": True}])
+@pytest.mark.parametrize("rules", [None, Rules(exclude_item_ids=("i0", "i1", "i2", "i3")), Rules(item_id_prefix="i1")])
+def test_long_rows_and_heavy_users_agree_under_rules_without_backfill(params, rules):
+    """Rows long enough for the sampled floors, users with many seeds (the floor must sit below k + seeds),
+    exclusions among the best items, and no backfill to hide a row that came out short."""
+    model = random_model(5, users=200, items=1200, events=8000, categories=False, **params)
+    assert_block_equals_recommend(model, 8, rules)

@@ -1,0 +1,171 @@
+"""One batch message: claim the job, score its users a part at a time under a heartbeat, write each part blob,
+and record progress after each, so that a job whose worker died goes on from its last part elsewhere."""
+import logging
+
+import numpy as np
+
+from recommender import ModelFormatError, ModelIdentityError, from_bytes
+from recommender.batch import recommend_block
+from recommender.exceptions import CategoriesUnavailableError, TooManyParsingErrorsError
+from recommender.rules import Rules
+from recommender.user_list import parse_user_list
+from registry import FINAL_JOB_STATUSES, ConcurrentUpdateError, JobNotFoundError, JobStatus, ModelNotFoundError
+
+from .batch_format import EXTENSIONS, format_block
+from .cancellation import Cancellation, CancelReason
+from .delivery import Delivery
+from .exceptions import TrainingCancelledError
+from .heartbeat import Heartbeat
+from .job_claim import JobClaim
+from .lease import TrainingLease
+from .train_job import FINISH, LEAVE, RELEASE, Action, Outcome
+
+logger = logging.getLogger(__name__)
+
+BLOCK_USERS = 256
+"""Users scored by one sparse product: a dense block of their scores is BLOCK_USERS x items floats."""
+PART_NAME = "{path}/part-{index:05d}.{extension}"
+
+
+class NoProgress:
+    """The heartbeat's progress source: a batch job writes its own progress after each part."""
+
+    @staticmethod
+    def take():
+        return None
+
+
+class BatchJob:
+    """Handles batch messages for one worker."""
+
+    def __init__(self, settings, jobs, models, store, blobs, models_container):
+        self._settings, self._jobs, self._models, self._store = settings, jobs, models, store
+        self._blobs, self._container = blobs, models_container
+        self._heartbeat_interval = min(settings.heartbeat_seconds, settings.message_visibility_seconds / 3)
+
+    def run(self, delivery: Delivery, job_id: str, cancellation: Cancellation) -> Outcome:
+        """Run the job unless it is gone or over; a duplicate message finds the lease held and is dropped."""
+        try:
+            record = self._jobs.get_job(job_id)
+        except JobNotFoundError:
+            return FINISH
+        if record.status in FINAL_JOB_STATUSES:
+            return FINISH
+        lease = TrainingLease(self._container, f"batches/{job_id}", delivery.id)
+        if not lease.acquire():
+            return FINISH
+        try:
+            claim = JobClaim(self._jobs, self._models, self._jobs.update_job(
+                record.with_status(JobStatus.RUNNING, f"Running (delivery {delivery.dequeue_count})"),
+                if_unchanged=True))
+            return self._run(delivery, lease, claim, cancellation)
+        except ConcurrentUpdateError:
+            return LEAVE  # cancelled, or claimed by another worker, meanwhile
+        finally:
+            lease.release()
+
+    def give_up(self, job_id: str) -> Outcome:
+        """Delivered too often: fail the job, poison the message."""
+        try:
+            record = self._jobs.get_job(job_id)
+            if record.status not in FINAL_JOB_STATUSES:
+                self._jobs.update_job(record.with_status(
+                    JobStatus.FAILED, f"Failed: gave up after {self._settings.max_dequeue_count} deliveries; last "
+                                      f"status: {record.status_message}"))
+        except JobNotFoundError:
+            pass
+        return Outcome(Action.POISON)
+
+    def _run(self, delivery, lease, claim: JobClaim, cancellation: Cancellation) -> Outcome:
+        try:
+            with Heartbeat(delivery, lease, claim, NoProgress(), cancellation, self._heartbeat_interval):
+                self._score_all(claim, cancellation)
+        except TrainingCancelledError as cancelled:
+            return self._cancelled(claim, cancelled.reason)
+        except (ModelNotFoundError, CategoriesUnavailableError, TooManyParsingErrorsError, BatchInputError,
+                ModelFormatError, ModelIdentityError) as error:
+            claim.write(JobStatus.FAILED, f"Failed: {error}")
+            return FINISH
+        return FINISH
+
+    def _score_all(self, claim: JobClaim, cancellation: Cancellation):
+        request = claim.record.request
+        model = self._load_model(claim.record.model_id)
+        rows, report = self._users(model, request)
+        if report is not None:
+            claim.write(JobStatus.RUNNING, claim.record.status_message, errors=report)
+        per_part = self._settings.batch_rows_per_part
+        parts = max(1, -(-rows.size // per_part))
+        rules = _rules(request)
+        output = self._blobs.get_container_client(request["outputContainerName"])
+        for index in range(claim.record.parts_done, parts):
+            cancellation.raise_if_cancelled()
+            part_rows = rows[index * per_part:(index + 1) * per_part]
+            data, written = self._part(model, part_rows, request, rules, cancellation)
+            name = PART_NAME.format(path=request["outputRelativePath"], index=index,
+                                    extension=EXTENSIONS[request["format"]])
+            output.upload_blob(name, data, overwrite=True)
+            record = claim.record
+            claim.write(JobStatus.RUNNING, f"Wrote part {index + 1} of {parts}", parts_done=index + 1,
+                        progress=round((index + 1) / parts, 4), users_scored=record.users_scored + part_rows.size,
+                        rows_written=record.rows_written + written)
+        claim.write(JobStatus.COMPLETED, f"Completed: {claim.record.users_scored} users, {parts} parts")
+
+    def _part(self, model, rows: np.ndarray, request: dict, rules, cancellation: Cancellation) -> tuple:
+        """(bytes of the part, rows written)."""
+        chunks, written = [], 0
+        for start in range(0, rows.size, BLOCK_USERS):
+            cancellation.raise_if_cancelled()
+            block = recommend_block(model, rows[start:start + BLOCK_USERS], request["recommendationCount"], rules)
+            chunks.append(format_block(model.user_ids, model.item_ids, block, request["format"], header=start == 0))
+            written += int(block.counts.sum())
+        if not chunks:  # no known user: the part still says what its columns are
+            chunks.append(format_block(model.user_ids, model.item_ids, recommend_block(model, rows), request["format"]))
+        return b"".join(chunks), written
+
+    def _load_model(self, model_id: str):
+        self._models.get(model_id)  # :raise ModelNotFoundError:
+        model = from_bytes(self._store.load(model_id).data, expected_model_id=model_id)
+        if model.user_affinity is None:
+            raise BatchInputError("the model keeps no user histories (enableUserToItemRecommendations)")
+        return model
+
+    def _users(self, model, request: dict) -> tuple:
+        """(user rows to score, the user list's report or None for every user)."""
+        path = request.get("userListRelativePath")
+        if path is None:
+            return np.arange(len(model.user_ids)), None
+        container = request.get("userListContainerName") or request["outputContainerName"]
+        text = self._blobs.get_container_client(container).download_blob(path).readall().decode("utf-8", "replace")
+        return parse_user_list(text, path, model.user_index, self._settings.max_parsing_errors)
+
+    def _cancelled(self, claim: JobClaim, reason: CancelReason) -> Outcome:
+        if reason == CancelReason.WORKER_STOPPING:
+            return RELEASE  # another worker goes on from the last part written
+        if reason == CancelReason.MODEL_DELETED:
+            try:
+                claim.write(JobStatus.CANCELLED, "Cancelled: the model was deleted")
+            except (ConcurrentUpdateError, JobNotFoundError):
+                pass
+            return FINISH
+        return LEAVE if claim.record.status == JobStatus.RUNNING and not self._was_cancelled(claim) else FINISH
+
+    def _was_cancelled(self, claim: JobClaim) -> bool:
+        try:
+            return self._jobs.get_job(claim.record.id).status in FINAL_JOB_STATUSES
+        except JobNotFoundError:
+            return True
+
+
+class BatchInputError(Exception):
+    """A job the worker cannot run as asked."""
+
+
+def _rules(rules: dict):
+    """The request's rules (its camelCase JSON fields) as Rules; None when it sets none."""
+    include, exclude = rules.get("includeItemIds"), rules.get("excludeItemIds")
+    if include is None and not exclude and not rules.get("itemIdPrefix") and rules.get("maxPerCategory") is None:
+        return None
+    return Rules(include_item_ids=None if include is None else tuple(include), exclude_item_ids=tuple(exclude or ()),
+                 item_id_prefix=rules.get("itemIdPrefix"), max_per_category=rules.get("maxPerCategory"),
+                 category_window=rules.get("categoryWindow"))
