@@ -61,6 +61,10 @@ def stack(azurite, tmp_path_factory):
 SCHEDULE = {"cron": "0 3 * * *"}
 
 
+def batch_body(stack) -> dict:
+    return {"outputContainerName": stack.usage_container, "outputRelativePath": "batch-out"}
+
+
 def send(stack, caller: str, path: str, method: str) -> requests.Response:
     """A request that succeeds for a caller with the right key: real ids, a valid body."""
     admin = {"x-api-key": KEYS["admin_primary_key"]}
@@ -71,7 +75,12 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
     if path.endswith("/schedule") and method in ("get", "delete"):  # a schedule to read or remove
         requests.put(f"{stack.base_url}/api/models/{model_id}/schedule", headers=admin, timeout=10,
                      json=SCHEDULE).raise_for_status()
+    job_id = "{jobId}"
+    if path == "/api/batches/{jobId}":  # a queued job to read or cancel (no worker runs it)
+        job_id = requests.post(f"{stack.base_url}/api/models/{stack.model_id}/batch", headers=admin, timeout=10,
+                               json=batch_body(stack)).json()["id"]
     body = {"/api/models": {"blobContainerName": stack.usage_container, "usageRelativePath": USAGE_PATH},
+            "/api/models/{modelId}/batch": batch_body(stack), "/api/models/default/batch": batch_body(stack),
             "/api/models/{modelId}/scores": {"itemIds": ["a1"]}, "/api/models/default/scores": {"itemIds": ["a1"]},
             "/api/models/{modelId}/retrain": {}, "/api/models/{modelId}/schedule": SCHEDULE,
             }.get(path, [{"itemId": "a1"}] if method == "post" else None)
@@ -79,7 +88,10 @@ def send(stack, caller: str, path: str, method: str) -> requests.Response:
              ("/api/models/{modelId}/items", "get"): {"itemId": ["a1", "a2"]},
              ("/api/models/default/items", "get"): {"itemId": "a1"}}.get((path, method), {})
     headers = {} if CALLERS[caller] is None else {"x-api-key": CALLERS[caller]}
-    url = stack.base_url + path.replace("{modelId}", model_id).replace("{userId}", "u1").replace("{asset}", "swagger-init.js")
+    values = {"{modelId}": model_id, "{userId}": "u1", "{asset}": "swagger-init.js", "{jobId}": job_id}
+    url = stack.base_url + path
+    for name, value in values.items():
+        url = url.replace(name, value)
     return requests.request(method.upper(), url, params=query,
                             json=body, headers=headers, timeout=10)
 
@@ -101,7 +113,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 27
+    assert len(outcomes) == len(OPERATIONS) == 31
 
 
 def test_no_key_reaches_the_log(stack):

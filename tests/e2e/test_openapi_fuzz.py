@@ -101,6 +101,9 @@ def _decided_by_state(case) -> set:
                 "EvaluationRequired"}
     if case.path.endswith("/schedule") and case.method == "PUT":  # fields in range: what no pattern states
         return {"InvalidCron", "ContainerNotFound", "UsageFileNotFound", "EvaluationRequired"}
+    if case.path.endswith("/batch"):  # the output container must exist; the rules as on the recommend routes
+        return {"ContainerNotFound", "UserListNotFound", "UserRecommendationsDisabled", "OutputInServiceContainer",
+                "CategoriesUnavailable", "ConflictingItemIds", "MissingField"}
     if case.path.endswith("/scores"):
         return {"CalendarDate"}
     if case.path.endswith(("/recommend", "/recommendations", "/popular")):
