@@ -65,7 +65,8 @@ def build_storage_gauges(settings: Settings, *, count_models: bool = True) -> St
     clients = quick_clients(settings)
     registry = TableModelRegistry(clients.tables.get_table_client(settings.models_table))
     queues = {name: clients.queues.get_queue_client(name) for name in (
-        settings.train_queue, settings.delete_queue, settings.train_poison_queue, settings.delete_poison_queue)}
+        settings.train_queue, settings.delete_queue, settings.batch_queue, settings.train_poison_queue,
+        settings.delete_poison_queue, settings.batch_poison_queue)}
 
     def queue_depths() -> dict:
         return {name: _depth_and_oldest_age(queue) for name, queue in queues.items()}

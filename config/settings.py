@@ -1,6 +1,7 @@
 """Settings read once from environment variables into a frozen object (see docs/configuration.md)."""
 import base64
 import binascii
+import math
 import uuid
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
@@ -103,7 +104,7 @@ class Settings:
     model_cache_bytes: int = 8 * 2**30
     """Most approximate bytes of loaded models one web process keeps (a larger model is served uncached)."""
     model_max_blob_bytes: int = 8 * 2**30
-    """Largest model blob a web process downloads; a larger one is refused as ModelCorrupt before its download."""
+    """Largest model blob a web process downloads; a larger one is refused as ModelCorrupt after its first range."""
     model_max_header_bytes: int = 1_048_576
     """Largest JSON header of a model blob, refused before it is parsed (a trained model's header holds a few KB)."""
     model_failure_seconds: float = 30.0
@@ -319,7 +320,10 @@ def _cast(name: str, raw: str, annotation):
         if kind in ("int", "<class 'int'>"):
             return int(raw)
         if kind in ("float", "<class 'float'>"):
-            return float(raw)
+            value = float(raw)
+            if not math.isfinite(value):  # nan passes every comparison check, inf every upper one
+                raise ValueError(raw)
+            return value
     except KeyError:
         raise SettingsError(f"setting {name} must be true or false, got {raw!r}") from None
     except ValueError:

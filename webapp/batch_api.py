@@ -1,4 +1,5 @@
 """Batch scoring jobs (issue 23): create one on a model, read its status, cancel it."""
+import json
 import uuid
 from datetime import datetime, timezone
 
@@ -9,10 +10,14 @@ from storage.exceptions import ContainerNotFoundError
 
 from . import services
 from .auth import require_role
+from .containers import check_container_allowed
 from .errors import ApiError, field_error
 from .models_api import get_default_record, get_record
 from .request_body import json_body
 from .request_schemas import batch_request_schema, no_query_schema
+
+MAX_STORED_REQUEST_CHARS = 30_000
+"""Longest job request, as JSON, kept with the job: an Azure table property holds at most 32K characters."""
 
 bp = Blueprint("batch", __name__, url_prefix="/api")
 
@@ -77,21 +82,25 @@ def _create(record):
     if record.status != ModelStatus.COMPLETED:
         raise ApiError(409, "ModelNotReady", f"model {record.id} is {record.status.value}, not Completed")
     _check_request(record, body)
+    stored = batch_request_schema.dump(body)
+    if len(json.dumps(stored)) > MAX_STORED_REQUEST_CHARS:
+        raise ApiError(400, "BatchRequestTooLarge", f"the job's request must stay under {MAX_STORED_REQUEST_CHARS} "
+                       "characters as JSON (it is kept in one table property): list fewer item ids")
     job = JobRecord(id=str(uuid.uuid4()), model_id=record.id, creation_time=datetime.now(timezone.utc),
-                    status=JobStatus.QUEUED, status_message="Queued; waiting for a worker",
-                    request=batch_request_schema.dump(body))
+                    status=JobStatus.QUEUED, status_message="Queued; waiting for a worker", request=stored)
     job = jobs().create_job(job)
     services.queues().send_batch(job.id)
     return job_to_json(job), 202, {"Location": url_for("batch.get_batch", job_id=job.id)}
 
 
 def _check_request(record, body: dict):
-    """:raise 400 OutputInServiceContainer: :raise 400 UserRecommendationsDisabled: :raise 400 ContainerNotFound:
-    :raise 400 UserListNotFound:"""
+    """:raise 400 OutputInServiceContainer: :raise 400 ContainerNotAllowed: :raise 400 UserRecommendationsDisabled:
+    :raise 400 ContainerNotFound: :raise 400 UserListNotFound:"""
     container = body["output_container_name"]
     if container == current_app.config["SETTINGS"].models_container:
         raise ApiError(400, "OutputInServiceContainer", f"container {container!r} holds the service's own models",
                        [field_error("outputContainerName", "OutputInServiceContainer", "choose another container")])
+    check_container_allowed(container, "outputContainerName")
     if not record.parameters.get("enableUserToItemRecommendations"):
         raise ApiError(400, "UserRecommendationsDisabled",
                        f"model {record.id} was trained without enableUserToItemRecommendations: it keeps no user "

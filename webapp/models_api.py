@@ -10,6 +10,7 @@ from storage.exceptions import ContainerNotFoundError
 from storage.retries import describe_error, is_transient
 
 from . import batch_api, services
+from .containers import check_container_allowed
 from .auth import require_role
 from .errors import ApiError, field_error
 from .lineage_schemas import model_creation_schema
@@ -104,7 +105,6 @@ def delete_model(model_id):
         raise ApiError(404, "ModelNotFound", f"model {model_id} does not exist") from None
     services.records().forget(model_id)
     services.provider().forget(model_id)
-    batch_api.cancel_jobs_of_model(model_id)
     try:
         services.queues().send_delete(model_id)
     except Exception as error:
@@ -113,6 +113,10 @@ def delete_model(model_id):
         # The deletion is recorded: a worker's sweeper re-sends the message of a model left Deleting.
         logger.warning("model %s: delete message not sent (%s); the sweeper sends it later", model_id,
                        describe_error(error))
+    try:  # after the message: a failure here must not keep the model's data from being deleted
+        batch_api.cancel_jobs_of_model(model_id)
+    except Exception as error:  # noqa: BLE001 - best effort: a job of a deleted model fails when it loads it
+        logger.warning("model %s: its batch jobs were not all cancelled (%s)", model_id, describe_error(error))
     return "", 202
 
 
@@ -177,25 +181,11 @@ _DATA_PATHS = (("usage_relative_path", "usageRelativePath", "UsageFileNotFound")
                ("evaluation_usage_relative_path", "evaluationUsageRelativePath", "UsageFileNotFound"))
 
 
-def _check_container_allowed(container: str) -> None:
-    """:raise 400 ContainerNotAllowed: the service's own container, or one USAGE_CONTAINERS does not list"""
-    settings = current_app.config["SETTINGS"]
-    allowed = settings.allowed_usage_containers
-    if container in settings.service_containers:
-        reason = "is the service's own container (it holds the trained models), never a model's data"
-    elif allowed is not None and container not in allowed:
-        reason = f"is not one of the containers this service reads data from: {', '.join(sorted(allowed))}"
-    else:
-        return
-    raise ApiError(400, "ContainerNotAllowed", f"blob container {container!r} {reason}",
-                   [field_error("blobContainerName", "ContainerNotAllowed", reason)])
-
-
 def check_data_exists(parameters: dict):
     """:raise 400 ContainerNotAllowed: :raise 400 ContainerNotFound: :raise 400 UsageFileNotFound:
     :raise 400 CatalogFileNotFound:"""
     container = parameters["blob_container_name"]
-    _check_container_allowed(container)
+    check_container_allowed(container, "blobContainerName")
     for name, field, code in _DATA_PATHS:
         path = parameters[name]
         if path is None:

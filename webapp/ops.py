@@ -104,11 +104,21 @@ def _finish_request(response):
     if blueprint == "recommend" and status == 200 and method in RECOMMEND_METHODS:
         fields.update(serving_metrics.count_answer(current, route))
     current_app.extensions["cache_metrics"].publish()
-    # The path, never the query string or the body: no usage event and no user id reaches the log.
+    # The path, never the query string or the body, and a user id in the path masked: no usage event and no
+    # user id reaches the log.
     level = logging.DEBUG if blueprint == bp.name else logging.INFO  # probes every few seconds: noise
-    logger.log(level, '"%s %s %s" %s', method, current.path, current.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-               status, extra=fields)
+    logger.log(level, '"%s %s %s" %s', method, _loggable_path(current),
+               current.environ.get("SERVER_PROTOCOL", "HTTP/1.1"), status, extra=fields)
     return response
+
+
+def _loggable_path(current) -> str:
+    """The request's path with the {userId} of GET .../users/{userId}/recommendations masked."""
+    path = current.path
+    if (current.view_args or {}).get("user_id") is not None and "/users/" in path:
+        head, _, tail = path.partition("/users/")
+        return f"{head}/users/{{userId}}/{tail.rpartition('/')[2]}"
+    return path
 
 
 @functools.lru_cache(maxsize=1024)

@@ -21,13 +21,13 @@ GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 RFC3339_DATE_TIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 ISO_WITHOUT_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?)?")
+"""ISO 8601 forms without an offset that datetime.fromisoformat reads as the file parser does."""
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?: ?[AaPp][Mm])?"
 TIMESTAMP_SHAPE = re.compile(
     rf"\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}(?:[Tt ]{_CLOCK}(?:[Zz]|[+-]\d{{2}}:?\d{{2}})?)?"
     rf"|\d{{1,2}}/\d{{1,2}}/\d{{4}}(?: {_CLOCK})?")
 """The shape of every timestamp form the original read (openapi.yaml's pattern): a value of this shape that
 names no instant (2017-02-30) is InvalidValue, anything else InvalidType."""
-"""ISO 8601 forms without an offset that datetime.fromisoformat reads as the file parser does."""
 _PATH_SEGMENT = r"(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f]+"
 RELATIVE_PATH = re.compile(rf"{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*/*")
 MAX_BLOB_PATH_LENGTH = 1024

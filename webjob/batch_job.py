@@ -3,6 +3,7 @@ and record progress after each, so that a job whose worker died goes on from its
 import logging
 
 import numpy as np
+from azure.core.exceptions import ResourceNotFoundError
 
 from recommender import ModelFormatError, ModelIdentityError, from_bytes
 from recommender.batch import recommend_block
@@ -10,6 +11,7 @@ from recommender.exceptions import CategoriesUnavailableError, TooManyParsingErr
 from recommender.rules import Rules
 from recommender.user_list import parse_user_list
 from registry import FINAL_JOB_STATUSES, ConcurrentUpdateError, JobNotFoundError, JobStatus, ModelNotFoundError
+from storage.retries import describe_error
 
 from .batch_format import EXTENSIONS, format_block
 from .cancellation import Cancellation, CancelReason
@@ -25,6 +27,8 @@ logger = logging.getLogger(__name__)
 BLOCK_USERS = 256
 """Users scored by one sparse product: a dense block of their scores is BLOCK_USERS x items floats."""
 PART_NAME = "{path}/part-{index:05d}.{extension}"
+MAX_USER_LIST_BYTES = 256 * 2**20
+"""Largest user list a job reads (it is read whole): about 10M user ids of 25 characters."""
 
 
 class NoProgress:
@@ -89,6 +93,12 @@ class BatchJob:
         return FINISH
 
     def _score_all(self, claim: JobClaim, cancellation: Cancellation):
+        try:
+            self._score_parts(claim, cancellation)
+        except ResourceNotFoundError as error:  # the user list or the output container went away
+            raise BatchInputError(f"a blob or container of the job is gone: {describe_error(error)}") from None
+
+    def _score_parts(self, claim: JobClaim, cancellation: Cancellation):
         request = claim.record.request
         model = self._load_model(claim.record.model_id)
         rows, report = self._users(model, request)
@@ -135,8 +145,10 @@ class BatchJob:
         path = request.get("userListRelativePath")
         if path is None:
             return np.arange(len(model.user_ids)), None
-        container = request.get("userListContainerName") or request["outputContainerName"]
-        text = self._blobs.get_container_client(container).download_blob(path).readall().decode("utf-8", "replace")
+        download = self._blobs.get_container_client(request["outputContainerName"]).download_blob(path)
+        if download.size > MAX_USER_LIST_BYTES:
+            raise BatchInputError(f"the user list {path} is {download.size} bytes; at most {MAX_USER_LIST_BYTES}")
+        text = download.readall().decode("utf-8", "replace")
         return parse_user_list(text, path, model.user_index, self._settings.max_parsing_errors)
 
     def _cancelled(self, claim: JobClaim, reason: CancelReason) -> Outcome:

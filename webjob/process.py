@@ -30,7 +30,7 @@ def main() -> int:
     start_ops_server(settings, build_storage_gauges(settings, count_models=False))
     backends = build_backends(settings)
     worker = Worker.from_storage(settings, backends.clients, registry=TrainingMetricsRegistry(backends.registry),
-                                 store=backends.store, schedules=backends.schedules)
+                                 store=backends.store, schedules=backends.schedules, jobs=backends.jobs)
     worker.take_stop_signals(STOP_SIGNALS)
     _ensure_resources(backends, settings, worker)
     logger.info("worker started (pid %d)", os.getpid())

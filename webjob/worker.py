@@ -1,10 +1,10 @@
-"""The queue-consuming worker: delete and train messages, one at a time, until asked to stop."""
+"""The queue-consuming worker: delete, train and batch messages, one at a time, until asked to stop."""
 import logging
 import os
 import signal
 import threading
 
-from registry import ModelNotFoundError, TableJobRegistry
+from registry import ModelNotFoundError
 from storage.messages import BadMessageError, BatchMessage, DeleteMessage, ModelMessage, TrainMessage
 from storage.queues import ModelQueues, send
 from storage.retries import NO_SDK_RETRIES, describe_error, is_transient
@@ -54,8 +54,10 @@ class Worker:
         self._watchdog = None
 
     @classmethod
-    def from_storage(cls, settings, storage, registry, store, trainer_factory=None, schedules=None) -> "Worker":
-        """A worker on the queues and models container named by the settings; with `schedules`, it runs them."""
+    def from_storage(cls, settings, storage, registry, store, trainer_factory=None, schedules=None,
+                     jobs=None) -> "Worker":
+        """A worker on the queues and models container named by the settings; with `schedules`, it runs them; with
+        `jobs` (a JobRegistry), batch jobs too."""
         names = {"train": settings.train_queue, "delete": settings.delete_queue,
                  "train_poison": settings.train_poison_queue, "delete_poison": settings.delete_poison_queue,
                  "batch": settings.batch_queue, "batch_poison": settings.batch_poison_queue}
@@ -64,11 +66,10 @@ class Worker:
             Scheduler(registry, schedules, ModelQueues(storage.queues, settings).send_train)
         return cls(settings, registry=registry, store=store, blobs=storage.blobs, queues=queues,
                    models_container=storage.blobs.get_container_client(settings.models_container),
-                   trainer_factory=trainer_factory, scheduler=scheduler,
-                   jobs=TableJobRegistry(storage.tables.get_table_client(settings.models_table)))
+                   trainer_factory=trainer_factory, scheduler=scheduler, jobs=jobs)
 
     def work(self, burst: bool = False, max_messages: int = None) -> bool:
-        """Handle messages until stopped; with burst, until both queues hold no message. True if any was handled.
+        """Handle messages until stopped; with burst, until the queues hold no message. True if any was handled.
 
         Storage errors never end the loop: it waits (doubling, jittered) and tries again.
         """

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from model_provider import BlobModelStore
-from registry import ModelRecord, ModelStatus, TableModelRegistry
+from registry import ModelRecord, ModelStatus, TableJobRegistry, TableModelRegistry
 from storage.queues import ModelQueues
 from webjob.worker import Worker
 
@@ -40,8 +40,9 @@ def fast_settings(settings):
 
 
 def make_worker(settings, storage, registry, store, trainer_factory=None, schedules=None) -> Worker:
+    jobs = TableJobRegistry(storage.tables.get_table_client(settings.models_table))
     return Worker.from_storage(settings, storage, registry=registry, store=store, trainer_factory=trainer_factory,
-                               schedules=schedules)
+                               schedules=schedules, jobs=jobs)
 
 
 def create_model(registry, queues, container="data", usage_path="usage.csv", **parameters) -> str:

@@ -137,7 +137,7 @@ def test_the_web_ops_port_adds_up_every_gunicorn_process(ops_stack):
     assert value(samples, "recsvc_storage_up") == 1
     queues = {dict(labels)["queue"]: count for (name, labels), count in samples.items()
               if name == "recsvc_queue_messages"}
-    assert len(queues) == 4 and set(queues.values()) == {0}  # train, delete and their poison queues: all empty
+    assert len(queues) == 6 and set(queues.values()) == {0}  # train, delete, batch and their poison queues: empty
 
 
 def test_the_worker_ops_port_counts_the_training(ops_stack):

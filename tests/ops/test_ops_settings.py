@@ -36,6 +36,8 @@ BASE = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true", "ADMIN_
     ("METRICS_MODEL_IDS", ",".join(f"00000000-0000-4000-8000-0000000000{n:02d}" for n in range(11)),
      "METRICS_MODEL_IDS lists 11 models; at most 10"),
     ("TRAINING_THREADS", "-1", "TRAINING_THREADS must be >= 0 (0: one per core)"),
+    ("QUEUE_POLL_SECONDS", "nan", "QUEUE_POLL_SECONDS must be a number, got 'nan'"),
+    ("TRAINING_DEADLINE_SECONDS", "inf", "TRAINING_DEADLINE_SECONDS must be a number, got 'inf'"),
 ])
 def test_a_bad_value_is_refused_with_the_variable_named(name, value, expected):
     with pytest.raises(SettingsError, match=re.escape(expected)):

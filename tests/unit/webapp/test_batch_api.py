@@ -100,3 +100,25 @@ def test_a_finished_job_cannot_be_cancelled(client, parts):
 def test_unknown_and_malformed_job_ids(client, job_id, status, code):
     response = client.get(f"/api/batches/{job_id}", headers=ADMIN)
     assert (response.status_code, response.json["error"]["code"]) == (status, code)
+
+
+def test_output_outside_the_allowed_containers_is_refused(parts):
+    client = make_client(parts, USAGE_CONTAINERS="data")
+    model_id = completed_model(client, parts)
+    enable_histories(parts, model_id)
+    response = client.post(f"/api/models/{model_id}/batch", json={**BODY, "outputContainerName": "elsewhere"},
+                           headers=ADMIN)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "ContainerNotAllowed")
+    assert response.json["error"]["details"][0]["field"] == "outputContainerName"
+
+
+def test_a_request_too_large_to_keep_with_the_job_is_refused(parts):
+    """A job's request is one Azure table property (at most 32K characters): a longer one is a 400, not a 500."""
+    client = make_client(parts, max_request_bytes=1_048_576)
+    model_id = completed_model(client, parts)
+    enable_histories(parts, model_id)
+    excluded = [f"item-{'x' * 40}-{n}" for n in range(1000)]
+    response = client.post(f"/api/models/{model_id}/batch", json={**BODY, "excludeItemIds": excluded},
+                           headers=ADMIN)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "BatchRequestTooLarge")
+    assert not [message for message in parts["queues"].sent if message[0] == "batch"]

@@ -148,3 +148,14 @@ def test_a_category_needs_a_model_with_a_catalog(client, parts):
     response = client.get(f"/api/models/{model_id}/popular?category=A", headers=RECOMMEND)
     assert (response.status_code, response.json["error"]["code"]) == (400, "CategoriesUnavailable")
     assert [(d["field"], d["code"]) for d in response.json["error"]["details"]] == [("category", "CategoriesUnavailable")]
+
+
+def test_a_user_id_in_the_path_never_reaches_the_log(client, parts, caplog):
+    """The request line of the log shows the path: the users route's {userId} is masked there."""
+    model_id = serve(client, parts, enable_user_to_item=True)
+    with caplog.at_level("INFO", logger="webapp.ops"):
+        response = client.get(f"/api/models/{model_id}/users/secret-user-42/recommendations", headers=RECOMMEND)
+    assert response.status_code == 200
+    lines = [record.getMessage() for record in caplog.records if record.name == "webapp.ops"]
+    assert any(f"/api/models/{model_id}/users/{{userId}}/recommendations" in line for line in lines), lines
+    assert not any("secret-user-42" in line for line in lines)
