@@ -64,14 +64,14 @@ def count_answer(current, route: str) -> dict:
     if facts is None:  # a route that answers no ranked list (scores)
         return fields
     if facts.items:
-        RECOMMENDED_ITEMS.labels("model").inc(facts.items - facts.backfilled)
-        RECOMMENDED_ITEMS.labels("backfill").inc(facts.backfilled)
+        _child(RECOMMENDED_ITEMS, "model").inc(facts.items - facts.backfilled)
+        _child(RECOMMENDED_ITEMS, "backfill").inc(facts.backfilled)
     else:
-        EMPTY_ANSWERS.labels(kind).inc()
+        _child(EMPTY_ANSWERS, kind).inc()
     if facts.unknown_item:
-        UNKNOWN_IDS.labels("item").inc()
+        _child(UNKNOWN_IDS, "item").inc()
     if facts.unknown_user:
-        UNKNOWN_IDS.labels("user").inc()
+        _child(UNKNOWN_IDS, "user").inc()
     return {**fields, "items": facts.items, "backfilled": facts.backfilled, "unknownItem": facts.unknown_item,
             "unknownUser": facts.unknown_user}
 
@@ -88,6 +88,12 @@ def recommend_kind(route: str, method: str, has_user_id: bool) -> str:
     if route.endswith("/recommend"):
         return "personalized" if method == "POST" else "item_to_item"
     return "other"
+
+
+@functools.lru_cache(maxsize=64)
+def _child(metric, label: str):
+    """A one-label metric's child, looked up once: labels() takes a lock and builds a key on every call."""
+    return metric.labels(label)
 
 
 @functools.lru_cache(maxsize=1024)
