@@ -82,7 +82,8 @@ _REQUEST_NUMBERS = itertools.count()
 def _start_request():
     # The objects behind the proxies, once: every proxy access is a context lookup, and the two hooks read them
     # about thirty times a request. Werkzeug documents LocalProxy._get_current_object for this (the leading
-    # underscore keeps the name from clashing with the proxied object's). Measured: 1.4 of 2.2 us per request.
+    # underscore keeps the name from clashing with the proxied object's). Measured with timeit: 45 attribute reads
+    # take 33.8 us through the proxies and 2.6 us on the objects.
     current, request_globals = request._get_current_object(), g._get_current_object()
     request_globals.started = time.perf_counter()
     given = current.environ.get(_CLIENT_REQUEST_ID_KEY, "")
