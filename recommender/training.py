@@ -86,10 +86,31 @@ def trending_popularity(user_codes, item_codes, timestamps, reference_time: floa
     user's latest event on it (none with a timestamp: no decay). Popularity is this without decay, and a sum
     over disjoint groups of users, as popularity is."""
     factors = decay_factors(timestamps, reference_time, half_life_seconds)
-    # A user's latest event on an item is its largest factor: the max per (user, item) pair, then a sum per item.
-    pairs = pd.DataFrame({"user": user_codes, "item": item_codes, "factor": factors})
-    latest = pairs.groupby(["user", "item"], sort=False)["factor"].max()
-    return np.bincount(latest.index.get_level_values("item"), weights=latest.to_numpy(), minlength=n_items)
+    # A user's latest event on an item is its largest factor: each pair's max, counted at the pair's first
+    # event (0 at its others), so that every item's sum adds its pairs in the order they first appear.
+    firsts, maxima = _pair_maxima(np.asarray(user_codes, np.int64) * n_items + item_codes, factors)
+    counted = np.zeros(factors.size)
+    counted[firsts] = maxima
+    return np.bincount(item_codes, weights=counted, minlength=n_items)
+
+
+def _pair_maxima(pair_keys: np.ndarray, values: np.ndarray) -> tuple:
+    """(position of each distinct key's first occurrence, the largest of its values), keys in sorted order.
+
+    The keys are sorted with their positions packed into their low bits when both fit in 63 bits: numpy's
+    vectorised sort of one int64 array is 2.6x faster than an argsort (0.48 against 1.26 s for 15M keys).
+    """
+    if not pair_keys.size:
+        return np.empty(0, np.int64), values[:0]
+    position_bits = max(1, int(pair_keys.size - 1).bit_length())
+    if int(pair_keys.max()).bit_length() + position_bits <= 63:
+        packed = np.sort((pair_keys << position_bits) | np.arange(pair_keys.size, dtype=np.int64))
+        order, sorted_keys = packed & ((1 << position_bits) - 1), packed >> position_bits
+    else:
+        order = np.argsort(pair_keys)
+        sorted_keys = pair_keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    return np.minimum.reduceat(order, starts), np.maximum.reduceat(values[order], starts)
 
 
 def unit_items(user_items: sp.csr_matrix, user_codes, item_codes, timestamps, unit: CooccurrenceUnit) -> sp.csr_matrix:
