@@ -82,6 +82,11 @@ worker_models = ModelCache()
 """This process's models: each Dask worker process imports this module once and keeps it."""
 
 
+def model_loads() -> int:
+    """How many models this process downloaded so far (read on every Dask worker with Client.run)."""
+    return worker_models.loads
+
+
 def score_part_task(source: ModelBlobUrl, rows, request: dict) -> tuple:
     """On a Dask worker: (bytes of the part, rows written) for the users at `rows`."""
     return score_part(worker_models.get(source), rows, request, rules_of(request))
