@@ -12,12 +12,10 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
-from azure.core import MatchConditions
-
 from config.secret import Secret
 from distributed_sar import WorkerLostError
 from distributed_sar.tasks import Tasks
-from model_provider.store import MODEL_BLOB_NAME
+from model_provider.store import MODEL_BLOB_NAME, read_blob_url
 from recommender import SARModel, from_bytes
 from storage.sas import ReadOnlyContainerUrls
 
@@ -43,16 +41,11 @@ class ModelBlobUrl:
     etag: Optional[str]
 
     def load(self) -> SARModel:
-        """The model, read with the SAS alone. :raise ModelFormatError: :raise ModelIdentityError:"""
-        from azure.storage.blob import BlobClient
+        """The model, read with the SAS alone.
 
-        from storage.clients import STORAGE_RETRIES, STORAGE_TIMEOUT_SECONDS
-
-        condition = {"etag": self.etag, "match_condition": MatchConditions.IfNotModified} if self.etag else {}
-        with BlobClient.from_blob_url(str(self.url), connection_timeout=STORAGE_TIMEOUT_SECONDS,
-                                      read_timeout=STORAGE_TIMEOUT_SECONDS, retry_total=STORAGE_RETRIES) as blob:
-            data = blob.download_blob(**condition).readall()
-        return from_bytes(data, expected_model_id=self.model_id)
+        :raise ModelFormatError: :raise ModelIdentityError: :raise ModelBlobNotFoundError: :raise ModelChangedError:
+        """
+        return from_bytes(read_blob_url(str(self.url), self.etag), expected_model_id=self.model_id)
 
 
 class ModelCache:
