@@ -213,18 +213,18 @@ def _add_batch(subcommands, api):
                         help="follow the job until it ends (exit 3 if it fails or is cancelled)")
     _add_wait_options(batch_)
     batch_.set_defaults(handler=batch.batch)
-    status = subcommands.add_parser("batch-status", parents=[api], help="a batch job's status and counters",
-                                    description="Status, parts written, users scored, the output path and a warning "
-                                                "per kind of bad user-list line. Exit 3 if Failed or Cancelled.")
-    status.add_argument("job_id", metavar="JOB_ID")
-    status.add_argument("--wait", action="store_true", help="follow the job until it ends")
-    _add_wait_options(status)
-    status.set_defaults(handler=batch.batch_status)
-    cancel = subcommands.add_parser("batch-cancel", parents=[api], help="cancel a batch job",
-                                    description="DELETE /api/batches/{jobId}: the worker stops at the next block; "
-                                                "the parts written stay.")
-    cancel.add_argument("job_id", metavar="JOB_ID")
-    cancel.set_defaults(handler=batch.batch_cancel)
+    for name, handler, text, description in (
+            ("batch-status", batch.batch_status, "a batch job's status and counters",
+             "Status, parts written, users scored, the output path and a warning per kind of bad user-list line. "
+             "Exit 3 if Failed or Cancelled."),
+            ("batch-cancel", batch.batch_cancel, "cancel a batch job",
+             "DELETE /api/batches/{jobId}: the worker stops at the next block; the parts written stay.")):
+        command = subcommands.add_parser(name, parents=[api], help=text, description=description)
+        command.add_argument("job_id", metavar="JOB_ID")
+        command.set_defaults(handler=handler)
+        if handler is batch.batch_status:
+            command.add_argument("--wait", action="store_true", help="follow the job until it ends")
+            _add_wait_options(command)
 
 
 def _add_user_and_events(command):

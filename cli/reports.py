@@ -1,4 +1,5 @@
-"""A model's status in words: one status line, its lineage and promotion, and warnings for skipped bad lines."""
+"""Statuses and reports in words: a model's (or a batch job's) status line, lineage and promotion, and warnings for
+skipped bad lines."""
 import re
 from typing import Optional
 
