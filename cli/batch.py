@@ -47,7 +47,8 @@ def batch_status(args, context: Context) -> int:
 def batch_cancel(args, context: Context) -> int:
     """Cancel a job: its worker stops at the next block (409 JobFinished when it already ended)."""
     job = context.client().cancel_batch(args.job_id)
-    context.say(to_json(job) if args.json else f"batch job {job['id']} {status_text(job['status'], job['statusMessage'])}")
+    status = status_text(job["status"], job.get("statusMessage"))
+    context.say(to_json(job) if args.json else f"batch job {job['id']} {status}")
     return EXIT_OK
 
 

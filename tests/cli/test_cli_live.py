@@ -315,7 +315,8 @@ def test_batch_wait_writes_the_parts_and_batch_status_and_cancel_read_the_job(st
     assert code == 0, err
     queued, status, counters, output, warning = out.splitlines()
     job_id = queued.split()[3]
-    assert queued == f"queued batch job {job_id} on model {model['id']}: {stack['RECSVC_ENDPOINT']}/api/batches/{job_id}"
+    endpoint = stack["RECSVC_ENDPOINT"]
+    assert queued == f"queued batch job {job_id} on model {model['id']}: {endpoint}/api/batches/{job_id}"
     assert status == f"batch job {job_id} Completed: 11 users, 3 parts"
     assert counters == f"model {model['id']}: 3 parts written, 11 users scored, 22 rows"
     assert output == f"output: {container_name}/out/run1/part-*.csv"
