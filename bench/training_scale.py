@@ -109,8 +109,9 @@ def train_once(base_url: str, container_name: str) -> dict:
     model_id, messages = created.json()["id"], []
     while time.perf_counter() - started < TIMEOUT_SECONDS:
         model = requests.get(f"{base_url}/api/models/{model_id}", headers=admin, timeout=30).json()
-        if model.get("modelStatusMessage") and (not messages or messages[-1] != model["modelStatusMessage"]):
-            messages.append(model["modelStatusMessage"])
+        message = model.get("modelStatusMessage")
+        if message and (not messages or messages[-1][1] != message):
+            messages.append((round(time.perf_counter() - started, 1), message))  # when it was first seen
         if model["modelStatus"] in ("Completed", "Failed"):
             seconds = time.perf_counter() - started
             return {"seconds": seconds, "status": model["modelStatus"], "messages": messages,
@@ -291,7 +292,7 @@ def report(rows: list) -> str:
                          f"{row['worker_peak_gib']:.2f} GiB (target <= {seconds:.0f} s"
                          f"{f', <= {gib:.0f} GiB' if gib else ''}: {verdict}); statistics {row['statistics']}; "
                          f"load {row['load_before']:.1f}")
-            lines += [f"    progress: {message}" for message in row["messages"]]
+            lines += [f"    progress at {seconds:5.1f} s: {message}" for seconds, message in row["messages"]]
         elif row["part"] == "parse":
             lines.append(f"parse {row['code']}: {row['lines']:,} lines in {row['seconds']:.1f} s wall "
                          f"({row['cpu_seconds']:.1f} s CPU), {row['lines'] / row['seconds']:,.0f} lines/s; "

@@ -116,7 +116,7 @@ def item_similarity(
         try:
             for start, stop in row_blocks(pair_costs(unit_items, item_units), PAIRS_PER_BLOCK):
                 if start >= columns.first + group_width:
-                    columns = columns.from_column(start)
+                    columns = columns.from_column(start, item_units)
                     group_starts.append(start)
                 in_flight.append(pool.submit(block, start, stop, columns))
                 if len(in_flight) >= threads * BLOCKS_PER_THREAD:
@@ -177,11 +177,15 @@ class ColumnSuffix:
     def __init__(self, unit_items: sp.csr_matrix, first: int = 0):
         self.matrix, self.first = unit_items, first
 
-    def from_column(self, first: int) -> "ColumnSuffix":
-        """This suffix without the columns before `first`: a pass over its entries, sorted within each unit."""
+    def from_column(self, first: int, item_units: sp.csr_matrix) -> "ColumnSuffix":
+        """This suffix without the columns before `first`. The units' entries in the dropped columns are counted
+        from those columns' rows of `item_units` (U transposed), so only they are visited, not all of U."""
         matrix, dropped = self.matrix, first - self.first
+        dropped_units = item_units.indices[item_units.indptr[self.first]:item_units.indptr[first]]
+        drops = np.bincount(dropped_units, minlength=matrix.shape[0])
+        indptr = matrix.indptr.copy()
+        indptr[1:] -= np.cumsum(drops).astype(indptr.dtype, copy=False)
         keep = matrix.indices >= dropped
-        indptr = np.concatenate(([0], np.cumsum(keep)))[matrix.indptr].astype(matrix.indptr.dtype)
         indices = matrix.indices[keep]
         indices -= dropped
         return ColumnSuffix(sp.csr_matrix((matrix.data[keep], indices, indptr),

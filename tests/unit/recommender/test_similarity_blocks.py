@@ -82,7 +82,7 @@ def test_counting_the_upper_half_and_mirroring_gives_the_whole_count_bit_for_bit
     suffixes = []
     from_column = recommender.similarity.ColumnSuffix.from_column
     monkeypatch.setattr(recommender.similarity.ColumnSuffix, "from_column",
-                        lambda self, first: suffixes.append(first) or from_column(self, first))
+                        lambda self, first, *rest: suffixes.append(first) or from_column(self, first, *rest))
     halved = item_similarity(unit_items, 2, function)
     assert len(suffixes) >= min(groups, 10) - 1  # the rows were counted in groups, without earlier columns
     np.testing.assert_array_equal(halved.toarray(), halved.T.toarray())

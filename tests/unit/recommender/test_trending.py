@@ -43,13 +43,17 @@ def test_trending_is_distinct_users_decayed_by_their_latest_use():
     assert list(model.item_ids[model.trending_items]) == ["new", "mid", "old"]
 
 
-@pytest.mark.parametrize("key_shift", [0, 40])  # 40: keys too wide to pack positions beside them (argsort)
+@pytest.mark.parametrize("key_shift", [0, 55])
 def test_trending_sums_each_pairs_latest_factor_in_first_appearance_order(monkeypatch, key_shift):
     """Against a plain reading of the definition: a dict of each (user, item) pair's largest factor, added
     per item in the order the pairs first appear (the order fixes the float sums to the last bit)."""
+    import recommender.event_pairs as event_pairs
     import recommender.training as training
-    pair_maxima = training._pair_maxima
-    monkeypatch.setattr(training, "_pair_maxima", lambda keys, values: pair_maxima(keys << key_shift, values))
+    monkeypatch.setattr(event_pairs, "PAIRS_PER_SLICE", 3)  # the factors gathered in several slices
+    if key_shift:  # a key range so wide that positions cannot be packed beside the keys (the argsort)
+        events_by_pair = event_pairs._events_by_pair
+        monkeypatch.setattr(event_pairs, "_events_by_pair",
+                            lambda users, items, n_items: events_by_pair(users, items, n_items << key_shift))
     rng = np.random.default_rng(5)
     for _ in range(50):
         n = int(rng.integers(1, 80))
