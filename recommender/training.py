@@ -93,10 +93,7 @@ def trending_popularity(user_codes, item_codes, timestamps, reference_time: floa
     factors = decay_factors(timestamps, reference_time, half_life_seconds)
     # A user's latest event on an item is its largest factor: each pair's max, counted at the pair's first
     # event (0 at its others), so that every item's sum adds its pairs in the order they first appear.
-    latest = pairs.maxima(factors)
-    counted = factors  # no longer needed: the counted factors take its place
-    counted.fill(0.0)
-    counted[pairs.first_events()] = latest
+    counted = pairs.largest_at_first_events(factors)
     return np.bincount(item_codes, weights=counted, minlength=n_items)
 
 

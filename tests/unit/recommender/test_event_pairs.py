@@ -38,16 +38,14 @@ def _narrowed(result: tuple, n_items: int, shift: int) -> tuple:
     return order, starts, (keys // (n_items << shift)) * n_items + keys % (n_items << shift)
 
 
-def test_maxima_and_first_events_follow_each_pair(monkeypatch):
-    monkeypatch.setattr(event_pairs, "PAIRS_PER_SLICE", 2)
+def test_each_pairs_largest_value_goes_to_its_first_event():
     users, items, shape = random_events(3, n_events=60, n_users=4, n_items=5)
     values = np.random.default_rng(4).random(60)
-    pairs = EventPairs(users, items, shape)
-    seen = {}
+    expected, seen = np.zeros(60), {}
     for position, pair in enumerate(zip(users.tolist(), items.tolist())):
-        first, largest = seen.get(pair, (position, -1.0))
-        seen[pair] = (first, max(largest, values[position]))
-    ordered = sorted(seen)  # by user, then item: the order of the keys
-    assert pairs.keys.tolist() == [user * shape[1] + item for user, item in ordered]
-    assert pairs.first_events().tolist() == [seen[pair][0] for pair in ordered]
-    assert pairs.maxima(values).tolist() == [seen[pair][1] for pair in ordered]
+        first = seen.setdefault(pair, position)
+        expected[first] = max(expected[first], values[position])
+    pairs = EventPairs(users, items, shape)
+    assert pairs.keys.tolist() == sorted(user * shape[1] + item for user, item in seen)
+    assert pairs.largest_at_first_events(values).tolist() == expected.tolist()
+    assert np.count_nonzero(expected) == len(seen) < 60  # several pairs repeat

@@ -49,7 +49,6 @@ def test_trending_sums_each_pairs_latest_factor_in_first_appearance_order(monkey
     per item in the order the pairs first appear (the order fixes the float sums to the last bit)."""
     import recommender.event_pairs as event_pairs
     import recommender.training as training
-    monkeypatch.setattr(event_pairs, "PAIRS_PER_SLICE", 3)  # the factors gathered in several slices
     if key_shift:  # a key range so wide that positions cannot be packed beside the keys (the argsort)
         events_by_pair = event_pairs._events_by_pair
         monkeypatch.setattr(event_pairs, "_events_by_pair",
