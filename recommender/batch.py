@@ -12,12 +12,14 @@ Why not one sparse product `user_affinity[block] @ similarity`: on the 15M-event
 85% of the items (51k of 60k), so the product is dense in all but name, and scipy's two-pass sparse kernel
 costs about 7 ns per multiply-add against about 2 for weighted_row_sum's (docs/batch.md).
 """
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
 from .model import SARModel
+from .pruned_scores import HEAD_SIZE, HEAVY_ROW, PrunedSimilarity, SettledUsers, block_top_k, prune
 from .ranking import top_k_dense
 from .row_sums import weighted_row_sum
 from .rules import ItemFilter, Rules
@@ -54,7 +56,27 @@ def recommend_block(model: SARModel, user_rows: np.ndarray, k: int = 10,
     eligible = _eligible_items(model, item_filter)
     in_order = item_filter is None or not item_filter.caps_categories
     user_rows = np.asarray(user_rows, dtype=np.int64)
-    return _join(user_rows, [_answer(model, row, k, item_filter, eligible, in_order) for row in user_rows.tolist()])
+    pruned = pruned_similarity(model) if in_order and k > 0 else None
+    if pruned is None:
+        return _join(user_rows, [_answer(model, row, k, item_filter, eligible, in_order)
+                                 for row in user_rows.tolist()])
+    fast = block_top_k(pruned, model.similarity, model.user_affinity[user_rows], k, eligible,
+                       model.params.allow_seed_items, unit_weights=not model.params.enable_user_affinity)
+    return _merge(user_rows, fast, [_answer(model, row, k, item_filter, eligible, in_order)
+                                    for row in user_rows[~fast.settled].tolist()])
+
+
+_PRUNED = weakref.WeakKeyDictionary()
+"""Each model's pruned similarity, built once for all the blocks of a job (models compare by identity)."""
+
+
+def pruned_similarity(model: SARModel) -> Optional[PrunedSimilarity]:
+    """The model's similarity pruned for recommender.pruned_scores (None: it cannot be), built on first use."""
+    key = (HEAVY_ROW, HEAD_SIZE)  # tests lower them to exercise the pruning on small models
+    cached = _PRUNED.get(model)
+    if cached is None or cached[0] != key:
+        cached = _PRUNED[model] = (key, prune(model.similarity))
+    return cached[1]
 
 
 def _answer(model: SARModel, row: int, k: int, item_filter: Optional[ItemFilter], eligible: Optional[np.ndarray],
@@ -95,6 +117,17 @@ def _eligible_items(model: SARModel, item_filter: Optional[ItemFilter]) -> Optio
     excluded = [model.item_index[item_id] for item_id in item_filter.excluded_ids if item_id in model.item_index]
     eligible[np.asarray(excluded, dtype=np.int64)] = False
     return eligible
+
+
+def _merge(user_rows: np.ndarray, fast: SettledUsers, answers: list) -> BlockRecommendations:
+    """The settled users' answers and the others' (`answers`, in block order) in one block."""
+    if not answers:
+        k = fast.items.shape[1]
+        return BlockRecommendations(user_rows, np.full(user_rows.size, k, dtype=np.int64), fast.items.ravel(),
+                                    fast.scores.ravel())
+    settled = iter(zip(fast.items, fast.scores))
+    others = iter(answers)
+    return _join(user_rows, [next(settled) if is_settled else next(others) for is_settled in fast.settled.tolist()])
 
 
 def _join(user_rows: np.ndarray, answers: list) -> BlockRecommendations:
