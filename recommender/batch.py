@@ -19,7 +19,8 @@ from typing import Optional
 import numpy as np
 
 from .model import SARModel
-from .pruned_scores import HEAD_SIZE, HEAVY_ROW, PrunedSimilarity, SettledUsers, block_top_k, prune
+from . import pruned_scores
+from .pruned_scores import PrunedSimilarity, SettledUsers, block_top_k, prune
 from .ranking import top_k_dense
 from .row_sums import weighted_row_sum
 from .rules import ItemFilter, Rules
@@ -60,7 +61,7 @@ def recommend_block(model: SARModel, user_rows: np.ndarray, k: int = 10,
     if pruned is None:
         return _join(user_rows, [_answer(model, row, k, item_filter, eligible, in_order)
                                  for row in user_rows.tolist()])
-    fast = block_top_k(pruned, model.similarity, model.user_affinity[user_rows], k, eligible,
+    fast = block_top_k(pruned, model.user_affinity[user_rows], k, eligible,
                        model.params.allow_seed_items, unit_weights=not model.params.enable_user_affinity)
     return _merge(user_rows, fast, [_answer(model, row, k, item_filter, eligible, in_order)
                                     for row in user_rows[~fast.settled].tolist()])
@@ -72,7 +73,7 @@ _PRUNED = weakref.WeakKeyDictionary()
 
 def pruned_similarity(model: SARModel) -> Optional[PrunedSimilarity]:
     """The model's similarity pruned for recommender.pruned_scores (None: it cannot be), built on first use."""
-    key = (HEAVY_ROW, HEAD_SIZE)  # tests lower them to exercise the pruning on small models
+    key = (pruned_scores.HEAVY_ROW, pruned_scores.HEAD_SIZE)  # tests lower them for small models
     cached = _PRUNED.get(model)
     if cached is None or cached[0] != key:
         cached = _PRUNED[model] = (key, prune(model.similarity))

@@ -9,6 +9,7 @@ B = sum_j a_j t_j over the user's seeds. Items whose bound stays under the k-th 
 the few left are scored again with every entry, in weighted_row_sum's order (ascending seeds, from 0.0), so
 their scores are recommend's to the last bit. A user for whom the bound proves nothing is left to the caller.
 """
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
@@ -19,7 +20,7 @@ from scipy.sparse import _sparsetools  # private; row_sums relies on the same ke
 HEAVY_ROW = 1000
 """Similarity rows with more entries than this are cut to their HEAD_SIZE best."""
 
-HEAD_SIZE = 100
+HEAD_SIZE = 300
 """Entries a heavy row keeps (ties to the lower item index)."""
 
 PEEK = 4
@@ -129,17 +130,17 @@ class SettledUsers:
     scores: np.ndarray
 
 
-def block_top_k(pruned: PrunedSimilarity, similarity: sp.csr_matrix, histories: sp.csr_matrix, k: int,
+def block_top_k(pruned: PrunedSimilarity, histories: sp.csr_matrix, k: int,
                 eligible: Optional[np.ndarray] = None, allow_seed_items: bool = False,
-                unit_weights: bool = False) -> SettledUsers:
+                unit_weights: bool = False, threads: int = 1) -> SettledUsers:
     """Top k of each user of `histories` (rows of user_affinity, canonical CSR) that the bounds settle.
 
     Parameters
     ----------
-    similarity : csr_matrix, shape (n_items, n_items), the model's, bit-for-bit symmetric, `pruned` made from it
     histories : csr_matrix, shape (n_users, n_items), the block's stored affinities (sorted, no duplicates)
     eligible : bool array, shape (n_items,), the items the rules let through (None: all)
     unit_weights : every seed weighs 1 (enable_user_affinity off)
+    threads : the users are split in this many runs, one a thread (scipy's kernels let go of the GIL)
     """
     indptr, seeds = histories.indptr, histories.indices.astype(np.int64)
     weights = np.ones(seeds.size) if unit_weights else np.asarray(histories.data, dtype=np.float64)
@@ -149,17 +150,23 @@ def block_top_k(pruned: PrunedSimilarity, similarity: sp.csr_matrix, histories: 
     columns[1::2] = columns[0::2] + pruned.lengths[seeds]
     kernel_weights = np.zeros(2 * seeds.size)
     kernel_weights[0::2] = weights
-    sums, dense_weights = np.zeros(pruned.n_items), np.zeros(pruned.n_items)
-    found = []
-    for user in np.flatnonzero(np.isfinite(tails)).tolist():
-        start, stop = indptr[user], indptr[user + 1]
-        candidates = _candidates(pruned, columns[2 * start:2 * stop], kernel_weights[2 * start:2 * stop],
-                                 seeds[start:stop], tails[user], k, eligible, allow_seed_items, sums)
-        if candidates is not None:
-            exact = _exact_scores(pruned, similarity, seeds[start:stop], weights[start:stop], candidates,
-                                  dense_weights)
-            found.append((user, candidates, exact))
-    return _ranked(found, histories.shape[0], k)
+
+    def run(users: np.ndarray) -> list:
+        sums, dense_weights, found = np.zeros(pruned.n_items), np.zeros(pruned.n_items), []
+        for user in users.tolist():
+            start, stop = indptr[user], indptr[user + 1]
+            candidates = _candidates(pruned, columns[2 * start:2 * stop], kernel_weights[2 * start:2 * stop],
+                                     seeds[start:stop], tails[user], k, eligible, allow_seed_items, sums)
+            if candidates is not None:
+                exact = _exact_scores(pruned, seeds[start:stop], weights[start:stop], candidates, dense_weights)
+                found.append((user, candidates, exact))
+        return found
+
+    runs = np.array_split(np.flatnonzero(np.isfinite(tails)), max(threads, 1))
+    if len(runs) == 1:
+        return _ranked(run(runs[0]), histories.shape[0], k)
+    with ThreadPoolExecutor(max_workers=len(runs), thread_name_prefix="batch") as pool:
+        return _ranked([answer for part in pool.map(run, runs) for answer in part], histories.shape[0], k)
 
 
 def _tail_bounds(pruned: PrunedSimilarity, indptr: np.ndarray, seeds: np.ndarray, weights: np.ndarray
@@ -184,9 +191,12 @@ def _candidates(pruned: PrunedSimilarity, columns: np.ndarray, kernel_weights: n
                             kernel_weights, sums)
     if not allow_seed_items:
         sums[seeds] = 0.0
-    touched = np.flatnonzero(sums != 0.0)
+    # Reading the few items at or above a first threshold costs a comparison; reading every item the seeds
+    # reached (thousands) costs several times more.
+    threshold = _first_threshold(pruned, seeds, tail, k, eligible, sums)
+    touched = np.flatnonzero(sums >= threshold) if threshold > 0 else np.flatnonzero(sums > 0)
     partial = sums[touched]
-    sums[touched] = 0.0
+    sums.fill(0.0)
     if eligible is not None:
         allowed = eligible[touched]
         touched, partial = touched[allowed], partial[allowed]
@@ -198,31 +208,48 @@ def _candidates(pruned: PrunedSimilarity, columns: np.ndarray, kernel_weights: n
     return touched[(partial + tail) * (1 + MARGIN) >= kth_best]
 
 
-def _exact_scores(pruned: PrunedSimilarity, similarity: sp.csr_matrix, seeds: np.ndarray, weights: np.ndarray,
-                  candidates: np.ndarray, dense_weights: np.ndarray) -> np.ndarray:
+def _first_threshold(pruned: PrunedSimilarity, seeds: np.ndarray, tail: float, k: int,
+                     eligible: Optional[np.ndarray], sums: np.ndarray) -> float:
+    """A P below which no item can reach the top k (0: none found): the k-th best P among the items of the
+    seeds' PEEK best entries is at most the k-th best P of all, and an item needs P + tail to reach it."""
+    peeked = np.sort(pruned.peeks[seeds], axis=None)
+    peeked = peeked[:-1][peeked[1:] != peeked[:-1]]  # distinct; the largest left out (any subset will do)
+    if eligible is not None:
+        peeked = peeked[eligible[peeked]]
+    values = sums[peeked]
+    if np.count_nonzero(values) < k:
+        return 0.0
+    kth_peeked = np.partition(values, values.size - k)[values.size - k]
+    return max(kth_peeked / (1 + MARGIN) - tail * (1 + MARGIN), 0.0)
+
+
+def _exact_scores(pruned: PrunedSimilarity, seeds: np.ndarray, weights: np.ndarray, candidates: np.ndarray,
+                  dense_weights: np.ndarray) -> np.ndarray:
     """Each candidate's score with every entry, in weighted_row_sum's order; `dense_weights` is all zero and
     left so.
 
     S is symmetric, so candidate i's score sum_j a_j S[j, i] is row i against the user's weights as a dense
     vector: csr_matvec adds S[i, j] * a_j over row i's ascending columns, from 0.0, that is over the seeds in
-    ascending order (the other columns add exactly +0.0). A heavy candidate's row is long: its terms come from
-    the dense copy, summed left to right by cumsum (np.sum would pair them).
+    ascending order (the other columns add exactly +0.0). A light row is kept whole in `pruned`, which the
+    kernel has just read (S's own copy would be a second one in the cache). A heavy candidate's row is long:
+    its terms come from the dense copy, summed left to right by cumsum (np.sum would pair them).
     """
     exact = np.empty(candidates.size)
     slots = pruned.heavy_slots[candidates]
     heavy = slots >= 0
     if heavy.any():
         exact[heavy] = np.cumsum(pruned.heavy_rows[np.ix_(slots[heavy], seeds)] * weights, axis=1)[:, -1]
-    light = candidates[~heavy][::-1]  # descending rows: each starts before the previous one ends
+    light = candidates[~heavy]  # ascending: in the descending layout each row starts before the previous ends
     if light.size:
-        rows = np.empty(2 * light.size, dtype=similarity.indptr.dtype)
-        rows[0::2], rows[1::2] = similarity.indptr[light], similarity.indptr[light + 1]
+        rows = np.empty(2 * light.size, dtype=pruned.starts.dtype)
+        rows[0::2] = pruned.starts[light]
+        rows[1::2] = rows[0::2] + pruned.lengths[light]
         sums = np.zeros(rows.size - 1)
         dense_weights[seeds] = weights
-        _sparsetools.csr_matvec(rows.size - 1, pruned.n_items, rows, similarity.indices, similarity.data,
-                                dense_weights, sums)
+        _sparsetools.csr_matvec(rows.size - 1, pruned.n_items, rows, pruned.indices, pruned.data, dense_weights,
+                                sums)
         dense_weights[seeds] = 0.0
-        exact[~heavy] = sums[0::2][::-1]
+        exact[~heavy] = sums[0::2]
     return exact
 
 
