@@ -19,8 +19,9 @@ from typing import Optional
 import numpy as np
 
 from .model import SARModel
-from . import pruned_scores
-from .pruned_scores import PrunedSimilarity, SettledUsers, block_top_k, prune
+from . import pruned_rows
+from .pruned_rows import PrunedSimilarity, prune
+from .pruned_scores import SettledUsers, block_top_k
 from .ranking import top_k_dense
 from .row_sums import weighted_row_sum
 from .rules import ItemFilter, Rules
@@ -73,7 +74,7 @@ _PRUNED = weakref.WeakKeyDictionary()
 
 def pruned_similarity(model: SARModel) -> Optional[PrunedSimilarity]:
     """The model's similarity pruned for recommender.pruned_scores (None: it cannot be), built on first use."""
-    key = (pruned_scores.HEAVY_ROW, pruned_scores.HEAD_SIZE)  # tests lower them for small models
+    key = (pruned_rows.HEAVY_ROW, pruned_rows.HEAD_SIZE)  # tests lower them for small models
     cached = _PRUNED.get(model)
     if cached is None or cached[0] != key:
         cached = _PRUNED[model] = (key, prune(model.similarity))

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender import SARParameters, batch, fit, make_events, pruned_scores, scoring
+from recommender import SARParameters, batch, fit, make_events, pruned_rows, scoring
 from recommender.batch import recommend_block
-from recommender.pruned_scores import block_top_k, prune
+from recommender.pruned_rows import prune
+from recommender.pruned_scores import block_top_k
 from recommender.rules import Rules
 
 
@@ -110,8 +111,8 @@ def clustered_model(seed: int, users=150, clusters=4, cluster_size=15, popular=3
 @pytest.fixture
 def small_heavy_rows(monkeypatch):
     """Rows of more than 30 entries are heavy and keep their 5 best: the popular items' rows of clustered_model."""
-    monkeypatch.setattr(pruned_scores, "HEAVY_ROW", 30)
-    monkeypatch.setattr(pruned_scores, "HEAD_SIZE", 5)
+    monkeypatch.setattr(pruned_rows, "HEAVY_ROW", 30)
+    monkeypatch.setattr(pruned_rows, "HEAD_SIZE", 5)
 
 
 @pytest.mark.parametrize("seed", range(4))
