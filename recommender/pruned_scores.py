@@ -7,16 +7,22 @@ from row j). Items whose bound stays under the k-th best P cannot enter the top 
 again with every entry, in weighted_row_sum's order (ascending seeds, from 0.0), so their scores are
 recommend's to the last bit. A user for whom the bound proves nothing is left to the caller.
 
-One user at a time: doing the steps after the kernel for several users at once (a buffer of several rows)
-was slower, by a quarter, on the 15M-event model.
+One user at a time, on one thread. Measured on the 15M-event model and dropped: the steps after the kernel
+done for four to sixteen users at once (a buffer of several rows), a quarter slower; two threads over a
+block's users, slower too (the kernels let go of the GIL, but a user's numpy calls between them hold it).
 """
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import _sparsetools  # private; row_sums relies on the same kernels
+try:
+    from scipy.sparse import _sparsetools  # private; row_sums relies on the same kernels
+except ImportError:  # a scipy without it: recommender.batch takes the exact path for every user
+    _sparsetools = None
+
+KERNELS = _sparsetools is not None
+"""Whether scipy's compiled kernels this module calls are there."""
 
 from .pruned_rows import PrunedSimilarity
 
@@ -42,7 +48,7 @@ class SettledUsers:
 
 def block_top_k(pruned: PrunedSimilarity, histories: sp.csr_matrix, k: int,
                 eligible: Optional[np.ndarray] = None, allow_seed_items: bool = False,
-                unit_weights: bool = False, threads: int = 1) -> SettledUsers:
+                unit_weights: bool = False) -> SettledUsers:
     """Top k of each user of `histories` (rows of user_affinity, canonical CSR) that the bounds settle.
 
     Parameters
@@ -50,7 +56,6 @@ def block_top_k(pruned: PrunedSimilarity, histories: sp.csr_matrix, k: int,
     histories : csr_matrix, shape (n_users, n_items), the block's stored affinities (sorted, no duplicates)
     eligible : bool array, shape (n_items,), the items the rules let through (None: all)
     unit_weights : every seed weighs 1 (enable_user_affinity off)
-    threads : the users are split in this many runs, one a thread (scipy's kernels let go of the GIL)
     """
     indptr, seeds = histories.indptr, histories.indices.astype(np.int64)
     weights = np.ones(seeds.size) if unit_weights else np.asarray(histories.data, dtype=np.float64)
@@ -60,23 +65,15 @@ def block_top_k(pruned: PrunedSimilarity, histories: sp.csr_matrix, k: int,
     columns[1::2] = columns[0::2] + pruned.lengths[seeds]
     kernel_weights = np.zeros(2 * seeds.size)
     kernel_weights[0::2] = weights
-
-    def run(users: np.ndarray) -> list:
-        sums, dense_weights, found = np.zeros(pruned.n_items), np.zeros(pruned.n_items), []
-        for user in users.tolist():
-            start, stop = indptr[user], indptr[user + 1]
-            candidates = _candidates(pruned, columns[2 * start:2 * stop], kernel_weights[2 * start:2 * stop],
-                                     seeds[start:stop], tails[user], k, eligible, allow_seed_items, sums)
-            if candidates is not None:
-                exact = _exact_scores(pruned, seeds[start:stop], weights[start:stop], candidates, dense_weights)
-                found.append((user, candidates, exact))
-        return found
-
-    runs = np.array_split(np.flatnonzero(np.isfinite(tails)), max(threads, 1))
-    if len(runs) == 1:
-        return _ranked(run(runs[0]), histories.shape[0], k)
-    with ThreadPoolExecutor(max_workers=len(runs), thread_name_prefix="batch") as pool:
-        return _ranked([answer for part in pool.map(run, runs) for answer in part], histories.shape[0], k)
+    sums, dense_weights, found = np.zeros(pruned.n_items), np.zeros(pruned.n_items), []
+    for user in np.flatnonzero(np.isfinite(tails)).tolist():
+        start, stop = indptr[user], indptr[user + 1]
+        candidates = _candidates(pruned, columns[2 * start:2 * stop], kernel_weights[2 * start:2 * stop],
+                                 seeds[start:stop], tails[user], k, eligible, allow_seed_items, sums)
+        if candidates is not None:
+            exact = _exact_scores(pruned, seeds[start:stop], weights[start:stop], candidates, dense_weights)
+            found.append((user, candidates, exact))
+    return _ranked(found, histories.shape[0], k)
 
 
 def _tail_bounds(pruned: PrunedSimilarity, indptr: np.ndarray, seeds: np.ndarray, weights: np.ndarray
@@ -140,26 +137,32 @@ def _exact_scores(pruned: PrunedSimilarity, seeds: np.ndarray, weights: np.ndarr
 
     S is symmetric, so candidate i's score sum_j a_j S[j, i] is row i against the user's weights as a dense
     vector: csr_matvec adds S[i, j] * a_j over row i's ascending columns, from 0.0, that is over the seeds in
-    ascending order (the other columns add exactly +0.0). A light row is kept whole in `pruned`, which the
-    kernel has just read (S's own copy would be a second one in the cache). A heavy candidate's row is long:
-    its terms come from the dense copy, summed left to right by cumsum (np.sum would pair them).
+    ascending order (the other columns add exactly +0.0), with the same expression as csc_matvec (so a
+    compiler that fuses the multiply-add fuses both). A light row is kept whole in `pruned`, which the kernel
+    has just read (S's own copy would be a second one in the cache). A heavy row is long: its entries at the
+    seeds, from the dense copy, make a short row of their own.
     """
     exact = np.empty(candidates.size)
     slots = pruned.heavy_slots[candidates]
     heavy = slots >= 0
-    if heavy.any():
-        exact[heavy] = np.cumsum(pruned.heavy_rows[np.ix_(slots[heavy], seeds)] * weights, axis=1)[:, -1]
     light = candidates[~heavy]  # ascending: in the descending layout each row starts before the previous ends
+    dense_weights[seeds] = weights
     if light.size:
         rows = np.empty(2 * light.size, dtype=pruned.starts.dtype)
         rows[0::2] = pruned.starts[light]
         rows[1::2] = rows[0::2] + pruned.lengths[light]
         sums = np.zeros(rows.size - 1)
-        dense_weights[seeds] = weights
         _sparsetools.csr_matvec(rows.size - 1, pruned.n_items, rows, pruned.indices, pruned.data, dense_weights,
                                 sums)
-        dense_weights[seeds] = 0.0
         exact[~heavy] = sums[0::2]
+    if heavy.any():
+        entries = pruned.heavy_rows[np.ix_(slots[heavy], seeds)]  # zeros included: each adds exactly +0.0
+        rows = np.arange(0, entries.size + 1, seeds.size, dtype=pruned.starts.dtype)
+        columns = np.tile(seeds.astype(pruned.starts.dtype), entries.shape[0])
+        sums = np.zeros(entries.shape[0])
+        _sparsetools.csr_matvec(sums.size, pruned.n_items, rows, columns, entries.ravel(), dense_weights, sums)
+        exact[heavy] = sums
+    dense_weights[seeds] = 0.0
     return exact
 
 
