@@ -75,30 +75,37 @@ def prune(similarity: sp.csr_matrix, heavy_row: Optional[int] = None, head_size:
         tails[row] = values[ranked[head_size]]
     heavy_slots = np.full(n_items, -1, dtype=np.int64)
     heavy_slots[heavy] = np.arange(heavy.size)
-    return PrunedSimilarity(*_descending_layout(indptr, similarity.indices, data, keep), tails, heavy_slots,
-                            heavy_rows, _peeks(indptr, similarity.indices, data, keep))
+    rows = np.repeat(np.arange(n_items), lengths)  # each entry's row
+    return PrunedSimilarity(*_descending_layout(n_items, rows, similarity.indices, data, keep), tails,
+                            heavy_slots, heavy_rows, _peeks(n_items, rows, similarity.indices, data, keep))
 
 
-def _descending_layout(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, keep: np.ndarray) -> tuple:
-    """(starts, lengths, indices, data) of the kept entries, the last row first."""
-    n_items = indptr.size - 1
-    rows = np.repeat(np.arange(n_items), np.diff(indptr))[keep]
+def _descending_layout(n_items: int, rows: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                       keep: np.ndarray) -> tuple:
+    """(starts, lengths, indices, data) of the kept entries, the last row first, columns ascending in a row."""
+    rows = rows[keep]
     lengths = np.bincount(rows, minlength=n_items)
-    order = np.argsort(-rows, kind="stable")  # rows descending, columns ascending within a row
     ends = np.cumsum(lengths[::-1])[::-1]  # row j ends where rows j..n-1 end, counted from the last
+    first_kept = np.cumsum(lengths) - lengths  # where each row starts among the kept entries, in CSR order
+    position = (ends - lengths)[rows] + np.arange(rows.size) - first_kept[rows]
     dtype = np.int32 if ends.size == 0 or ends[0] < 2**31 else np.int64
-    return ((ends - lengths).astype(dtype), lengths.astype(dtype), indices[keep][order].astype(dtype),
-            data[keep][order])
+    layout_indices, layout_data = np.empty(rows.size, dtype=dtype), np.empty(rows.size)
+    layout_indices[position], layout_data[position] = indices[keep], data[keep]
+    return (ends - lengths).astype(dtype), lengths.astype(dtype), layout_indices, layout_data
 
 
-def _peeks(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Each row's PEEK best kept entries (columns), the best repeated to fill short rows (empty rows: 0)."""
-    n_items = indptr.size - 1
-    rows = np.repeat(np.arange(n_items), np.diff(indptr))[keep]
-    columns, values = indices[keep], data[keep]
-    order = np.lexsort((columns, -values, rows))
-    first = np.searchsorted(rows[order], np.arange(n_items))
-    counts = np.bincount(rows, minlength=n_items)
-    at = first[:, None] + np.minimum(np.arange(PEEK), np.maximum(counts - 1, 0)[:, None])
-    peeks = columns[order][np.minimum(at, max(columns.size - 1, 0))] if columns.size else np.zeros_like(at)
-    return np.where(counts[:, None] > 0, peeks, 0).astype(np.int64)
+def _peeks(n_items: int, rows: np.ndarray, indices: np.ndarray, data: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """PEEK of each row's best kept entries (columns), taken one rank at a time: a sort of every entry costs
+    seconds on the 15M-event model. A row with fewer repeats columns already taken (empty rows: item 0); any
+    items will do, they only set a first threshold."""
+    values = np.where(keep, data, -np.inf)
+    peeks = np.zeros((n_items, PEEK), dtype=np.int64)
+    firsts = np.flatnonzero(np.diff(rows, prepend=-1))  # each non-empty row's first entry
+    for rank in range(PEEK if rows.size else 0):
+        best = np.full(n_items, -np.inf)
+        best[rows[firsts]] = np.maximum.reduceat(values, firsts)
+        at = np.flatnonzero(values == best[rows])
+        at = at[np.concatenate(([True], rows[at][1:] != rows[at][:-1]))]  # the first best of each row
+        peeks[rows[at], rank] = indices[at]
+        values[at] = -np.inf
+    return peeks
