@@ -98,8 +98,8 @@ def clustered_model(seed: int, users=150, clusters=4, cluster_size=15, popular=3
     rng = np.random.default_rng(seed)
     users_of = rng.integers(0, users, events)
     in_cluster = rng.random(events) < 0.8
-    items_of = np.where(in_cluster, popular + (users_of % clusters) * cluster_size + rng.integers(0, cluster_size, events),
-                        rng.integers(0, popular, events))
+    own = popular + (users_of % clusters) * cluster_size + rng.integers(0, cluster_size, events)
+    items_of = np.where(in_cluster, own, rng.integers(0, popular, events))
     timestamps = 1.7e9 + rng.integers(0, 5, events) * 86400.0
     weights = rng.choice([1.0, 2.0, 4.0], events, p=[0.6, 0.25, 0.15])
     params = {"support_threshold": 1, "enable_user_to_item": True, **params}
@@ -157,7 +157,11 @@ def test_negative_affinities_take_the_exact_path(small_heavy_rows):
     assert_block_equals_recommend(model, 3)
 
 
-@pytest.mark.parametrize("matrix", [[[1.0, -0.5], [-0.5, 1.0]], [[1.0, 0.5], [0.25, 1.0]], [[1.0, np.inf], [np.inf, 1.0]]])
+@pytest.mark.parametrize("matrix", [
+    [[1.0, -0.5], [-0.5, 1.0]],  # negative: partial sums are no lower bound
+    [[1.0, 0.5], [0.25, 1.0]],  # not symmetric: a candidate's row is not its column
+    [[1.0, np.inf], [np.inf, 1.0]],
+])
 def test_a_similarity_the_bounds_cannot_serve_is_not_pruned(matrix):
     assert prune(sp.csr_matrix(np.array([[1.0, 0.5], [0.5, 1.0]]))) is not None
     assert prune(sp.csr_matrix(np.array(matrix))) is None
