@@ -16,6 +16,9 @@ from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
+
+from .pruned_rows import PrunedSimilarity
+
 try:
     from scipy.sparse import _sparsetools  # private; row_sums relies on the same kernels
 except ImportError:  # a scipy without it: recommender.batch takes the exact path for every user
@@ -23,8 +26,6 @@ except ImportError:  # a scipy without it: recommender.batch takes the exact pat
 
 KERNELS = _sparsetools is not None
 """Whether scipy's compiled kernels this module calls are there."""
-
-from .pruned_rows import PrunedSimilarity
 
 MARGIN = 1e-9
 """Relative slack on the bounds for rounding: far above what sums of a few hundred positive terms can lose."""
