@@ -24,9 +24,9 @@ items as one file.
   6, item-to-item, in one process as the worker's local engine runs them (parse, fit, serialize; no
   Azurite: its upload of 3.5 GB and of the model would measure Azurite); killed past 16 GiB.
 
-"Main's code" is the commit this branch started from (`git merge-base HEAD main`), unpacked into
-.cache/main-code by `git archive`; its worker and parser run there, side by side with ours in one run
-(alternating), so that the ratios share the machine's load, which is printed.
+"Main's code" is main before the work on issue 24 (0ece4ce, the issue's "today"; --base REV for another),
+unpacked into .cache/main-code-REV by `git archive`; its worker and parser run there, side by side with
+ours in one run (alternating), so that the ratios share the machine's load, which is printed.
 """
 import argparse
 import json
@@ -45,7 +45,8 @@ from devtools.stack import ServiceProcess, service_environ, start_webapp  # noqa
 from parse_scale import ensure_folder  # noqa: E402
 from sar_scale import FULL_CASES, REPO_ROOT, ensure_data, machine  # noqa: E402
 
-MAIN_CODE = REPO_ROOT / ".cache" / "main-code"
+BEFORE_ISSUE_24 = "0ece4ce"
+"""main before the work on issue 24 (its "today's code"): the default side of every ratio."""
 WORK_DIR = REPO_ROOT / ".cache" / "bench" / "training"
 KEYS = {"admin_primary_key": "bench-admin-key-1", "recommend_primary_key": "bench-recommend-key"}
 TARGETS = {"e2e-15m": (20.0, 2.0), "e2e-1m": (3.0, None)}
@@ -58,16 +59,15 @@ def say(message: str):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def main_code() -> Path:
-    """Main's code at the merge base, unpacked once."""
-    if not (MAIN_CODE / "recommender").exists():
-        base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=REPO_ROOT, check=True, capture_output=True,
-                              text=True).stdout.strip()
-        MAIN_CODE.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.Popen(["git", "archive", base], cwd=REPO_ROOT, stdout=subprocess.PIPE)
-        subprocess.run(["tar", "-x", "-C", str(MAIN_CODE)], stdin=archive.stdout, check=True)
+def main_code(revision: str) -> Path:
+    """The code at `revision`, unpacked once into .cache/main-code-<revision>."""
+    tree = REPO_ROOT / ".cache" / f"main-code-{revision}"
+    if not (tree / "recommender").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.Popen(["git", "archive", revision], cwd=REPO_ROOT, stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(tree)], stdin=archive.stdout, check=True)
         archive.wait()
-    return MAIN_CODE
+    return tree
 
 
 class CodeWorker(ServiceProcess):
@@ -109,8 +109,9 @@ def train_once(base_url: str, container_name: str) -> dict:
     model_id, messages = created.json()["id"], []
     while time.perf_counter() - started < TIMEOUT_SECONDS:
         model = requests.get(f"{base_url}/api/models/{model_id}", headers=admin, timeout=30).json()
-        if model.get("modelStatusMessage") and (not messages or messages[-1] != model["modelStatusMessage"]):
-            messages.append(model["modelStatusMessage"])
+        message = model.get("modelStatusMessage")
+        if message and (not messages or messages[-1][1] != message):
+            messages.append((round(time.perf_counter() - started, 1), message))  # when it was first seen
         if model["modelStatus"] in ("Completed", "Failed"):
             seconds = time.perf_counter() - started
             return {"seconds": seconds, "status": model["modelStatus"], "messages": messages,
@@ -291,7 +292,7 @@ def report(rows: list) -> str:
                          f"{row['worker_peak_gib']:.2f} GiB (target <= {seconds:.0f} s"
                          f"{f', <= {gib:.0f} GiB' if gib else ''}: {verdict}); statistics {row['statistics']}; "
                          f"load {row['load_before']:.1f}")
-            lines += [f"    progress: {message}" for message in row["messages"]]
+            lines += [f"    progress at {seconds:5.1f} s: {message}" for seconds, message in row["messages"]]
         elif row["part"] == "parse":
             lines.append(f"parse {row['code']}: {row['lines']:,} lines in {row['seconds']:.1f} s wall "
                          f"({row['cpu_seconds']:.1f} s CPU), {row['lines'] / row['seconds']:,.0f} lines/s; "
@@ -313,10 +314,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="e2e-15m,e2e-1m,parse,fit")
     parser.add_argument("--no-main", action="store_true", help="our code only (no side-by-side ratio)")
+    parser.add_argument("--base", default=BEFORE_ISSUE_24,
+                        help=f"the git revision of the other side (default {BEFORE_ISSUE_24}, main before issue 24)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     parts = args.parts.split(",")
-    codes = {"ours": REPO_ROOT} if args.no_main else {"ours": REPO_ROOT, "main": main_code()}
+    codes = {"ours": REPO_ROOT} if args.no_main else {"ours": REPO_ROOT, "main": main_code(args.base)}
     folder = ensure_folder(500_000, 60_000, 15_000_000, 15)
     rows = []
     if "e2e-15m" in parts:

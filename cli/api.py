@@ -90,6 +90,19 @@ class ApiClient:
         """GET .../items: [{"itemId", "name", "category"}] for each id (at most 100), null when unknown."""
         return _json(self._request("GET", f"api/models/{_segment(model_id)}/items", params={"itemId": item_ids}))
 
+    def create_batch(self, model_id: str, body: dict) -> tuple:
+        """POST /api/models/{id}/batch: queue a batch scoring job; (the job, its Location)."""
+        response = self._request("POST", f"api/models/{_segment(model_id)}/batch", json=body)
+        return _json(response), response.headers.get("Location")
+
+    def get_batch(self, job_id: str) -> dict:
+        """GET /api/batches/{jobId}: the job's status, progress and counters."""
+        return _json(self._request("GET", f"api/batches/{_segment(job_id)}"))
+
+    def cancel_batch(self, job_id: str) -> dict:
+        """DELETE /api/batches/{jobId} (202: its worker stops at the next block); the job as it is now."""
+        return _json(self._request("DELETE", f"api/batches/{_segment(job_id)}"))
+
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
         url = urljoin(self.endpoint, path)
         try:

@@ -2,7 +2,7 @@
 import argparse
 from importlib.metadata import PackageNotFoundError, version
 
-from . import commands, retrain
+from . import batch, commands, retrain
 from .api import DEFAULT_TIMEOUT_SECONDS
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8000"
@@ -13,7 +13,8 @@ DISTRIBUTION = "product-recommendations"
 EPILOG = f"""global options (--endpoint/--url, --key, --http-timeout, --json) go before or after the command.
 environment: {ENDPOINT_VARIABLE} (default {DEFAULT_ENDPOINT}), {KEY_VARIABLE} (an admin key; a recommend
 key is enough for `recommend` and `scores`), {CONNECTION_STRING_VARIABLE} (for `upload`).
-exit codes: 0 done, 1 error (one line on stderr), 2 bad command line, 3 the model's training failed."""
+exit codes: 0 done, 1 error (one line on stderr), 2 bad command line, 3 the model's training failed
+(or the batch job failed or was cancelled)."""
 
 
 def global_options(defaults: bool) -> argparse.ArgumentParser:
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_models(subcommands, api)
     _add_recommend(subcommands, api)
     _add_scores(subcommands, api)
+    _add_batch(subcommands, api)
     return parser
 
 
@@ -165,7 +167,12 @@ def _add_recommend(subcommands, api):
     recommend.add_argument("-n", "--count", type=int, default=10, help="how many (1..100, default 10)")
     recommend.add_argument("--explain", action="store_true",
                            help="say why: the strategy that placed each item and the seed items behind its score")
-    rules = recommend.add_argument_group("rules")
+    _add_rule_options(recommend)
+    recommend.set_defaults(handler=commands.recommend)
+
+
+def _add_rule_options(command):
+    rules = command.add_argument_group("rules")
     rules.add_argument("--include", action="append", metavar="ITEM_ID",
                        help="only this item may come back (repeat for each; a candidate list)")
     rules.add_argument("--exclude", action="append", metavar="ITEM_ID", help="never this item (repeat for each)")
@@ -174,7 +181,6 @@ def _add_recommend(subcommands, api):
                        help="at most N items of one catalog category (models trained with a catalog)")
     rules.add_argument("--category-window", type=int, metavar="W",
                        help="apply --max-per-category within every W consecutive items instead of the whole list")
-    recommend.set_defaults(handler=commands.recommend)
 
 
 def _add_scores(subcommands, api):
@@ -186,6 +192,39 @@ def _add_scores(subcommands, api):
                         help="an item to score (repeat for each)")
     _add_user_and_events(scores)
     scores.set_defaults(handler=commands.scores)
+
+
+def _add_batch(subcommands, api):
+    """`batch MODEL_ID` creates, `batch-status` and `batch-cancel` take a job id: flat, as `train` and `status`
+    are, because one parser cannot take both a MODEL_ID and actions (`batch show` would read 'show' as the id)."""
+    batch_ = subcommands.add_parser("batch", parents=[api], help="score every user of a model into blobs",
+                                    description="POST /api/models/{id}/batch: the top k of every user the model "
+                                                "knows (or of --users-from's) written to PATH/part-00000.csv, ... in "
+                                                "CONTAINER. Models trained with enableUserToItemRecommendations.")
+    batch_.add_argument("model_id", metavar="MODEL_ID", help="a model id, or 'default'")
+    batch_.add_argument("--container", required=True, help="outputContainerName (must exist)")
+    batch_.add_argument("--path", required=True, help="outputRelativePath: the folder the parts go to")
+    batch_.add_argument("-n", "--count", type=int, help="recommendationCount per user (1..100, default 10)")
+    batch_.add_argument("--format", choices=("csv", "jsonl"), help="csv (default) or jsonl")
+    batch_.add_argument("--users-from", metavar="BLOBPATH",
+                        help="userListRelativePath: a blob in CONTAINER listing the users, one id per line")
+    _add_rule_options(batch_)
+    batch_.add_argument("--wait", action="store_true",
+                        help="follow the job until it ends (exit 3 if it fails or is cancelled)")
+    _add_wait_options(batch_)
+    batch_.set_defaults(handler=batch.batch)
+    for name, handler, text, description in (
+            ("batch-status", batch.batch_status, "a batch job's status and counters",
+             "Status, parts written, users scored, the output path and a warning per kind of bad user-list line. "
+             "Exit 3 if Failed or Cancelled."),
+            ("batch-cancel", batch.batch_cancel, "cancel a batch job",
+             "DELETE /api/batches/{jobId}: the worker stops at the next block; the parts written stay.")):
+        command = subcommands.add_parser(name, parents=[api], help=text, description=description)
+        command.add_argument("job_id", metavar="JOB_ID")
+        command.set_defaults(handler=handler)
+        if handler is batch.batch_status:
+            command.add_argument("--wait", action="store_true", help="follow the job until it ends")
+            _add_wait_options(command)
 
 
 def _add_user_and_events(command):

@@ -1,4 +1,5 @@
-"""A model's status in words: one status line, its lineage and promotion, and warnings for skipped bad lines."""
+"""Statuses and reports in words: a model's (or a batch job's) status line, lineage and promotion, and warnings for
+skipped bad lines."""
 import re
 from typing import Optional
 
@@ -12,7 +13,12 @@ DECISION = re.compile(r";\s*((?:not )?promoted: .*)$", re.S)
 def status_line(model: dict) -> str:
     """'Failed: no valid usage event', not 'Failed: Failed: ...' when the message already names the status;
     without the promotion decision (promotion_decision has it)."""
-    status, message = model["modelStatus"], DECISION.sub("", (model.get("modelStatusMessage") or "").strip())
+    return status_text(model["modelStatus"], DECISION.sub("", (model.get("modelStatusMessage") or "").strip()))
+
+
+def status_text(status: str, message: str) -> str:
+    """'Status: message', the message's own 'Status:' prefix dropped; the status alone without a message."""
+    message = (message or "").strip()
     if message.lower().startswith(status.lower() + ":"):
         message = message[len(status) + 1:].lstrip()
     return f"{status}: {message}" if message else status
@@ -45,12 +51,21 @@ def parsing_warnings(statistics) -> list:
     warnings = []
     for what, path in REPORTS:
         report = _dig(statistics or {}, path)
-        for error in (report.get("errors") or []) if isinstance(report, dict) else []:
-            count = error.get("count", 0)
-            sample = error.get("sample") or {}
-            where = f", first at {sample.get('file')} line {sample.get('line')}" if sample else ""
-            warnings.append(f"{what}: {error.get('error')} on {count} line{'' if count == 1 else 's'}{where}")
+        warnings.extend(report_warnings(what, report, ("errors",)))
     return warnings
+
+
+def report_warnings(what: str, report, lists: tuple = ("errors", "warnings")) -> list:
+    """A line per reason of a report's lists of {error or reason, count, sample}; none without a report."""
+    lines = []
+    for name in lists:
+        for entry in (report.get(name) or []) if isinstance(report, dict) else []:
+            count = entry.get("count", 0)
+            sample = entry.get("sample") or {}
+            where = f", first at {sample.get('file')} line {sample.get('line')}" if sample else ""
+            reason = entry.get("error") or entry.get("reason")
+            lines.append(f"{what}: {reason} on {count} line{'' if count == 1 else 's'}{where}")
+    return lines
 
 
 def _dig(value, path: tuple):

@@ -3,10 +3,11 @@ import re
 import time
 from typing import Optional
 
-from .exceptions import UsageError, WaitTimeoutError
+from .exceptions import UsageError
 from .inputs import parse_value, read_json
 from .progress import ProgressBar
 from .reports import status_line
+from .waiting import Snapshot, wait_until_final
 
 FINAL_STATUSES = ("Completed", "Failed")
 STAGE_PERCENT = re.compile(r"\((\d{1,3})%\)")
@@ -41,19 +42,14 @@ def promotion_policy(metric, tolerance) -> Optional[dict]:
 def wait_for_model(client, model_id: str, bar: ProgressBar, poll_seconds: float = 1.0, timeout: float = None,
                    clock=time.monotonic, sleep=time.sleep) -> dict:
     """Poll the model until Completed or Failed, drawing its progress; returns the final model."""
-    started = clock()
-    try:
-        while True:
-            model = client.get_model(model_id)
-            status, message = model["modelStatus"], model.get("modelStatusMessage") or ""
-            bar.update(stage_fraction(status, message), status_line(model), f"[{clock() - started:.0f} s]")
-            if status in FINAL_STATUSES:
-                return model
-            if timeout is not None and clock() - started > timeout:
-                raise WaitTimeoutError(f"model {model_id} is still {status} after {timeout:g} s")
-            sleep(poll_seconds)
-    finally:
-        bar.close()
+    return wait_until_final(lambda: client.get_model(model_id), _snapshot, f"model {model_id}", bar, poll_seconds,
+                            timeout, clock, sleep)
+
+
+def _snapshot(model: dict) -> Snapshot:
+    status = model["modelStatus"]
+    return Snapshot(status, status in FINAL_STATUSES, stage_fraction(status, model.get("modelStatusMessage") or ""),
+                    status_line(model))
 
 
 def stage_fraction(status: str, message: str):

@@ -14,6 +14,10 @@ class ModelBlobNotFoundError(ModelProviderError, LookupError):
     """The model's blob is not in storage (deleted, or never written)."""
 
 
+class ModelChangedError(ModelProviderError):
+    """The model's blob was written again since the version asked for (its ETag differs)."""
+
+
 class ModelCorruptError(ModelProviderError):
     """The model's blob is not a model this build can read (malformed, of an old format, or too large)."""
 

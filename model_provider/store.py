@@ -1,10 +1,13 @@
 """Model blobs: bytes in, bytes out, one blob per model in the models container."""
 from typing import NamedTuple, Optional
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.blob import ContainerClient
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.storage.blob import BlobClient, ContainerClient
 
-from .exceptions import ModelBlobNotFoundError, ModelCorruptError
+from storage.clients import STORAGE_RETRIES, STORAGE_TIMEOUT_SECONDS
+
+from .exceptions import ModelBlobNotFoundError, ModelChangedError, ModelCorruptError
 
 MODEL_BLOB_NAME = "{model_id}/model.sar"
 MAX_CONCURRENCY = 4
@@ -59,3 +62,17 @@ class BlobModelStore:
 
     def _client(self, model_id: str):
         return self._container.get_blob_client(MODEL_BLOB_NAME.format(model_id=model_id))
+
+
+def read_blob_url(url: str, etag: Optional[str] = None) -> bytes:
+    """A model's blob read with its URL alone (with a read-only SAS: what a Dask worker holds), in the version
+    `etag` names when given. :raise ModelBlobNotFoundError: :raise ModelChangedError: written again since"""
+    condition = {"etag": etag, "match_condition": MatchConditions.IfNotModified} if etag else {}
+    try:
+        with BlobClient.from_blob_url(url, connection_timeout=STORAGE_TIMEOUT_SECONDS,
+                                      read_timeout=STORAGE_TIMEOUT_SECONDS, retry_total=STORAGE_RETRIES) as blob:
+            return blob.download_blob(max_concurrency=MAX_CONCURRENCY, **condition).readall()
+    except ResourceNotFoundError:
+        raise ModelBlobNotFoundError("no model blob at the URL given") from None
+    except ResourceModifiedError:
+        raise ModelChangedError("the model blob was written again since it was read", etag) from None

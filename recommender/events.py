@@ -108,9 +108,11 @@ def decay_factors(timestamps: np.ndarray, reference_time: float, half_life_secon
     Written as 0.5 ** (age / T), the reference implementation's exact expression,
     so affinities agree with it to the last bit.
     """
-    ages = reference_time - np.asarray(timestamps, dtype=np.float64)
-    factors = np.power(0.5, ages / half_life_seconds)
-    return np.where(np.isnan(factors), 1.0, factors)
+    factors = reference_time - np.asarray(timestamps, dtype=np.float64)  # ages, then factors, in one array
+    factors /= half_life_seconds
+    np.power(0.5, factors, out=factors)
+    factors[np.isnan(factors)] = 1.0
+    return factors
 
 
 def latest_timestamp(timestamps: np.ndarray) -> float:

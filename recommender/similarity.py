@@ -8,6 +8,14 @@ of pair counts, thresholded or not, ever exists whole, and each kept block is
 appended to arrays that grow in place: memory stays in proportion to the
 pairs kept, the result never exists twice, and nothing items x items is dense.
 
+C is symmetric, so a single machine counts little more than its upper half:
+the item rows are cut into COLUMN_GROUPS groups, and a group's rows are
+multiplied by U without the columns of the groups before it. The pairs those
+columns would have given are the earlier groups' pairs, mirrored at the end.
+Every similarity function is symmetric to the last bit (c_ii + c_jj is
+c_jj + c_ii in floating point), so a mirrored value is the one its row would
+have computed.
+
 The steps are separate functions because units can be split into disjoint
 parts (users on different machines): occurrences, pair costs and the counts
 of a block of rows are then sums over the parts, and `similarity_rows` turns
@@ -27,6 +35,9 @@ PAIRS_PER_BLOCK = 4_000_000
 """Upper bound of pair products computed at once (tens of bytes each while a block is built)."""
 BLOCKS_PER_THREAD = 2
 """Blocks in flight per thread: each thread has its next block while finished ones are appended."""
+COLUMN_GROUPS = 8
+"""Groups of item rows counted without the columns of the groups before them: the pair products counted are
+about (1 + 1/COLUMN_GROUPS) / 2 of all, for one pass over U's entries per group to drop the columns."""
 
 
 def default_threads() -> int:
@@ -91,26 +102,31 @@ def item_similarity(
     n_items = unit_items.shape[1]
     unit_items, item_units = unit_and_item_rows(unit_items)
     occurrences = item_occurrences(item_units)
-    rows = SimilarityRows(n_items)
+    upper = SimilarityRows(n_items)  # each row from its group's first column on
 
-    def block(start: int, stop: int) -> sp.csr_matrix:
-        counts = cooccurrence_counts(unit_items, item_units, start, stop)
+    def block(start: int, stop: int, columns: "ColumnSuffix") -> sp.csr_matrix:
+        counts = columns.counts(item_units, start, stop)
         return similarity_rows(counts, start, occurrences, support_threshold, similarity_function)
 
     threads = max(1, threads or default_threads())
     in_flight = deque()
+    columns, group_starts = ColumnSuffix(unit_items), [0]
+    group_width = -(-n_items // COLUMN_GROUPS)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cooccurrence") as pool:
         try:
             for start, stop in row_blocks(pair_costs(unit_items, item_units), PAIRS_PER_BLOCK):
-                in_flight.append(pool.submit(block, start, stop))
+                if start >= columns.first + group_width:
+                    columns = columns.from_column(start, item_units)
+                    group_starts.append(start)
+                in_flight.append(pool.submit(block, start, stop, columns))
                 if len(in_flight) >= threads * BLOCKS_PER_THREAD:
-                    _append_oldest(rows, in_flight, progress)
+                    _append_oldest(upper, in_flight, progress)
             while in_flight:
-                _append_oldest(rows, in_flight, progress)
+                _append_oldest(upper, in_flight, progress)
         finally:  # a cancelled training (progress raised) waits for the running blocks only
             for future in in_flight:
                 future.cancel()
-    return rows.matrix()
+    return mirrored(upper.matrix(), group_starts)
 
 
 def _append_oldest(rows: "SimilarityRows", in_flight: deque, progress):
@@ -153,6 +169,50 @@ def row_blocks(costs: np.ndarray, pairs_per_block: float) -> list:
         blocks.append((start, stop))
         start = stop
     return blocks
+
+
+class ColumnSuffix:
+    """U's columns from `first` on, renumbered from 0: what a group of item rows is multiplied by."""
+
+    def __init__(self, unit_items: sp.csr_matrix, first: int = 0):
+        self.matrix, self.first = unit_items, first
+
+    def from_column(self, first: int, item_units: sp.csr_matrix) -> "ColumnSuffix":
+        """This suffix without the columns before `first`. The units' entries in the dropped columns are counted
+        from those columns' rows of `item_units` (U transposed), so only they are visited, not all of U."""
+        matrix, dropped = self.matrix, first - self.first
+        dropped_units = item_units.indices[item_units.indptr[self.first]:item_units.indptr[first]]
+        drops = np.bincount(dropped_units, minlength=matrix.shape[0])
+        indptr = matrix.indptr.copy()
+        indptr[1:] -= np.cumsum(drops).astype(indptr.dtype, copy=False)
+        keep = matrix.indices >= dropped
+        indices = matrix.indices[keep]
+        indices -= dropped
+        return ColumnSuffix(sp.csr_matrix((matrix.data[keep], indices, indptr),
+                                          shape=(matrix.shape[0], matrix.shape[1] - dropped)), first)
+
+    def counts(self, item_units: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
+        """Rows start..stop of C from column `first` on, in C's column numbers: int32 CSR, unsorted, nothing dropped."""
+        counts = (item_units[start:stop] @ self.matrix).tocsr()
+        counts.indices += self.first
+        return sp.csr_matrix((counts.data, counts.indices, counts.indptr),
+                             shape=(stop - start, self.first + self.matrix.shape[1]))
+
+
+def mirrored(upper: sp.csr_matrix, group_starts: list) -> sp.csr_matrix:
+    """The symmetric matrix whose rows `upper` holds from their group's first column on (groups of consecutive
+    rows, starting at `group_starts`): each pair past its row's group is added at its mirror place too.
+    The mirrored pairs and `upper`'s are disjoint, so their sum copies each value as it is."""
+    n_items = upper.shape[0]
+    bounds = np.append(group_starts, n_items)
+    group_ends = np.repeat(bounds[1:], np.diff(bounds))
+    beyond = upper.indices >= np.repeat(group_ends, np.diff(upper.indptr))
+    kept = np.concatenate(([0], np.cumsum(beyond)))[upper.indptr]
+    outer = sp.csr_matrix((upper.data[beyond], upper.indices[beyond], kept), shape=upper.shape)
+    del beyond, kept
+    lower = outer.T.tocsr()  # a transpose's rows come out sorted
+    del outer
+    return upper + lower
 
 
 def cooccurrence_counts(unit_items: sp.csr_matrix, item_units: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:

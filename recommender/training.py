@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .affinity import affinity_matrix, event_affinities
+from .event_pairs import EventPairs
 from .events import EVENT_COLUMNS, decay_factors, latest_timestamp
 from .exceptions import NoValidEventsError
 from .indexing import first_appearance_codes
@@ -38,13 +39,15 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
     user_codes, user_ids = first_appearance_codes(events["user_id"])
     timestamps = events["timestamp"].to_numpy(dtype=np.float64)
     shape = (len(user_ids), len(item_ids))
-    user_items = binary_user_items(user_codes, item_codes, shape)
+    pairs = EventPairs(user_codes, item_codes, shape)
+    user_items = pairs.binary_matrix()
     popularity = item_popularity(user_items)
     units = unit_items(user_items, user_codes, item_codes, timestamps, params.cooccurrence_unit)
     del user_items  # held by `units` only when users are the unit
     reference_time = latest_timestamp(timestamps)
     trending = trending_popularity(user_codes, item_codes, timestamps, reference_time, len(item_ids),
-                                   params.trending_half_life_seconds)
+                                   params.trending_half_life_seconds, pairs)
+    del pairs
     user_affinity = None
     if params.enable_user_to_item:
         report("Computing user affinity", 0.0)
@@ -71,8 +74,8 @@ def fit(events: pd.DataFrame, params: SARParameters, progress: Optional[Progress
 
 
 def binary_user_items(user_codes, item_codes, shape) -> sp.csr_matrix:
-    """Binary (users x items) CSR: which user used which item."""
-    return affinity_matrix(user_codes, item_codes, np.ones(len(item_codes), np.int32), shape, binary=True)
+    """Binary (users x items) int32 CSR: which user used which item."""
+    return EventPairs(user_codes, item_codes, shape).binary_matrix()
 
 
 def item_popularity(user_items: sp.csr_matrix) -> np.ndarray:
@@ -81,15 +84,17 @@ def item_popularity(user_items: sp.csr_matrix) -> np.ndarray:
 
 
 def trending_popularity(user_codes, item_codes, timestamps, reference_time: float, n_items: int,
-                        half_life_seconds: float) -> np.ndarray:
+                        half_life_seconds: float, pairs: Optional[EventPairs] = None) -> np.ndarray:
     """Time-decayed distinct users per item, float64: sum over an item's users of 2^(-(t_ref - t)/T), t the
     user's latest event on it (none with a timestamp: no decay). Popularity is this without decay, and a sum
-    over disjoint groups of users, as popularity is."""
+    over disjoint groups of users, as popularity is. `pairs`: the events' EventPairs, when already sorted."""
+    if pairs is None:
+        pairs = EventPairs(user_codes, item_codes, (int(np.max(user_codes, initial=-1)) + 1, n_items))
     factors = decay_factors(timestamps, reference_time, half_life_seconds)
-    # A user's latest event on an item is its largest factor: the max per (user, item) pair, then a sum per item.
-    pairs = pd.DataFrame({"user": user_codes, "item": item_codes, "factor": factors})
-    latest = pairs.groupby(["user", "item"], sort=False)["factor"].max()
-    return np.bincount(latest.index.get_level_values("item"), weights=latest.to_numpy(), minlength=n_items)
+    # A user's latest event on an item is its largest factor: each pair's max, counted at the pair's first
+    # event (0 at its others), so that every item's sum adds its pairs in the order they first appear.
+    counted = pairs.largest_at_first_events(factors)
+    return np.bincount(item_codes, weights=counted, minlength=n_items)
 
 
 def unit_items(user_items: sp.csr_matrix, user_codes, item_codes, timestamps, unit: CooccurrenceUnit) -> sp.csr_matrix:

@@ -1,22 +1,24 @@
-"""One batch message: claim the job, score its users a part at a time under a heartbeat, write each part blob,
-and record progress after each, so that a job whose worker died goes on from its last part elsewhere."""
+"""One batch message: claim the job, score its users a part at a time under a heartbeat (here, or on a Dask
+cluster), write each part blob in part order, and record progress after each, so that a job whose worker died
+goes on from its last part elsewhere."""
+import contextlib
 import logging
 
 import numpy as np
 from azure.core.exceptions import ResourceNotFoundError
 
 from recommender import ModelFormatError, ModelIdentityError, from_bytes
-from recommender.batch import recommend_block
 from recommender.exceptions import CategoriesUnavailableError, TooManyParsingErrorsError
-from recommender.rules import Rules
 from recommender.user_list import parse_user_list
 from registry import FINAL_JOB_STATUSES, ConcurrentUpdateError, JobNotFoundError, JobStatus, ModelNotFoundError
 from storage.retries import describe_error
 
-from .batch_format import EXTENSIONS, format_block
+from .batch_format import EXTENSIONS
+from .batch_parts import PartsJob
 from .cancellation import Cancellation, CancelReason
 from .delivery import Delivery
-from .exceptions import TrainingCancelledError
+from .engines import part_scorer_for
+from .exceptions import BatchScoringError, TrainingCancelledError
 from .heartbeat import Heartbeat
 from .job_claim import JobClaim
 from .lease import TrainingLease
@@ -24,8 +26,6 @@ from .train_job import FINISH, LEAVE, RELEASE, Action, Outcome
 
 logger = logging.getLogger(__name__)
 
-BLOCK_USERS = 256
-"""Users scored by one sparse product: a dense block of their scores is BLOCK_USERS x items floats."""
 PART_NAME = "{path}/part-{index:05d}.{extension}"
 MAX_USER_LIST_BYTES = 256 * 2**20
 """Largest user list a job reads (it is read whole): about 10M user ids of 25 characters."""
@@ -40,11 +40,13 @@ class NoProgress:
 
 
 class BatchJob:
-    """Handles batch messages for one worker."""
+    """Handles batch messages for one worker; `scorer` scores the parts (default: the settings', see
+    engines.part_scorer_for)."""
 
-    def __init__(self, settings, jobs, models, store, blobs, models_container):
+    def __init__(self, settings, jobs, models, store, blobs, models_container, scorer=None):
         self._settings, self._jobs, self._models, self._store = settings, jobs, models, store
         self._blobs, self._container = blobs, models_container
+        self._scorer = scorer or part_scorer_for(settings, blobs)
         self._heartbeat_interval = min(settings.heartbeat_seconds, settings.message_visibility_seconds / 3)
 
     def run(self, delivery: Delivery, job_id: str, cancellation: Cancellation) -> Outcome:
@@ -87,7 +89,7 @@ class BatchJob:
         except TrainingCancelledError as cancelled:
             return self._cancelled(claim, cancelled.reason)
         except (ModelNotFoundError, CategoriesUnavailableError, TooManyParsingErrorsError, BatchInputError,
-                ModelFormatError, ModelIdentityError) as error:
+                ModelFormatError, ModelIdentityError, BatchScoringError) as error:
             claim.write(JobStatus.FAILED, f"Failed: {error}")
             return FINISH
         return FINISH
@@ -100,45 +102,36 @@ class BatchJob:
 
     def _score_parts(self, claim: JobClaim, cancellation: Cancellation):
         request = claim.record.request
-        model = self._load_model(claim.record.model_id)
+        model, etag = self._load_model(claim.record.model_id)
         rows, report = self._users(model, request)
         if report is not None:
             claim.write(JobStatus.RUNNING, claim.record.status_message, errors=report)
         per_part = self._settings.batch_rows_per_part
-        parts = max(1, -(-rows.size // per_part))
-        rules = _rules(request)
+        parts, first = max(1, -(-rows.size // per_part)), claim.record.parts_done
+        job = PartsJob(claim.record.model_id, etag, model, request,
+                       [rows[index * per_part:(index + 1) * per_part] for index in range(first, parts)])
         output = self._blobs.get_container_client(request["outputContainerName"])
-        for index in range(claim.record.parts_done, parts):
-            cancellation.raise_if_cancelled()
-            part_rows = rows[index * per_part:(index + 1) * per_part]
-            data, written = self._part(model, part_rows, request, rules, cancellation)
-            name = PART_NAME.format(path=request["outputRelativePath"], index=index,
-                                    extension=EXTENSIONS[request["format"]])
-            output.upload_blob(name, data, overwrite=True)
-            record = claim.record
-            claim.write(JobStatus.RUNNING, f"Wrote part {index + 1} of {parts}", parts_done=index + 1,
-                        progress=round((index + 1) / parts, 4), users_scored=record.users_scored + part_rows.size,
-                        rows_written=record.rows_written + written)
+        # closing: a job that stops early lets go of the parts still being scored (on Dask: cancels their tasks)
+        with contextlib.closing(self._scorer.score_parts(job, cancellation)) as scored:
+            for index, part_rows, (data, written) in zip(range(first, parts), job.parts, scored):
+                cancellation.raise_if_cancelled()
+                name = PART_NAME.format(path=request["outputRelativePath"], index=index,
+                                        extension=EXTENSIONS[request["format"]])
+                output.upload_blob(name, data, overwrite=True)
+                done = claim.record
+                claim.write(JobStatus.RUNNING, f"Wrote part {index + 1} of {parts}", parts_done=index + 1,
+                            progress=round((index + 1) / parts, 4), users_scored=done.users_scored + part_rows.size,
+                            rows_written=done.rows_written + written)
         claim.write(JobStatus.COMPLETED, f"Completed: {claim.record.users_scored} users, {parts} parts")
 
-    def _part(self, model, rows: np.ndarray, request: dict, rules, cancellation: Cancellation) -> tuple:
-        """(bytes of the part, rows written)."""
-        chunks, written = [], 0
-        for start in range(0, rows.size, BLOCK_USERS):
-            cancellation.raise_if_cancelled()
-            block = recommend_block(model, rows[start:start + BLOCK_USERS], request["recommendationCount"], rules)
-            chunks.append(format_block(model.user_ids, model.item_ids, block, request["format"], header=start == 0))
-            written += int(block.counts.sum())
-        if not chunks:  # no known user: the part still says what its columns are
-            chunks.append(format_block(model.user_ids, model.item_ids, recommend_block(model, rows), request["format"]))
-        return b"".join(chunks), written
-
-    def _load_model(self, model_id: str):
+    def _load_model(self, model_id: str) -> tuple:
+        """(the model, the ETag of its blob)."""
         self._models.get(model_id)  # :raise ModelNotFoundError:
-        model = from_bytes(self._store.load(model_id).data, expected_model_id=model_id)
+        blob = self._store.load(model_id)
+        model = from_bytes(blob.data, expected_model_id=model_id)
         if model.user_affinity is None:
             raise BatchInputError("the model keeps no user histories (enableUserToItemRecommendations)")
-        return model
+        return model, blob.etag
 
     def _users(self, model, request: dict) -> tuple:
         """(user rows to score, the user list's report or None for every user)."""
@@ -171,13 +164,3 @@ class BatchJob:
 
 class BatchInputError(Exception):
     """A job the worker cannot run as asked."""
-
-
-def _rules(rules: dict):
-    """The request's rules (its camelCase JSON fields) as Rules; None when it sets none."""
-    include, exclude = rules.get("includeItemIds"), rules.get("excludeItemIds")
-    if include is None and not exclude and not rules.get("itemIdPrefix") and rules.get("maxPerCategory") is None:
-        return None
-    return Rules(include_item_ids=None if include is None else tuple(include), exclude_item_ids=tuple(exclude or ()),
-                 item_id_prefix=rules.get("itemIdPrefix"), max_per_category=rules.get("maxPerCategory"),
-                 category_window=rules.get("categoryWindow"))

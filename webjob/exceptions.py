@@ -38,3 +38,7 @@ class TrainingDeadlineError(Exception):
 
 class UnusableInputError(Exception):
     """A set of input files cannot be used: missing, unreadable, past the tolerance, or with no valid line."""
+
+
+class BatchScoringError(Exception):
+    """A batch job's parts cannot be scored where they run: the Dask workers scoring them kept dying."""

@@ -22,6 +22,8 @@ from storage.clients import StorageClients
 ADMIN_KEY = KEYS["admin_primary_key"]
 MODELS_PAST_ONE_PAGE = 105
 """More models than the list route's largest page (100), so the CLI must follow the continuation token."""
+BATCH_ROWS_PER_PART = 5
+"""The stack's worker writes a batch job's users 5 to a part: the clustered usage's 12 users make 3 parts."""
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +31,15 @@ def stack_names():
     """Storage names of this module's stack."""
     suffix = uuid.uuid4().hex[:10]
     return {"models_table": f"cli{suffix}", "models_container": f"cli-{suffix}",
-            "train_queue": f"cli-train-{suffix}", "delete_queue": f"cli-delete-{suffix}"}
+            "train_queue": f"cli-train-{suffix}", "delete_queue": f"cli-delete-{suffix}",
+            "batch_queue": f"cli-batch-{suffix}"}
 
 
 @pytest.fixture(scope="module")
 def stack(azurite, stack_names, tmp_path_factory):
     """One web app and one worker for the module; yields the CLI's environment variables."""
-    environ = service_environ(azurite.connection_string, KEYS, queue_poll_seconds=0.1, **stack_names)
+    environ = service_environ(azurite.connection_string, KEYS, queue_poll_seconds=0.1,
+                              batch_rows_per_part=BATCH_ROWS_PER_PART, **stack_names)
     logs = tmp_path_factory.mktemp("cli-stack")
     webapp, base_url = start_webapp(environ, logs, workers=1)
     worker = start_worker(environ, logs)
@@ -46,7 +50,7 @@ def stack(azurite, stack_names, tmp_path_factory):
     settings = Settings.from_environ({key.upper(): value for key, value in environ.items()})
     storage = StorageClients.from_settings(settings)
     storage.tables.delete_table(settings.models_table)
-    for queue in (settings.train_queue, settings.delete_queue):
+    for queue in (settings.train_queue, settings.delete_queue, settings.batch_queue):
         storage.queues.delete_queue(queue)
     storage.blobs.delete_container(settings.models_container)
 
@@ -296,3 +300,47 @@ def test_retrain_with_a_policy_and_a_schedule(stack, container_name, tmp_path):
     assert recsvc(stack, "schedule", "delete", parent["id"]) == (0, f"deleted the schedule of model {parent['id']}\n", "")
     code, _, err = recsvc(stack, "schedule", "show", parent["id"])
     assert code == 1 and "404 ScheduleNotFound" in err
+
+
+def test_batch_wait_writes_the_parts_and_batch_status_and_cancel_read_the_job(stack, container_name, tmp_path,
+                                                                              azurite):
+    model = train_clustered(stack, container_name, tmp_path, "-p", "supportThreshold=2",
+                            "-p", "enableUserToItemRecommendations=true")
+    users = tmp_path / "users.txt"
+    users.write_text("u1\nnobody\n" + "".join(f"u{number}\n" for number in range(2, 12)))
+    assert recsvc(stack, "upload", users, "--container", container_name, "--prefix", "lists")[0] == 0
+    code, out, err = recsvc(stack, "batch", model["id"], "--container", container_name, "--path", "out/run1",
+                            "-n", "2", "--exclude", "a1", "--users-from", "lists/users.txt", "--wait",
+                            "--poll-seconds", "0.1", "--timeout", "60")
+    assert code == 0, err
+    queued, status, counters, output, warning = out.splitlines()
+    job_id = queued.split()[3]
+    endpoint = stack["RECSVC_ENDPOINT"]
+    assert queued == f"queued batch job {job_id} on model {model['id']}: {endpoint}/api/batches/{job_id}"
+    assert status == f"batch job {job_id} Completed: 11 users, 3 parts"
+    assert counters == f"model {model['id']}: 3 parts written, 11 users scored, 22 rows"
+    assert output == f"output: {container_name}/out/run1/part-*.csv"
+    assert warning == "warning: user list: UnknownUser on 1 line, first at lists/users.txt line 2"
+    assert "Completed" in err.splitlines()[-1]
+    container = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client(container_name)
+    parts = [container.download_blob(f"out/run1/part-{index:05d}.csv").readall().decode() for index in range(3)]
+    rows = [line.split(",") for part in parts for line in part.splitlines()[1:]]
+    assert len(rows) == 22 and rows[0][:3] == ["u1", "1", rows[0][2]] and "a1" not in {row[2] for row in rows}
+
+    assert recsvc(stack, "batch-status", job_id) == (0, out.split("\n", 1)[1], "")
+    code, out, err = recsvc(stack, "batch-cancel", job_id)
+    assert (code, out) == (1, "") and f"409 JobFinished: batch job {job_id} is Completed" in err
+
+
+def test_a_failed_batch_job_exits_3_with_its_reason(stack, container_name, tmp_path):
+    model = train_clustered(stack, container_name, tmp_path, "-p", "enableUserToItemRecommendations=true")
+    users = tmp_path / "users.txt"
+    users.write_text(("x" * 300 + "\n") * 101)  # past MAX_PARSING_ERRORS (100): the job fails
+    assert recsvc(stack, "upload", users, "--container", container_name)[0] == 0
+    code, out, err = recsvc(stack, "batch", model["id"], "--container", container_name, "--path", "out",
+                            "--users-from", "users.txt", "--wait", "--poll-seconds", "0.1", "--timeout", "60")
+    assert code == 3, err
+    assert out.splitlines()[1].endswith(" Failed: more than 100 bad lines in the user list users.txt: UserIdTooLong "
+                                        "first at line 1")
+    code, _, err = recsvc(stack, "batch", str(uuid.uuid4()), "--container", container_name, "--path", "out")
+    assert code == 1 and "404 ModelNotFound" in err

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from cli.api import ApiClient
+from cli.batch import wait_for_job
 from cli.commands import Context
 from cli.exceptions import ApiError, UploadError, UsageError, WaitTimeoutError
 from cli.inputs import parse_value
@@ -440,3 +441,100 @@ def test_schedule_set_show_and_delete():
     assert (code, out) == (0, "deleted the schedule of model m1\n")
     assert (request["method"], request["url"]) == ("DELETE", "http://svc/api/models/m1/schedule")
     assert main(["schedule", "set", "m1"], stderr=io.StringIO()) == 2  # --cron is required
+
+
+QUEUED_JOB = {"id": "j1", "modelId": "m1", "status": "Queued", "statusMessage": "Queued; waiting for a worker",
+              "progress": 0.0, "usersScored": 0, "rowsWritten": 0, "partsWritten": 0, "errors": None,
+              "request": {"outputContainerName": "exports", "outputRelativePath": "weekly", "format": "jsonl"}}
+USER_LIST_REPORT = {"errors": [{"error": "UserIdTooLong", "count": 2, "sample": {"file": "users.txt", "line": 4}}],
+                    "warnings": [{"reason": "UnknownUser", "count": 1, "sample": {"file": "users.txt", "line": 2}}],
+                    "successfulLinesCount": 9, "totalLinesCount": 11}
+
+
+class BatchSession:
+    """The batch routes: POST answers 202 with a Location, each GET the next scripted job, DELETE the job."""
+
+    def __init__(self, states=()):
+        self.states, self.requests = list(states), []
+
+    def request(self, method, url, headers, timeout, params=None, json=None):
+        self.requests.append({"method": method, "url": url, "json": json})
+        if method == "POST":
+            return FakeResponse(202, QUEUED_JOB, {"Location": "/api/batches/j1"}, url=url)
+        if method == "DELETE":
+            return FakeResponse(202, {**QUEUED_JOB, "status": "Cancelled", "statusMessage": "Cancelled by request"},
+                                url=url)
+        return FakeResponse(200, {**QUEUED_JOB, **self.states.pop(0)}, url=url)
+
+
+def run_batch(argv, states=()) -> tuple:
+    """Parse argv and run its handler against a BatchSession: (exit code, stdout, stderr, the requests)."""
+    session, stdout, stderr = BatchSession(states), io.StringIO(), io.StringIO()
+    args = build_parser().parse_args(argv)
+    context = Context(client=lambda: ApiClient("http://svc", "k", session=session), connection_string="",
+                      stdout=stdout, stderr=stderr)
+    return args.handler(args, context), stdout.getvalue(), stderr.getvalue(), session.requests
+
+
+def test_batch_posts_the_fields_given_under_the_api_names_and_prints_the_location():
+    code, out, _, [request] = run_batch(["batch", "m1", "--container", "exports", "--path", "weekly", "-n", "3",
+                                         "--format", "jsonl", "--users-from", "lists/users.txt", "--exclude", "b1",
+                                         "--prefix", "a", "--max-per-category", "2", "--category-window", "4"])
+    assert code == 0 and out == "queued batch job j1 on model m1: http://svc/api/batches/j1\n"
+    assert (request["method"], request["url"]) == ("POST", "http://svc/api/models/m1/batch")
+    assert request["json"] == {"outputContainerName": "exports", "outputRelativePath": "weekly",
+                               "recommendationCount": 3, "format": "jsonl", "userListRelativePath": "lists/users.txt",
+                               "excludeItemIds": ["b1"], "itemIdPrefix": "a", "maxPerCategory": 2, "categoryWindow": 4}
+    _, _, _, [bare] = run_batch(["batch", "default", "--container", "exports", "--path", "weekly"])
+    assert bare["url"] == "http://svc/api/models/default/batch"
+    assert bare["json"] == {"outputContainerName": "exports", "outputRelativePath": "weekly"}  # service defaults
+    with pytest.raises(UsageError, match="--category-window needs --max-per-category"):
+        run_batch(["batch", "m1", "--container", "c", "--path", "p", "--category-window", "3"])
+    assert main(["batch", "m1", "--path", "p"], stderr=io.StringIO()) == 2  # --container is required
+    assert main(["batch", "m1", "--container", "c", "--path", "p", "--format", "xml"], stderr=io.StringIO()) == 2
+
+
+def test_batch_wait_follows_the_parts_and_exits_3_with_the_reason_and_the_report():
+    states = [{"status": "Running", "statusMessage": "Wrote part 1 of 3", "progress": 0.3333, "partsWritten": 1,
+               "usersScored": 5},
+              {"status": "Failed", "statusMessage": "Failed: a blob or container of the job is gone",
+               "progress": 0.3333, "partsWritten": 1, "usersScored": 5, "rowsWritten": 15, "errors": USER_LIST_REPORT}]
+    code, out, err, requests = run_batch(["batch", "m1", "--container", "exports", "--path", "weekly", "--wait",
+                                          "--poll-seconds", "0"], states)
+    assert code == 3
+    assert out.splitlines() == [
+        "queued batch job j1 on model m1: http://svc/api/batches/j1",
+        "batch job j1 Failed: a blob or container of the job is gone",
+        "model m1: 1 parts written, 5 users scored, 15 rows", "output: exports/weekly/part-*.jsonl",
+        "warning: user list: UserIdTooLong on 2 lines, first at users.txt line 4",
+        "warning: user list: UnknownUser on 1 line, first at users.txt line 2"]
+    assert err.splitlines() == [" 33% Running: Wrote part 1 of 3 (1 parts written, 5 users scored)",
+                                "Failed: a blob or container of the job is gone (1 parts written, 5 users scored)"]
+    assert [(request["method"], request["url"]) for request in requests[1:]] == [
+        ("GET", "http://svc/api/batches/j1")] * 2
+
+
+def test_batch_status_and_cancel():
+    completed = {"status": "Completed", "statusMessage": "Completed: 12 users, 3 parts", "progress": 1.0,
+                 "partsWritten": 3, "usersScored": 12, "rowsWritten": 36}
+    code, out, _, [request] = run_batch(["batch-status", "j1"], [completed])
+    assert code == 0 and request["url"] == "http://svc/api/batches/j1"
+    assert out.splitlines()[:2] == ["batch job j1 Completed: 12 users, 3 parts",
+                                    "model m1: 3 parts written, 12 users scored, 36 rows"]
+    code, out, _, _ = run_batch(["batch-status", "j1", "--json"], [{"status": "Cancelled"}])
+    assert code == 3 and json.loads(out)["status"] == "Cancelled"
+    code, out, _, [request] = run_batch(["batch-cancel", "j1"])
+    assert (code, out) == (0, "batch job j1 Cancelled: Cancelled by request\n")
+    assert (request["method"], request["url"]) == ("DELETE", "http://svc/api/batches/j1")
+
+
+def test_batch_wait_gives_up_after_its_timeout():
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    client = ApiClient("http://svc", "k", session=BatchSession([{"status": "Running"}] * 5))
+    with pytest.raises(WaitTimeoutError, match="batch job j1 is still Running after 2 s"):
+        wait_for_job(client, "j1", ProgressBar(io.StringIO()), poll_seconds=1, timeout=2, clock=lambda: now[0],
+                     sleep=sleep)

@@ -43,9 +43,13 @@ class DaskEngine:
     def connect(self, report_progress):
         """A loader on a client of the scheduler, closed at the end. :raise OSError: unreachable scheduler"""
         report_progress(f"Connecting to the Dask scheduler at {self._scheduler_address}")
-        with Client(self._scheduler_address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False,
-                    security=self._security) as client:
+        with cluster_client(self._scheduler_address, self._security) as client:
             yield _ClusterLoader(client, self._container_url)
+
+
+def cluster_client(scheduler_address: str, security: Optional[Security]) -> Client:
+    """A client of the scheduler, for a `with` block. :raise OSError: unreachable within CONNECT_TIMEOUT_SECONDS"""
+    return Client(scheduler_address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False, security=security)
 
 
 def security_for(settings) -> Optional[Security]:

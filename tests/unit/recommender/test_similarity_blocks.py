@@ -72,6 +72,25 @@ def test_tiny_blocks_give_the_same_matrix(monkeypatch, function, pairs_per_block
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("groups", [2, 7, 120])
+def test_counting_the_upper_half_and_mirroring_gives_the_whole_count_bit_for_bit(monkeypatch, function, groups):
+    monkeypatch.setattr(recommender.similarity, "PAIRS_PER_BLOCK", 300)
+    unit_items = random_unit_items(seed=5, units=300, items=120)
+    monkeypatch.setattr(recommender.similarity, "COLUMN_GROUPS", 1)  # every row counted over every column
+    whole = item_similarity(unit_items, 2, function)
+    monkeypatch.setattr(recommender.similarity, "COLUMN_GROUPS", groups)
+    suffixes = []
+    from_column = recommender.similarity.ColumnSuffix.from_column
+    monkeypatch.setattr(recommender.similarity.ColumnSuffix, "from_column",
+                        lambda self, first, *rest: suffixes.append(first) or from_column(self, first, *rest))
+    halved = item_similarity(unit_items, 2, function)
+    assert len(suffixes) >= min(groups, 10) - 1  # the rows were counted in groups, without earlier columns
+    np.testing.assert_array_equal(halved.toarray(), halved.T.toarray())
+    for name in ("indptr", "indices", "data"):
+        assert getattr(whole, name).tobytes() == getattr(halved, name).tobytes(), name
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_one_thread_and_two_give_the_same_matrix_bit_for_bit(function, monkeypatch):
     monkeypatch.setattr(recommender.similarity, "PAIRS_PER_BLOCK", 300)  # dozens of blocks, many in flight
     unit_items = random_unit_items(seed=11, units=300, items=120)
@@ -86,9 +105,9 @@ def test_one_thread_and_two_give_the_same_matrix_bit_for_bit(function, monkeypat
 def test_a_cancelled_count_stops_at_the_blocks_in_flight(monkeypatch):
     monkeypatch.setattr(recommender.similarity, "PAIRS_PER_BLOCK", 50)
     computed = []
-    counts = recommender.similarity.cooccurrence_counts
-    monkeypatch.setattr(recommender.similarity, "cooccurrence_counts",
-                        lambda *arguments: computed.append(arguments[2]) or counts(*arguments))
+    counts = recommender.similarity.ColumnSuffix.counts
+    monkeypatch.setattr(recommender.similarity.ColumnSuffix, "counts",
+                        lambda self, *arguments: computed.append(arguments[1]) or counts(self, *arguments))
 
     def cancel(fraction):
         raise RuntimeError("cancelled")

@@ -43,6 +43,33 @@ def test_trending_is_distinct_users_decayed_by_their_latest_use():
     assert list(model.item_ids[model.trending_items]) == ["new", "mid", "old"]
 
 
+@pytest.mark.parametrize("key_shift", [0, 55])
+def test_trending_sums_each_pairs_latest_factor_in_first_appearance_order(monkeypatch, key_shift):
+    """Against a plain reading of the definition: a dict of each (user, item) pair's largest factor, added
+    per item in the order the pairs first appear (the order fixes the float sums to the last bit)."""
+    import recommender.event_pairs as event_pairs
+    import recommender.training as training
+    if key_shift:  # a key range so wide that positions cannot be packed beside the keys (the argsort)
+        events_by_pair = event_pairs._events_by_pair
+        monkeypatch.setattr(event_pairs, "_events_by_pair",
+                            lambda users, items, n_items: events_by_pair(users, items, n_items << key_shift))
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        n = int(rng.integers(1, 80))
+        users, items = rng.integers(0, 6, n), rng.integers(0, 9, n)
+        timestamps = rng.choice([np.nan, 0.0, 3 * DAY, 7.5 * DAY, 14 * DAY], n) + rng.random(n)
+        reference = np.nanmax(timestamps) if not np.isnan(timestamps).all() else np.nan
+        factors = np.where(np.isnan(timestamps), 1.0, 0.5 ** ((reference - timestamps) / (7 * DAY)))
+        latest = {}
+        for user, item, factor in zip(users.tolist(), items.tolist(), factors.tolist()):
+            latest[user, item] = max(latest.get((user, item), 0.0), factor)
+        expected = np.zeros(9)
+        for (user, item), factor in latest.items():
+            expected[item] += factor
+        got = training.trending_popularity(users, items, timestamps, reference, 9, 7 * DAY)
+        assert got.tobytes() == expected.tobytes()
+
+
 def test_the_half_life_is_the_trending_one_not_the_affinity_one():
     model = train(trending_half_life_days=14, decay_period_days=1)
     np.testing.assert_allclose(model.trending, [4 * 0.5, 2.0, 1.0 + 2 ** -0.5])

@@ -49,6 +49,14 @@ def test_with_a_credential_the_sas_is_a_user_delegation_sas_that_reads_for_its_l
     assert service.asked == [(NOW - CLOCK_SKEW, NOW + timedelta(hours=2))]  # the key lives as long as the SAS
 
 
+def test_a_blob_url_reads_that_blob_only():
+    urls = ReadOnlyContainerUrls(DelegatingService(), None, timedelta(hours=2), clock=lambda: NOW)
+    url = urls.blob_url_of("models", "5c1e/model.sar")
+    assert str(url).startswith("https://acct.blob.core.windows.net/models/5c1e/model.sar?")
+    sas = query_of(url)
+    assert sas["sp"] == "r" and sas["sr"] == "b" and sas["se"] == "2026-03-01T14:00:00Z"  # a blob SAS, not "c"
+
+
 def test_with_a_connection_string_the_sas_is_signed_with_its_key_which_it_never_contains():
     settings = Settings.from_environ({"AZURE_STORAGE_CONNECTION_STRING": CONNECTION, "DASK_SAS_SECONDS": "600"},
                                      require_api_keys=False)
