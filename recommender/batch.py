@@ -14,6 +14,7 @@ Why not one sparse product `user_affinity[block] @ similarity`: on the 15M-event
 85% of the items (51k of 60k), so the product is dense in all but name, and scipy's two-pass sparse kernel
 costs about 7 ns per multiply-add against about 2 for weighted_row_sum's (docs/batch.md).
 """
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Optional
@@ -74,15 +75,20 @@ def recommend_block(model: SARModel, user_rows: np.ndarray, k: int = 10,
 _PRUNED = weakref.WeakKeyDictionary()
 """Each model's pruned similarity, built once for all the blocks of a job (models compare by identity)."""
 
+_PRUNING = threading.Lock()
+"""Held while a pruned similarity is built: a Dask worker scores several parts of a job at once, and each
+build costs seconds and hundreds of MB on a large model."""
+
 
 def pruned_similarity(model: SARModel) -> Optional[PrunedSimilarity]:
     """The model's similarity pruned for recommender.pruned_scores (None: it cannot be), built on first use."""
     if not pruned_scores.KERNELS:
         return None
     key = (pruned_rows.HEAVY_ROW, pruned_rows.HEAD_SIZE)  # tests lower them for small models
-    cached = _PRUNED.get(model)
-    if cached is None or cached[0] != key:
-        cached = _PRUNED[model] = (key, prune(model.similarity))
+    with _PRUNING:
+        cached = _PRUNED.get(model)
+        if cached is None or cached[0] != key:
+            cached = _PRUNED[model] = (key, prune(model.similarity))
     return cached[1]
 
 
