@@ -1,23 +1,30 @@
-"""Personalized top k for a block of users: what scoring.recommend answers for each, without its per-request
-work (events, answer objects, id lookups).
+"""Personalized top k for a block of users: what scoring.recommend answers for each, bit for bit, without its
+per-request work and without most of its multiply-adds.
 
-Each user's scores come from scoring's own kernel (row_sums.weighted_row_sum over the user's stored history),
-so every score is the same to the last bit, and ranking.top_k_dense ranks them as recommend does (ties to the
-lower item index). The exclude list is folded into the include list's and prefix's mask: removing items from
-the candidates before ranking picks what recommend picks skipping them in rank order. Rows the fast path
-cannot settle (fewer than k positive candidates with backfilling on, or a category cap, which acts in rank
-order) go through scoring.rank_user_scores with the scores already computed.
+Most users are settled by recommender.pruned_scores: the similarity's heavy rows cut to their best entries
+(recommender.pruned_rows), a bound on what the cut entries can add, and exact scores for the few items the
+bound leaves in the running, added in recommend's order. The exclude list is folded into the include list's
+and prefix's mask: removing items from the candidates before ranking picks what recommend picks skipping them
+in rank order. The others (a category cap, which acts in rank order; a negative affinity or similarity, for
+which the bound does not hold; a bound too loose to settle the top k; fewer than k scored candidates) take
+the exact path: scoring's own kernel (row_sums.weighted_row_sum) over the whole history, ranked by
+ranking.top_k_dense, or by scoring.rank_user_scores when backfill or a cap decides.
 
 Why not one sparse product `user_affinity[block] @ similarity`: on the 15M-event model a user's seeds reach
 85% of the items (51k of 60k), so the product is dense in all but name, and scipy's two-pass sparse kernel
 costs about 7 ns per multiply-add against about 2 for weighted_row_sum's (docs/batch.md).
 """
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
+from . import pruned_rows, pruned_scores
 from .model import SARModel
+from .pruned_rows import PrunedSimilarity, prune
+from .pruned_scores import SettledUsers, block_top_k
 from .ranking import top_k_dense
 from .row_sums import weighted_row_sum
 from .rules import ItemFilter, Rules
@@ -54,7 +61,35 @@ def recommend_block(model: SARModel, user_rows: np.ndarray, k: int = 10,
     eligible = _eligible_items(model, item_filter)
     in_order = item_filter is None or not item_filter.caps_categories
     user_rows = np.asarray(user_rows, dtype=np.int64)
-    return _join(user_rows, [_answer(model, row, k, item_filter, eligible, in_order) for row in user_rows.tolist()])
+    histories = model.user_affinity[user_rows]
+    pruned = pruned_similarity(model) if in_order and k > 0 and histories.has_canonical_format else None
+    if pruned is None:
+        return _join(user_rows, [_answer(model, row, k, item_filter, eligible, in_order)
+                                 for row in user_rows.tolist()])
+    fast = block_top_k(pruned, histories, k, eligible, model.params.allow_seed_items,
+                       unit_weights=not model.params.enable_user_affinity)
+    return _merge(user_rows, fast, [_answer(model, row, k, item_filter, eligible, in_order)
+                                    for row in user_rows[~fast.settled].tolist()])
+
+
+_PRUNED = weakref.WeakKeyDictionary()
+"""Each model's pruned similarity, built once for all the blocks of a job (models compare by identity)."""
+
+_PRUNING = threading.Lock()
+"""Held while a pruned similarity is built: a Dask worker scores several parts of a job at once, and each
+build costs seconds and hundreds of MB on a large model."""
+
+
+def pruned_similarity(model: SARModel) -> Optional[PrunedSimilarity]:
+    """The model's similarity pruned for recommender.pruned_scores (None: it cannot be), built on first use."""
+    if not pruned_scores.KERNELS:
+        return None
+    key = (pruned_rows.HEAVY_ROW, pruned_rows.HEAD_SIZE)  # tests lower them for small models
+    with _PRUNING:
+        cached = _PRUNED.get(model)
+        if cached is None or cached[0] != key:
+            cached = _PRUNED[model] = (key, prune(model.similarity))
+    return cached[1]
 
 
 def _answer(model: SARModel, row: int, k: int, item_filter: Optional[ItemFilter], eligible: Optional[np.ndarray],
@@ -95,6 +130,17 @@ def _eligible_items(model: SARModel, item_filter: Optional[ItemFilter]) -> Optio
     excluded = [model.item_index[item_id] for item_id in item_filter.excluded_ids if item_id in model.item_index]
     eligible[np.asarray(excluded, dtype=np.int64)] = False
     return eligible
+
+
+def _merge(user_rows: np.ndarray, fast: SettledUsers, answers: list) -> BlockRecommendations:
+    """The settled users' answers and the others' (`answers`, in block order) in one block."""
+    if not answers:
+        k = fast.items.shape[1]
+        return BlockRecommendations(user_rows, np.full(user_rows.size, k, dtype=np.int64), fast.items.ravel(),
+                                    fast.scores.ravel())
+    settled = iter(zip(fast.items, fast.scores))
+    others = iter(answers)
+    return _join(user_rows, [next(settled) if is_settled else next(others) for is_settled in fast.settled.tolist()])
 
 
 def _join(user_rows: np.ndarray, answers: list) -> BlockRecommendations:

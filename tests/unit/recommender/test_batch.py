@@ -1,9 +1,12 @@
 """recommend_block answers, user for user and bit for bit, what scoring.recommend answers (issue 23)."""
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from recommender import SARParameters, fit, make_events, scoring
+from recommender import SARParameters, batch, fit, make_events, pruned_rows, scoring
 from recommender.batch import recommend_block
+from recommender.pruned_rows import prune
+from recommender.pruned_scores import block_top_k
 from recommender.rules import Rules
 
 
@@ -87,3 +90,78 @@ def test_long_rows_and_heavy_users_agree_under_rules_without_backfill(params, ru
     exclusions among the best items, and no backfill to hide a row that came out short."""
     model = random_model(5, users=200, items=1200, events=8000, categories=False, **params)
     assert_block_equals_recommend(model, 8, rules)
+
+
+def clustered_model(seed: int, users=150, clusters=4, cluster_size=15, popular=3, events=3000, **params):
+    """Planted clusters plus a few items everyone uses (bench/synth.py's shape, small): the popular items'
+    similarity rows hold every item, the others mostly their cluster's; ties from integer weights."""
+    rng = np.random.default_rng(seed)
+    users_of = rng.integers(0, users, events)
+    in_cluster = rng.random(events) < 0.8
+    own = popular + (users_of % clusters) * cluster_size + rng.integers(0, cluster_size, events)
+    items_of = np.where(in_cluster, own, rng.integers(0, popular, events))
+    timestamps = 1.7e9 + rng.integers(0, 5, events) * 86400.0
+    weights = rng.choice([1.0, 2.0, 4.0], events, p=[0.6, 0.25, 0.15])
+    params = {"support_threshold": 1, "enable_user_to_item": True, **params}
+    model = fit(make_events([f"u{u}" for u in users_of], [f"i{i}" for i in items_of], timestamps, weights),
+                SARParameters(**params))
+    return model.with_item_categories(model.item_ids, [f"c{int(i[1:]) % 3}" for i in model.item_ids])
+
+
+@pytest.fixture
+def small_heavy_rows(monkeypatch):
+    """Rows of more than 30 entries are heavy and keep their 5 best: the popular items' rows of clustered_model."""
+    monkeypatch.setattr(pruned_rows, "HEAVY_ROW", 30)
+    monkeypatch.setattr(pruned_rows, "HEAD_SIZE", 5)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("params", [
+    {}, {"similarity_function": "Lift"}, {"similarity_function": "Cooccurrence"}, {"enable_user_affinity": False},
+    {"allow_seed_items": True}, {"enable_backfilling": False},
+])
+def test_pruned_rows_keep_block_equal_to_recommend(small_heavy_rows, seed, params):
+    model = clustered_model(seed, **params)
+    for k in (1, 5, 10):
+        assert_block_equals_recommend(model, k)
+
+
+@pytest.mark.parametrize("rules", [
+    Rules(include_item_ids=tuple(f"i{i}" for i in range(0, 63, 2))),
+    Rules(item_id_prefix="i1"),
+    Rules(exclude_item_ids=("i0", "i3", "i4", "i18")),
+    Rules(max_per_category=2),
+    Rules(include_item_ids=("i1", "i5")),
+])
+def test_pruned_rows_under_rules(small_heavy_rows, rules):
+    for seed in range(3):
+        assert_block_equals_recommend(clustered_model(seed), 5, rules)
+
+
+def test_the_bounds_settle_most_users_of_a_clustered_model(small_heavy_rows):
+    """Guards the fast path itself: equal answers alone would pass if every user fell back."""
+    model = clustered_model(0)
+    pruned = batch.pruned_similarity(model)
+    assert np.count_nonzero(pruned.tails) == 3  # the popular items' rows were cut
+    settled = block_top_k(pruned, model.user_affinity, 5).settled
+    assert settled.mean() > 0.7
+
+
+def test_negative_affinities_take_the_exact_path(small_heavy_rows):
+    model = random_model(4)  # weights of -1: some users have an item with a negative affinity
+    negative = np.unique(np.repeat(np.arange(model.user_affinity.shape[0]), np.diff(model.user_affinity.indptr))[
+        model.user_affinity.data < 0])
+    assert negative.size
+    settled = block_top_k(batch.pruned_similarity(model), model.user_affinity, 3).settled
+    assert not settled[negative].any()
+    assert_block_equals_recommend(model, 3)
+
+
+@pytest.mark.parametrize("matrix", [
+    [[1.0, -0.5], [-0.5, 1.0]],  # negative: partial sums are no lower bound
+    [[1.0, 0.5], [0.25, 1.0]],  # not symmetric: a candidate's row is not its column
+    [[1.0, np.inf], [np.inf, 1.0]],
+])
+def test_a_similarity_the_bounds_cannot_serve_is_not_pruned(matrix):
+    assert prune(sp.csr_matrix(np.array([[1.0, 0.5], [0.5, 1.0]]))) is not None
+    assert prune(sp.csr_matrix(np.array(matrix))) is None
