@@ -16,6 +16,10 @@ HEAVY_ROW = 1000
 HEAD_SIZE = 300
 """Entries a heavy row keeps (ties to the lower item index)."""
 
+HEAVY_TABLE_BYTES = 256 << 20
+"""Cap on the dense table of heavy rows (8 bytes an item each): past it, only the longest rows are cut, the
+others stay whole (exact, only slower). A model of 1M items thus cuts at most its 33 longest rows."""
+
 PEEK = 4
 """Best entries of each seed's row whose partial sums give a first lower bound of the k-th best."""
 
@@ -65,6 +69,9 @@ def prune(similarity: sp.csr_matrix, heavy_row: Optional[int] = None, head_size:
     lengths = np.diff(indptr)
     keep, tails = np.ones(data.size, dtype=bool), np.zeros(n_items)
     heavy = np.flatnonzero(lengths > max(heavy_row, head_size))
+    most = HEAVY_TABLE_BYTES // (8 * max(n_items, 1))
+    if heavy.size > most:  # the longest rows, in row order
+        heavy = np.sort(heavy[np.argsort(-lengths[heavy], kind="stable")[:most]])
     heavy_rows = np.zeros((heavy.size, n_items))
     for slot, row in enumerate(heavy.tolist()):
         start, stop = indptr[row], indptr[row + 1]

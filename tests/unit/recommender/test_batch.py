@@ -147,6 +147,18 @@ def test_the_bounds_settle_most_users_of_a_clustered_model(small_heavy_rows):
     assert settled.mean() > 0.7
 
 
+def test_the_dense_table_of_heavy_rows_is_capped_to_the_longest_rows(small_heavy_rows, monkeypatch):
+    model = clustered_model(1)
+    lengths = np.diff(model.similarity.indptr)
+    monkeypatch.setattr(pruned_rows, "HEAVY_TABLE_BYTES", 2 * 8 * model.n_items)  # room for two rows
+    pruned = batch.pruned_similarity(model)
+    assert pruned.heavy_rows.shape == (2, model.n_items)
+    cut = np.flatnonzero(pruned.tails)
+    assert cut.size == 2 and set(lengths[cut]) <= set(np.sort(lengths)[-2:])  # the two longest were cut
+    for k in (1, 5):
+        assert_block_equals_recommend(model, k)
+
+
 def test_negative_affinities_take_the_exact_path(small_heavy_rows):
     model = random_model(4)  # weights of -1: some users have an item with a negative affinity
     negative = np.unique(np.repeat(np.arange(model.user_affinity.shape[0]), np.diff(model.user_affinity.indptr))[
