@@ -14,8 +14,13 @@ import scipy.sparse as sp
 
 from recommender.parameters import CooccurrenceUnit, SARParameters
 from recommender.similarity import cooccurrence_counts, item_occurrences, pair_costs, unit_and_item_rows
-from recommender.training import (binary_user_items, item_popularity, trending_popularity, unit_items,
-                                  user_affinity_matrix)
+from recommender.training import (
+    binary_user_items,
+    item_popularity,
+    trending_popularity,
+    unit_items,
+    user_affinity_matrix,
+)
 
 from .parts import EventRange
 

@@ -25,8 +25,16 @@ from recommender.parsing_report import check_tolerance
 
 from .affinity import cluster_user_affinity
 from .groups import events_of, finish_group, group_trending, group_units, units_summary, user_count
-from .parts import (ParsedPart, merge_item_ids, merge_ranges, parse_part, part_item_ids, part_piece, part_summary,
-                    split_events)
+from .parts import (
+    ParsedPart,
+    merge_item_ids,
+    merge_ranges,
+    parse_part,
+    part_item_ids,
+    part_piece,
+    part_summary,
+    split_events,
+)
 from .reports import merge_reports
 from .similarity import cluster_similarity
 from .tasks import URGENT, Tasks

@@ -16,8 +16,7 @@ import sys
 import time
 from typing import Callable, NamedTuple, Optional
 
-from recommender import EventBatch, Recommendation, SARModel, scoring
-from recommender import explanations
+from recommender import EventBatch, Recommendation, SARModel, explanations, scoring
 from recommender.rules import Rules
 
 from .cache import SlidingCache

@@ -30,6 +30,7 @@ from .row_sums import weighted_row_sum
 from .rules import ItemFilter, Rules
 from .scoring import rank_user_scores
 
+
 @dataclass(frozen=True)
 class BlockRecommendations:
     """The answers of a block of users, flattened in user order.

@@ -8,8 +8,13 @@ of the connection string otherwise (Azurite).
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
-from azure.storage.blob import (BlobSasPermissions, BlobServiceClient, ContainerSasPermissions, generate_blob_sas,
-                                generate_container_sas)
+from azure.storage.blob import (
+    BlobSasPermissions,
+    BlobServiceClient,
+    ContainerSasPermissions,
+    generate_blob_sas,
+    generate_container_sas,
+)
 
 from config.secret import Secret
 from config.settings import Settings

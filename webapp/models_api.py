@@ -3,15 +3,15 @@ import logging
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 
 from registry import InvalidContinuationTokenError, ModelNotFoundError, ModelRecord, ModelStatus
 from storage.exceptions import ContainerNotFoundError
 from storage.retries import describe_error, is_transient
 
 from . import batch_api, services
-from .containers import check_container_allowed
 from .auth import require_role
+from .containers import check_container_allowed
 from .errors import ApiError, field_error
 from .lineage_schemas import model_creation_schema
 from .model_json import model_summary_to_json, model_to_json

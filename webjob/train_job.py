@@ -5,16 +5,16 @@ from enum import Enum
 from typing import Optional
 
 from registry import ConcurrentUpdateError, ModelNotFoundError, ModelStatus
-from storage.messages import ModelMessage
 from registry.promotion import Decision, decide
+from storage.messages import ModelMessage
 from storage.retries import describe_error
 
 from .backoff import retry_delay
 from .cancellation import Cancellation, CancelReason
 from .claim import FINAL_STATUSES, ModelClaim
+from .deadline import call_with_deadline
 from .deletion import remove_deleted_model
 from .delivery import Delivery
-from .deadline import call_with_deadline
 from .exceptions import TrainingCancelledError, TrainingDeadlineError, TrainingFailedError
 from .heartbeat import Heartbeat
 from .lease import TrainingLease

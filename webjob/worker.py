@@ -15,8 +15,8 @@ from .cancellation import Cancellation, CancelReason
 from .deletion import remove_deleted_model
 from .delivery import Delivery, create_queue_if_missing
 from .exceptions import MessageLostError
-from .sweeper import Sweeper
 from .scheduler import Scheduler
+from .sweeper import Sweeper
 from .train_job import Action, Outcome, TrainJob
 from .training_flow import trainer_factory_for
 
