@@ -58,5 +58,11 @@ class JobRegistry(Protocol):
         """
 
     def jobs_of_model(self, model_id: str) -> list:
-        """Every job of one model (any status)."""
+        """Every job of one model (any status), in no particular order."""
+
+    def newest_jobs_of_model(self, model_id: str, limit: int) -> list:
+        """At most `limit` jobs of one model, newest first (by creation time), read without a scan.
+
+        :raise ValueError: limit below 1
+        """
 

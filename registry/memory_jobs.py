@@ -36,6 +36,12 @@ class InMemoryJobRegistry:
         with self._lock:
             return [record for record in self._records.values() if record.model_id == model_id]
 
+    def newest_jobs_of_model(self, model_id: str, limit: int) -> list:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        newest = sorted(self.jobs_of_model(model_id), key=lambda record: record.creation_time, reverse=True)
+        return newest[:limit]
+
     def _store(self, record: JobRecord) -> JobRecord:
         stored = replace(record, etag=str(next(self._etags)))
         self._records[record.id] = stored

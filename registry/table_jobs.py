@@ -1,7 +1,13 @@
-"""The JobRegistry on an Azure Table: one row per batch job, beside the model rows (partition "batch")."""
+"""The JobRegistry on an Azure Table: one row per batch job, beside the model rows (partition "batch").
+
+Job rows are keyed by their random id, so the batch partition comes back in no useful order. Each job also gets a
+small index row in its model's own partition ("batch-of-{modelId}") whose RowKey sorts newest first (Azure's "log
+tail" pattern): the newest jobs of a model are then the first rows of one partition, read without a scan.
+"""
+import itertools
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
@@ -12,6 +18,9 @@ from .jobs import JobRecord, JobStatus
 from .table import storage_errors
 
 JOBS_PARTITION = "batch"
+NEWEST_FIRST_CEILING = 10**17
+"""Microseconds since 1970 count up to about 1.8e15 today; this ceiling minus them sorts newest first in 17 digits."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class TableJobRegistry:
@@ -22,6 +31,9 @@ class TableJobRegistry:
 
     @storage_errors
     def create_job(self, record: JobRecord) -> JobRecord:
+        # The index row first: if the job row then fails, the listing skips an index row without its job.
+        self._table.upsert_entity({"PartitionKey": _index_partition(record.model_id),
+                                   "RowKey": _newest_first_key(record), "JobId": record.id})
         return replace(record, etag=self._table.create_entity(_to_entity(record)).get("etag"))
 
     @storage_errors
@@ -49,6 +61,29 @@ class TableJobRegistry:
         entities = self._table.query_entities("PartitionKey eq @partition and ModelId eq @model",
                                               parameters={"partition": JOBS_PARTITION, "model": model_id})
         return [_from_entity(entity) for entity in entities]
+
+    @storage_errors
+    def newest_jobs_of_model(self, model_id: str, limit: int) -> list:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        index = self._table.query_entities("PartitionKey eq @partition", parameters={
+            "partition": _index_partition(model_id)}, select=["JobId"], results_per_page=limit)
+        jobs = []
+        for entity in itertools.islice(index, limit):
+            try:
+                jobs.append(self.get_job(entity["JobId"]))
+            except JobNotFoundError:  # its job row was never written (see create_job)
+                continue
+        return jobs
+
+
+def _index_partition(model_id: str) -> str:
+    return f"{JOBS_PARTITION}-of-{model_id}"
+
+
+def _newest_first_key(record: JobRecord) -> str:
+    microseconds = (record.creation_time - _EPOCH) // timedelta(microseconds=1)
+    return f"{NEWEST_FIRST_CEILING - microseconds:017d}-{record.id}"
 
 
 _COUNTERS = (("Progress", "progress", float), ("UsersScored", "users_scored", int),

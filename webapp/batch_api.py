@@ -18,6 +18,8 @@ from .request_schemas import batch_request_schema, no_query_schema
 
 MAX_STORED_REQUEST_CHARS = 30_000
 """Longest job request, as JSON, kept with the job: an Azure table property holds at most 32K characters."""
+MAX_LISTED_JOBS = 50
+"""Most jobs GET /api/models/{modelId}/batches returns (the newest): one bounded registry read per request."""
 
 bp = Blueprint("batch", __name__, url_prefix="/api")
 
@@ -34,6 +36,15 @@ def create_batch(model_id):
 def create_batch_default():
     """A batch job on the default model."""
     return _create(get_default_record())
+
+
+@bp.get("/models/<model_id:model_id>/batches")
+@require_role("admin")
+def list_batches(model_id):
+    """The model's newest batch jobs (at most MAX_LISTED_JOBS), newest first. :raise 404 ModelNotFound:"""
+    no_query_schema.load(request.args.to_dict())
+    record = get_record(model_id)
+    return [job_to_json(job) for job in jobs().newest_jobs_of_model(record.id, MAX_LISTED_JOBS)]
 
 
 @bp.get("/batches/<job_id>")

@@ -92,6 +92,45 @@ async function checkOverview(page) {
   await screenshot(page, "model-overview");
 }
 
+const jobCells = (page, id) => page.$eval(`#jobs-table tr[data-job-id="${id}"]`, (tr) => Object.fromEntries(
+  ["users-scored", "rows-written", "parts-written", "output", "job-progress", "job-message"].map((name) =>
+    [name, tr.querySelector(`.${name}`).textContent])));
+
+async function checkBatchJobs(page) {
+  step("batch jobs: none yet; one started by another client is followed to Completed; finished jobs' reports as text");
+  await row(page, LIVE_MODEL_ID).click();
+  await page.waitForSelector("#no-jobs:not([hidden])");
+  assert.equal(await page.isVisible("#jobs-table"), false);
+  const response = await fetch(`${BASE_URL}/api/models/${LIVE_MODEL_ID}/batch`, {
+    method: "POST", headers: { "x-api-key": ADMIN_KEY, "Content-Type": "application/json" },
+    body: JSON.stringify({ outputContainerName: CONTAINER, outputRelativePath: "exports/weekly", recommendationCount: 2 }),
+  });
+  assert.equal(response.status, 202);
+  const job = await response.json();
+  await row(page, LIVE_MODEL_ID).click(); // selecting the model reads its jobs again; then they refresh by themselves
+  await page.locator(`#jobs-table tr[data-job-id="${job.id}"] .status:text-is('Completed')`).waitFor({ timeout: 60_000 });
+  assert.deepEqual(await jobCells(page, job.id), { "users-scored": "12", "rows-written": "24", "parts-written": "1",
+    output: `${CONTAINER}/exports/weekly`, "job-progress": "100%", "job-message": "12 users, 1 parts" });
+  assert.match(await page.textContent(`#jobs-table tr[data-job-id="${job.id}"]`), new RegExp(job.creationTime.slice(0, 10)));
+  await page.waitForFunction(() => document.querySelector("#jobs-state").textContent === "", null, { timeout: 10_000 });
+
+  await row(page, FIXTURE_MODEL_ID).click();
+  await page.waitForSelector("#model-title:text('evaluation fixture')");
+  await page.waitForFunction(() => document.querySelectorAll("#jobs-table tbody tr").length === 2);
+  assert.deepEqual(await page.$$eval("#jobs-table tbody .status", (badges) => badges.map((badge) => badge.textContent)),
+    ["Failed", "Completed"], "newest first");
+  const [failed, completed] = await page.$$eval("#jobs-table tbody tr", (rows) => rows.map((tr) => tr.dataset.jobId));
+  const failedCells = await jobCells(page, failed);
+  assert.equal(failedCells["job-message"], "a blob of the job is gone: <em>exports</em> was deleted");
+  assert.equal(await page.locator("#jobs-table em").count(), 0, "a message is text, never markup");
+  assert.deepEqual([failedCells["job-progress"], failedCells["users-scored"], failedCells.output],
+    ["50%", "5", "exports/weekly/2024-01-05"]);
+  assert.match(await page.textContent("#jobs-table tbody tr:nth-child(1) td:nth-child(7)"), /^2024-01-05 10:05:00$/);
+  assert.equal((await jobCells(page, completed))["job-message"], "9 users, 2 parts" +
+    "IllegalCharactersInUserId on 2 lines, first at users.txt line 4UnknownUser on 1 line, first at users.txt line 2");
+  await screenshot(page, "batch-jobs");
+}
+
 async function checkCharts(page) {
   step("evaluation: the live model's tab agrees with its statistics; the fixture model's charts are drawn");
   await page.click(".tabs [data-tab=evaluation]");
@@ -311,6 +350,7 @@ try {
   await checkSignIn(page);
   await followTraining(page);
   await checkOverview(page);
+  await checkBatchJobs(page);
   await checkCharts(page);
   await checkRankingShapes(page);
   await checkTryIt(page);

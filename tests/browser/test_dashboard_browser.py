@@ -18,7 +18,7 @@ from usage_data import CLUSTERED_USAGE
 
 from devtools.azurite import REPO_ROOT
 from devtools.stack import service_environ, start_webapp, start_worker
-from registry import ModelRecord, ModelStatus, TableModelRegistry
+from registry import JobRecord, JobStatus, ModelRecord, ModelStatus, TableJobRegistry, TableModelRegistry
 from storage.clients import StorageClients
 
 FLOW = Path(__file__).with_name("dashboard_flow.mjs")
@@ -75,6 +75,26 @@ def register_fixture_models(settings, container_name: str) -> tuple:
     return evaluated.id, training.id, failed.id
 
 
+def register_fixture_jobs(settings, model_id: str) -> None:
+    """Two finished batch jobs of a model as a worker leaves them: an older Completed one with a user-list report,
+    and a newer Failed one whose message holds markup (the page must show it as text)."""
+    jobs = TableJobRegistry(StorageClients.from_settings(settings).tables.get_table_client(settings.models_table))
+    request = {"outputContainerName": "exports", "outputRelativePath": "weekly/2024-01-05", "recommendationCount": 10,
+               "format": "csv"}
+    report = {"errors": [{"error": "IllegalCharactersInUserId", "count": 2,
+                          "sample": {"file": "users.txt", "line": 4}}],
+              "warnings": [{"reason": "UnknownUser", "count": 1, "sample": {"file": "users.txt", "line": 2}}],
+              "successfulLinesCount": 10, "totalLinesCount": 12}
+    for minute, status, message, counters in [
+            (0, JobStatus.COMPLETED, "Completed: 9 users, 2 parts",
+             {"progress": 1.0, "users_scored": 9, "rows_written": 90, "parts_done": 2, "errors": report}),
+            (5, JobStatus.FAILED, "Failed: a blob of the job is gone: <em>exports</em> was deleted",
+             {"progress": 0.5, "users_scored": 5, "rows_written": 50, "parts_done": 1})]:
+        jobs.create_job(JobRecord(id=str(uuid.uuid4()), model_id=model_id, status=status, status_message=message,
+                                  creation_time=datetime(2024, 1, 5, 10, minute, tzinfo=timezone.utc),
+                                  request=request, **counters))
+
+
 def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container, tmp_path):
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make install` installs Debian's chromium"
     usage_container.upload_blob("usage/events.csv", CLUSTERED_USAGE)
@@ -85,10 +105,11 @@ def test_dashboard_in_chromium(azurite, settings, storage_names, usage_container
     worker = None
     try:
         fixture_id, training_id, failed_id = register_fixture_models(settings, usage_container.container_name)
+        register_fixture_jobs(settings, fixture_id)
         live = requests.post(f"{base_url}/api/models", headers=ADMIN, timeout=10, json={
             "description": "clustered usage", "blobContainerName": usage_container.container_name,
             "usageRelativePath": "usage", "evaluationUsageRelativePath": "evaluation",
-            "catalogFileRelativePath": "catalog"})
+            "catalogFileRelativePath": "catalog", "enableUserToItemRecommendations": True})  # for a batch job
         assert live.status_code == 201, live.text
         live_id = live.json()["id"]
         screenshots = os.environ.get("DASHBOARD_SCREENSHOTS") or str(tmp_path / "screenshots")

@@ -1,6 +1,7 @@
 """One contract for batch job records (issue 23): the in-memory fake behaves like the Azure Table adapter."""
 import uuid
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -65,6 +66,19 @@ class JobRegistryContract:
         jobs.create_job(make_job())
         assert {job.id for job in jobs.jobs_of_model(model_id)} == mine
         assert jobs.jobs_of_model(str(uuid.uuid4())) == []
+
+    def test_the_newest_jobs_of_a_model_come_first_and_at_most_the_limit(self, jobs):
+        model_id = str(uuid.uuid4())
+        # Created out of time order, so neither insertion nor id order can pass for time order.
+        created = {hours: jobs.create_job(replace(make_job(model_id), creation_time=NOW - timedelta(hours=hours)))
+                   for hours in (2, 0, 3, 1)}
+        jobs.create_job(replace(make_job(), creation_time=NOW + timedelta(hours=1)))  # another model's, newer
+        newest = jobs.newest_jobs_of_model(model_id, 3)
+        assert [job.id for job in newest] == [created[hours].id for hours in (0, 1, 2)]
+        assert newest[0] == jobs.get_job(created[0].id)
+        assert jobs.newest_jobs_of_model(str(uuid.uuid4()), 3) == []
+        with pytest.raises(ValueError, match="at least 1"):
+            jobs.newest_jobs_of_model(model_id, 0)
 
 
 class TestInMemoryJobRegistry(JobRegistryContract):

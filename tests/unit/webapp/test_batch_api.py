@@ -1,9 +1,11 @@
 """Batch job routes (issue 23) on in-memory collaborators."""
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from registry import JobStatus
+from registry import JobRecord, JobStatus
+from webapp.batch_api import MAX_LISTED_JOBS
 
 from api_fakes import ADMIN, RECOMMEND, completed_model, make_client, make_parts
 
@@ -122,3 +124,54 @@ def test_a_request_too_large_to_keep_with_the_job_is_refused(parts):
                            headers=ADMIN)
     assert (response.status_code, response.json["error"]["code"]) == (400, "BatchRequestTooLarge")
     assert not [message for message in parts["queues"].sent if message[0] == "batch"]
+
+
+def add_job(parts, model_id, minutes_ago, status=JobStatus.QUEUED):
+    """A job record as a worker would leave it, created `minutes_ago` before 2025-06-01 12:00 UTC."""
+    creation_time = datetime(2025, 6, 1, 12, tzinfo=timezone.utc) - timedelta(minutes=minutes_ago)
+    return parts["jobs"].create_job(JobRecord(id=str(uuid.uuid4()), model_id=model_id, creation_time=creation_time,
+                                              status=status, status_message=f"{status.value} job", request=BODY))
+
+
+def test_a_models_jobs_are_listed_newest_first_as_get_shows_them(client, parts):
+    model_id, other_id = completed_model(client, parts), completed_model(client, parts)
+    # Stored out of time order, and a newer job of another model that must not show.
+    created = {minutes: add_job(parts, model_id, minutes) for minutes in (5, 1, 9)}
+    add_job(parts, other_id, 0)
+    parts["jobs"].update_job(created[9].with_status(JobStatus.FAILED, "Failed: user list", errors={"errors": []}))
+    response = client.get(f"/api/models/{model_id}/batches", headers=ADMIN)
+    assert response.status_code == 200
+    assert [job["id"] for job in response.json] == [created[minutes].id for minutes in (1, 5, 9)]
+    assert response.json == [client.get(f"/api/batches/{created[minutes].id}", headers=ADMIN).json
+                             for minutes in (1, 5, 9)]
+    assert (response.json[2]["status"], response.json[2]["errors"]) == ("Failed", {"errors": []})
+
+
+def test_a_job_created_through_the_api_is_listed(client, parts):
+    model_id = completed_model(client, parts)
+    enable_histories(parts, model_id)
+    assert client.get(f"/api/models/{model_id}/batches", headers=ADMIN).json == []
+    job = client.post(f"/api/models/{model_id}/batch", json=BODY, headers=ADMIN).json
+    assert client.get(f"/api/models/{model_id}/batches", headers=ADMIN).json == [job]
+
+
+def test_the_list_stops_at_the_newest_max_listed_jobs(client, parts):
+    model_id = completed_model(client, parts)
+    ids = [add_job(parts, model_id, minutes).id for minutes in range(MAX_LISTED_JOBS + 2)]  # ids[0] is the newest
+    listed = client.get(f"/api/models/{model_id}/batches", headers=ADMIN).json
+    assert [job["id"] for job in listed] == ids[:MAX_LISTED_JOBS]
+
+
+@pytest.mark.parametrize("model_id, status, code", [(str(uuid.uuid4()), 404, "ModelNotFound"),
+                                                    ("not-a-guid", 400, "InvalidModelId")])
+def test_jobs_of_an_unknown_or_malformed_model_id(client, model_id, status, code):
+    response = client.get(f"/api/models/{model_id}/batches", headers=ADMIN)
+    assert (response.status_code, response.json["error"]["code"]) == (status, code)
+
+
+def test_listing_jobs_needs_an_admin_key_and_no_query(client, parts):
+    model_id = completed_model(client, parts)
+    assert client.get(f"/api/models/{model_id}/batches", headers=RECOMMEND).status_code == 403
+    assert client.get(f"/api/models/{model_id}/batches").status_code == 401
+    response = client.get(f"/api/models/{model_id}/batches?top=500", headers=ADMIN)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "InvalidRequest")

@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 from config.settings import Settings
 from webapp import create_app, lineage_schemas, schema_fields
 from webapp import request_schemas as schemas
+from webapp.batch_api import MAX_LISTED_JOBS
 from webapp.spec_api import SPEC_PATH
 
 SPEC = yaml.safe_load(SPEC_PATH.read_text())
@@ -46,6 +47,7 @@ QUERY_SCHEMAS = {
     ("/api/models/{modelId}/items", "get"): schemas.item_lookup_query_schema,
     ("/api/models/default/items", "get"): schemas.item_lookup_query_schema,
     ("/api/models/{modelId}/batch", "post"): schemas.no_query_schema,
+    ("/api/models/{modelId}/batches", "get"): schemas.no_query_schema,
     ("/api/models/default/batch", "post"): schemas.no_query_schema,
     ("/api/batches/{jobId}", "get"): schemas.no_query_schema,
     ("/api/batches/{jobId}", "delete"): schemas.no_query_schema,
@@ -211,3 +213,9 @@ def test_every_error_code_the_code_can_answer_is_documented():
     documented |= set(re.findall(r"\w+", errors["ErrorDetail"]["properties"]["code"]["description"]))
     assert len(codes) > 20
     assert codes <= documented, codes - documented
+
+
+def test_the_job_list_states_the_served_bound():
+    listed = SPEC["components"]["responses"]["BatchJobList"]["content"]["application/json"]["schema"]
+    assert listed["maxItems"] == MAX_LISTED_JOBS
+    assert f"the {MAX_LISTED_JOBS} newest" in SPEC["paths"]["/api/models/{modelId}/batches"]["get"]["summary"]

@@ -91,6 +91,9 @@ export async function getOperations() {
 
 export const setDefaultModel = async (id) => (await call("PUT", "models/default", { params: { modelId: id } })).data;
 
+// The model's batch jobs, newest first (the API lists the 50 newest).
+export const listBatchJobs = async (id) => (await call("GET", `models/${encodeURIComponent(id)}/batches`)).data;
+
 export const deleteModel = (id) => call("DELETE", `models/${encodeURIComponent(id)}`);
 
 export async function recommendItems(id, itemId, count) {

@@ -2,7 +2,8 @@
 import * as api from "./api.js";
 import { clearCharts, renderEvaluation } from "./charts.js";
 import { setUpCreateForm } from "./create.js";
-import { $, el, fillPairs, formatTime, formatValue, show } from "./dom.js";
+import { $, el, fillPairs, formatTime, formatValue, show, withoutStatus } from "./dom.js";
+import { showJobs, stopJobs } from "./jobs.js";
 import { statisticLabel } from "./labels.js";
 import { startOperations, stopOperations } from "./operations.js";
 
@@ -10,14 +11,14 @@ const REFRESH_MS = 2000;
 const ACTIVE = new Set(["Created", "InProgress"]);
 const STAGE_PERCENT = /\((\d{1,3})%\)/;
 
-// The worker's message may begin with the status itself ("Failed: ..."), which the badge already shows.
-const statusMessage = (model) => (model.modelStatusMessage || "").replace(new RegExp(`^${model.modelStatus}:\\s*`), "");
+const statusMessage = (model) => withoutStatus(model.modelStatusMessage, model.modelStatus);
 
 const state = { models: [], details: new Map(), defaultId: null, selected: null, tab: "overview", timer: null };
 
 function showLogin(message = "") {
   clearTimeout(state.timer);
   stopOperations();
+  stopJobs();
   show($("#app"), false);
   show($("#logout"), false);
   show($("#views"), false);
@@ -134,6 +135,7 @@ async function selectModel(id) {
   renderModels();
   renderModel(model);
   show($("#model"), true);
+  showJobs(model.id, (error) => report(error, "#jobs-error"));
 }
 
 // A retrain names its parent and its promotion policy; whether it was promoted is in its status message.
@@ -226,6 +228,7 @@ async function deleteSelected() {
   try {
     await api.deleteModel(model.id);
     state.selected = null;
+    stopJobs();
     show($("#model"), false);
     await refreshModels();
   } catch (error) {

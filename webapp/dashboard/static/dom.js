@@ -19,6 +19,9 @@ export function show(element, visible) {
   element.hidden = !visible;
 }
 
+// A worker's message may begin with the status itself ("Failed: ..."), which the status badge already shows.
+export const withoutStatus = (message, status) => (message || "").replace(new RegExp(`^${status}:\\s*`), "");
+
 // "2024-05-01T12:00:03.123456Z" -> "2024-05-01 12:00:03"
 export const formatTime = (iso) => (iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/Z$|\+00:00$/, "") : "");
 
