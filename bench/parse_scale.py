@@ -39,8 +39,14 @@ MB = 2**20
 
 
 def ensure_folder(users: int, items: int, events: int, parts: int) -> Path:
-    """The synth CSV (generated unless present) split into `parts` files of equal line counts."""
+    """The synth CSV (generated unless present) split into `parts` files of equal line counts.
+
+    A folder already split is used as it is: the CSV is only needed (and generated) to make a missing one.
+    """
     source = DATA_DIR / f"synth_u{users}_i{items}_e{events}_seed{SYNTH_SEED}.csv"
+    folder = source.with_name(f"{source.stem}_parts{parts}")
+    if folder.exists():
+        return folder
     if not source.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         partial = source.with_suffix(".csv.partial")
@@ -48,17 +54,15 @@ def ensure_folder(users: int, items: int, events: int, parts: int) -> Path:
         subprocess.run([sys.executable, str(SYNTH), "--users", str(users), "--items", str(items), "--events",
                         str(events), "--seed", str(SYNTH_SEED), "--out", str(partial)], check=True)
         partial.rename(source)
-    folder = source.with_name(f"{source.stem}_parts{parts}")
-    if not folder.exists():
-        print(f"splitting it into {folder.name}/ ...", file=sys.stderr, flush=True)
-        partial = folder.with_name(folder.name + ".partial")
-        partial.mkdir(exist_ok=True)
-        per_part = -(-events // parts)
-        with open(source, "rb") as lines:
-            for part in range(parts):
-                with open(partial / f"part-{part:02d}.csv", "wb") as out:
-                    out.writelines(line for _, line in zip(range(per_part), lines))
-        partial.rename(folder)
+    print(f"splitting it into {folder.name}/ ...", file=sys.stderr, flush=True)
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir(exist_ok=True)
+    per_part = -(-events // parts)
+    with open(source, "rb") as lines:
+        for part in range(parts):
+            with open(partial / f"part-{part:02d}.csv", "wb") as out:
+                out.writelines(line for _, line in zip(range(per_part), lines))
+    partial.rename(folder)
     return folder
 
 
