@@ -238,7 +238,7 @@ del events
 result.update(fit_seconds=time.perf_counter() - fit_started, fit_peak_gib=peak_gib(),
               similarity_nnz=int(model.similarity.nnz), items=len(model.item_ids))
 store_started = time.perf_counter()
-blob = to_bytes(model)
+blob = to_bytes(model, "training-scale-huge")
 result.update(serialize_seconds=time.perf_counter() - store_started, blob_gib=len(blob) / 2**30,
               total_seconds=time.perf_counter() - started, peak_gib=peak_gib())
 print(json.dumps(result))
