@@ -9,7 +9,8 @@ class EventPairs:
 
     Attributes
     ----------
-    order : int array, shape (n_events,), event positions in that order
+    order : int array, shape (n_events,), event positions by pair (in position order within a pair when
+        the positions could be packed beside the keys, in any order otherwise)
     run_starts : bool array, shape (n_events + 1,), True where a distinct pair's run of events starts in
         `order`, and at the end
     keys : int64 array, shape (n_pairs,), the distinct pairs ascending, as user * n_items + item
@@ -42,8 +43,9 @@ class EventPairs:
             return values
         run_starts = np.flatnonzero(starts[:-1][repeated])
         largest = np.maximum.reduceat(values[events], run_starts)
+        firsts = np.minimum.reduceat(events, run_starts)  # the argsort of wide keys leaves a run unordered
         values[events] = 0.0
-        values[events[run_starts]] = largest  # a run's events are in position order: its first comes first
+        values[firsts] = largest
         return values
 
 
@@ -68,8 +70,8 @@ def _events_by_pair(user_codes: np.ndarray, item_codes: np.ndarray, n_items: int
         order = np.bitwise_and(keys, (1 << position_bits) - 1,
                                out=np.empty(n_events, np.int32 if n_events < 2**31 else np.int64), casting="unsafe")
         keys >>= position_bits
-    else:
-        order = np.argsort(keys, kind="stable")
+    else:  # numpy's vectorised argsort, 1.9x a stable one (1.26 against 2.40 s on 15M keys): runs unordered
+        order = np.argsort(keys)
         keys = keys[order]
     run_starts = np.empty(n_events + 1, dtype=bool)
     run_starts[0] = run_starts[-1] = True
