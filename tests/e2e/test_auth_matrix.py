@@ -113,7 +113,7 @@ def test_every_caller_on_every_operation(stack, caller):
         assert response.status_code == expected, f"{caller} {method.upper()} {path}: {response.text}"
         if expected in (401, 403):
             assert response.json()["error"]["code"] == {401: "Unauthorized", 403: "Forbidden"}[expected]
-    assert len(outcomes) == len(OPERATIONS) == 31
+    assert len(outcomes) == len(OPERATIONS) == 32
 
 
 def test_no_key_reaches_the_log(stack):
