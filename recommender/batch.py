@@ -63,7 +63,8 @@ def recommend_block(model: SARModel, user_rows: np.ndarray, k: int = 10,
     in_order = item_filter is None or not item_filter.caps_categories
     user_rows = np.asarray(user_rows, dtype=np.int64)
     histories = model.user_affinity[user_rows]
-    pruned = pruned_similarity(model) if in_order and k > 0 and histories.has_canonical_format else None
+    worth_pruning = in_order and k > 0 and user_rows.size and histories.has_canonical_format
+    pruned = pruned_similarity(model) if worth_pruning else None
     if pruned is None:
         return _join(user_rows, [_answer(model, row, k, item_filter, eligible, in_order)
                                  for row in user_rows.tolist()])

@@ -81,7 +81,8 @@ def _tail_bounds(pruned: PrunedSimilarity, indptr: np.ndarray, seeds: np.ndarray
                  ) -> np.ndarray:
     """B = sum_j a_j t_j of each user; inf for a user the bounds cannot serve (no seeds, a weight not > 0)."""
     users = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
-    tails = np.bincount(users, weights=weights * pruned.tails[seeds], minlength=indptr.size - 1)
+    # float64 even for no seed at all: bincount of an empty array is int64 whatever the weights
+    tails = np.bincount(users, weights=weights * pruned.tails[seeds], minlength=indptr.size - 1).astype(np.float64)
     refused = np.bincount(users, weights=~(weights > 0), minlength=indptr.size - 1) > 0
     tails[refused | (np.diff(indptr) == 0) | ~np.isfinite(tails)] = np.inf
     return tails

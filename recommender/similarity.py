@@ -6,12 +6,14 @@ hold both items, c_ii the units that hold item i. Counts below the support
 threshold are dropped. C is computed in blocks of item rows so that no block
 of pair counts, thresholded or not, ever exists whole, and each kept block is
 appended to arrays that grow in place: memory stays in proportion to the
-pairs kept, the result never exists twice, and nothing items x items is dense.
+pairs kept, and nothing items x items is dense.
 
 C is symmetric, so a single machine counts little more than its upper half:
 the item rows are cut into COLUMN_GROUPS groups, and a group's rows are
 multiplied by U without the columns of the groups before it. The pairs those
-columns would have given are the earlier groups' pairs, mirrored at the end.
+columns would have given are the earlier groups' pairs, mirrored at the end
+(where the upper rows, their mirror and the whole matrix exist at once: about
+twice the result's memory, for a moment).
 Every similarity function is symmetric to the last bit (c_ii + c_jj is
 c_jj + c_ii in floating point), so a mirrored value is the one its row would
 have computed.

@@ -12,7 +12,8 @@ from recommender.rules import Rules
 from .batch_format import format_block
 
 BLOCK_USERS = 256
-"""Users scored by one sparse product: a dense block of their scores is BLOCK_USERS x items floats."""
+"""Users given to recommender.batch.recommend_block at once: their histories are sliced out together, and a
+cancellation is seen between blocks."""
 
 
 @dataclass(frozen=True)

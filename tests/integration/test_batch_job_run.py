@@ -87,3 +87,23 @@ def parse_jsonl(texts: list) -> dict:
             answers[body["userId"]] = [(entry["recommendedItemId"], entry["score"])
                                        for entry in body["recommendations"]]
     return answers
+
+
+def test_a_user_list_of_unknown_users_completes_with_a_header_only_part(settings, storage, registry, store, queues,
+                                                                       jobs, usage_container):
+    """No known user: no block to score (the pruned path once failed on an empty block), a part with its header."""
+    usage_container.upload_blob("usage.csv", CLUSTERED_USAGE)
+    usage_container.upload_blob("users.txt", b"nobody-1\nnobody-2\n")
+    model_id = create_model(registry, queues, usage_container.container_name, "usage.csv", supportThreshold=1,
+                            enableUserToItemRecommendations=True)
+    worker = make_worker(settings, storage, registry, store)
+    worker.work(burst=True)
+    job_id = queue_job(jobs, queues, model_id, {
+        "outputContainerName": usage_container.container_name, "outputRelativePath": "out/nobody",
+        "userListRelativePath": "users.txt"})
+
+    assert worker.work(burst=True) is True
+
+    job = jobs.get_job(job_id)
+    assert (job.status, job.users_scored, job.rows_written) == (JobStatus.COMPLETED, 0, 0), job.status_message
+    assert read_parts(usage_container, "out/nobody", "csv") == ["userId,rank,itemId,score\n"]

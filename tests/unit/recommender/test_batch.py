@@ -177,3 +177,11 @@ def test_negative_affinities_take_the_exact_path(small_heavy_rows):
 def test_a_similarity_the_bounds_cannot_serve_is_not_pruned(matrix):
     assert prune(sp.csr_matrix(np.array([[1.0, 0.5], [0.5, 1.0]]))) is not None
     assert prune(sp.csr_matrix(np.array(matrix))) is None
+
+
+def test_an_empty_block_gives_no_answer(small_heavy_rows):
+    model = clustered_model(2)
+    empty = batch.recommend_block(model, np.array([], dtype=np.int64), 5)
+    assert empty.counts.size == empty.item_indices.size == empty.scores.size == 0
+    settled = block_top_k(batch.pruned_similarity(model), model.user_affinity[np.array([], np.int64)], 5)
+    assert settled.settled.size == 0 and settled.items.shape[0] == 0
