@@ -13,6 +13,7 @@ import re
 import time
 
 from flask import Blueprint, Flask, current_app, g, request
+from werkzeug.wsgi import LimitedStream
 
 from observability import logs
 from observability.labels import method_label
@@ -97,6 +98,8 @@ def _start_request():
 
 def _finish_request(response):
     current, request_globals = request._get_current_object(), g._get_current_object()  # as in _start_request
+    if current.content_length:
+        _discard_unread_body(current)
     duration = time.perf_counter() - request_globals.get("started", time.perf_counter())
     response.headers[REQUEST_ID_HEADER] = request_globals.get("request_id", "")
     method, status, route = current.method, response.status_code, _route(current)
@@ -114,6 +117,22 @@ def _finish_request(response):
     logger.log(level, '"%s %s %s" %s', method, _loggable_path(current),
                current.environ.get("SERVER_PROTOCOL", "HTTP/1.1"), status, extra=fields)
     return response
+
+
+def _discard_unread_body(current) -> None:
+    """Read the rest of a body the answer did not need (a 404 given before the body is parsed).
+
+    gunicorn 27 drains at most 64 KiB of an unread body before reading the connection's next request; past that
+    it drops the connection after answering, without saying so (it ignores an app's Connection header), and the
+    front, which keeps its connections to gunicorn open, sends its next request on a dead one: a 502 for a POST,
+    which nginx does not retry. A body over MAX_CONTENT_LENGTH is left alone: werkzeug refused it (413), and
+    reading it would be what gunicorn's cap is there to avoid.
+    """
+    if current.content_length > (current.max_content_length or 0):
+        return
+    stream = current.stream
+    if isinstance(stream, LimitedStream) and not stream.is_exhausted:
+        stream.exhaust()
 
 
 def _loggable_path(current) -> str:

@@ -1,4 +1,5 @@
 """The buffering front (nginx) before gunicorn: slow and half-open clients never reach a gunicorn thread (issue 19)."""
+import http.client
 import socket
 import statistics
 import time
@@ -77,5 +78,24 @@ def test_the_front_answers_503_with_retry_after_when_the_app_is_gone(azurite, se
         answer = requests.get(f"{base_url}/api/models", headers=ADMIN, timeout=10)
         assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
         assert answer.json()["error"]["code"] == "ServiceUnavailable"
+    finally:
+        webapp.stop()
+
+
+def test_a_body_the_answer_did_not_need_leaves_gunicorns_connection_usable(azurite, settings, storage_names, tmp_path):
+    """A 404 given before a 100 kB body is read: gunicorn 27 drains only 64 KiB of an unread body, then drops the
+    connection after answering, and the next request sent on it (as the front sends them) got no answer."""
+    environ = service_environ(azurite.connection_string, KEYS, **storage_names)
+    webapp, base_url = start_webapp(environ, tmp_path, workers=1, front=False)
+    try:
+        address = urlsplit(base_url)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        body = b'{"outputContainerName": "' + b"x" * 100_000 + b'"}'
+        for attempt in range(3):  # one keep-alive connection, as the front's to gunicorn
+            connection.request("POST", "/api/models/00000000-0000-0000-0000-000000000000/batch", body=body,
+                               headers={**ADMIN, "Content-Type": "application/json"})
+            answer = connection.getresponse()
+            assert answer.status == 404 and b"ModelNotFound" in answer.read(), attempt
+        connection.close()
     finally:
         webapp.stop()
