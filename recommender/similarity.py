@@ -128,6 +128,7 @@ def item_similarity(
         finally:  # a cancelled training (progress raised) waits for the running blocks only
             for future in in_flight:
                 future.cancel()
+    del columns, item_units  # U's last suffix and U transposed go before the mirroring's peak
     return mirrored(upper.matrix(), group_starts)
 
 
