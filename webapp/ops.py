@@ -130,8 +130,8 @@ def _discard_unread_body(current) -> None:
     """
     if current.content_length > (current.max_content_length or 0):
         return
-    stream = current.stream
-    if isinstance(stream, LimitedStream) and not stream.is_exhausted:
+    stream = current.stream  # under gunicorn, limited to MAX_CONTENT_LENGTH, not to the body: ask where it is
+    if isinstance(stream, LimitedStream) and stream.tell() < current.content_length:
         stream.exhaust()
 
 
